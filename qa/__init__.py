@@ -1,0 +1,1 @@
+"""newsqa's reading side: configuration, the store, retrieval and answers."""

@@ -1,0 +1,164 @@
+"""The data model shared by ingest (writes) and qa (reads): plain typed dataclasses."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+ID_LENGTH = 16  # hex characters of SHA-256 kept in ids: 64 bits, no collisions at archive scale
+
+
+def normalise_url(url: str) -> str:
+    """Canonical form of an article URL: scheme and host lower-cased, no fragment or trailing slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def stable_hash(*parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:ID_LENGTH]
+
+
+@dataclass
+class Article:
+    """One news article, cleaned. `id` is derived from its identity, `content_hash` from its text.
+
+    Identity is the normalised URL when there is one, else the file it came from
+    (`origin`), else its title and text. So re-ingesting the same source gives the
+    same id, and an edited article with the same URL or file replaces the old one.
+    """
+
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    origin: str = ""  # where it was loaded from (path, URL, feed), for messages and identity
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.published is not None and self.published.tzinfo is None:
+            self.published = self.published.replace(tzinfo=UTC)
+        if not self.id:
+            self.id = self.identity_hash()
+
+    def identity_hash(self) -> str:
+        if self.url:
+            return stable_hash("url", normalise_url(self.url))
+        if self.origin and not self.origin.startswith("-"):
+            return stable_hash("origin", self.origin)
+        return stable_hash("text", self.title, self.text)
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything stored about the article changes."""
+        published = self.published.isoformat() if self.published else ""
+        return stable_hash(
+            self.title, self.text, self.source, self.url, published,
+            "|".join(self.authors), "|".join(self.topics),
+        )
+
+
+@dataclass
+class Chunk:
+    """A sentence-aligned slice of an article, with the metadata filters need."""
+
+    article_id: str
+    n: int
+    text: str
+    start: int  # character offsets of `text` in the article's text
+    end: int
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: int | None = None  # epoch seconds, UTC
+    topics: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}:{self.n}"
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded and indexed: the chunk carries its title and date so it reads alone."""
+        head = self.title
+        if self.published is not None:
+            day = datetime.fromtimestamp(self.published, UTC).date().isoformat()
+            head = f"{head} ({day})" if head else day
+        return f"{head}\n{self.text}" if head else self.text
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its scores."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: int | None = None
+    topics: list[str] = field(default_factory=list)
+    start: int = 0
+    dense: float | None = None  # cosine similarity
+    lexical: float | None = None  # BM25 score
+    score: float = 0.0  # fused score; higher is better
+    rank: int = 0
+
+    @property
+    def published_date(self) -> str | None:
+        if self.published is None:
+            return None
+        return datetime.fromtimestamp(self.published, UTC).date().isoformat()
+
+
+@dataclass
+class Citation:
+    """One numbered citation: the passage and the sentence of it that supports the answer."""
+
+    n: int
+    passage: Passage
+    quote: str
+    quote_start: int = 0  # offsets of `quote` inside passage.text, for highlighting
+    quote_end: int = 0
+    attribution: str | None = None
+    dates: list[str] = field(default_factory=list)
+    also_published_by: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        p = self.passage
+        return {
+            "n": self.n, "quote": self.quote, "title": p.title, "source": p.source,
+            "url": p.url, "published": p.published_date, "article_id": p.article_id,
+            "chunk_id": p.chunk_id, "attribution": self.attribution, "dates": self.dates,
+            "also_published_by": self.also_published_by,
+        }
+
+
+@dataclass
+class Answer:
+    """What the user sees: a short text with [n] markers, and its citations."""
+
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    mode: str = "extractive"  # or "llm"
+    notice: str | None = None  # e.g. why the LLM was not used
+    rewritten_question: str | None = None
+    short_answer: str | None = None  # the answer span shown in bold
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question, "answer": self.text, "abstained": self.abstained,
+            "mode": self.mode, "notice": self.notice,
+            "rewritten_question": self.rewritten_question, "short_answer": self.short_answer,
+            "citations": [c.to_dict() for c in self.citations],
+        }
