@@ -11,7 +11,9 @@ def to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def parse_date(value: str | date | datetime | None, *, relative_to: datetime | None = None) -> datetime | None:
+def parse_date(
+    value: str | date | datetime | None, *, relative_to: datetime | None = None
+) -> datetime | None:
     """Parse a date as sources and users write it ("2022-02-25", "25 Feb 2022", "yesterday").
 
     Returns a timezone-aware datetime, or None when `value` is empty or unparseable.

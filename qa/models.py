@@ -59,8 +59,13 @@ class Article:
         """Changes whenever anything stored about the article changes."""
         published = self.published.isoformat() if self.published else ""
         return stable_hash(
-            self.title, self.text, self.source, self.url, published,
-            "|".join(self.authors), "|".join(self.topics),
+            self.title,
+            self.text,
+            self.source,
+            self.url,
+            published,
+            "|".join(self.authors),
+            "|".join(self.topics),
         )
 
 
@@ -134,9 +139,16 @@ class Citation:
     def to_dict(self) -> dict:
         p = self.passage
         return {
-            "n": self.n, "quote": self.quote, "title": p.title, "source": p.source,
-            "url": p.url, "published": p.published_date, "article_id": p.article_id,
-            "chunk_id": p.chunk_id, "attribution": self.attribution, "dates": self.dates,
+            "n": self.n,
+            "quote": self.quote,
+            "title": p.title,
+            "source": p.source,
+            "url": p.url,
+            "published": p.published_date,
+            "article_id": p.article_id,
+            "chunk_id": p.chunk_id,
+            "attribution": self.attribution,
+            "dates": self.dates,
             "also_published_by": self.also_published_by,
         }
 
@@ -157,8 +169,27 @@ class Answer:
 
     def to_dict(self) -> dict:
         return {
-            "question": self.question, "answer": self.text, "abstained": self.abstained,
-            "mode": self.mode, "notice": self.notice,
-            "rewritten_question": self.rewritten_question, "short_answer": self.short_answer,
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "notice": self.notice,
+            "rewritten_question": self.rewritten_question,
+            "short_answer": self.short_answer,
             "citations": [c.to_dict() for c in self.citations],
         }
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions that reach both indexes. Dates are epoch seconds, inclusive."""
+
+    sources: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    since: int | None = None
+    until: int | None = None
+    include_undated: bool = True  # undated articles pass an `until` (as-of) bound, not `since`
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sources or self.topics or self.since is not None or self.until is not None)

@@ -1,0 +1,78 @@
+"""`python -m ingest SOURCE...`: add articles to the store and print a summary.
+
+Exit status: 0 nothing failed, 1 some sources failed (the rest were stored), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ingest.errors import UsageError
+from ingest.load import ArticleDefaults
+from ingest.pipeline import ingest_sources
+from qa.config import Settings
+from qa.dates import parse_date_option
+from qa.errors import ConfigError, NewsQAError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Add news articles (files, folders, URLs, RSS/Atom feeds, JSON, '-' for stdin).",
+    )
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="file, folder, URL, feed or -")
+    p.add_argument("--store", help="store folder (default: $NEWSQA_STORE or vectorstore/)")
+    p.add_argument("--title", help="title for sources that have none")
+    p.add_argument("--source", help="publisher name for sources that have none")
+    p.add_argument("--published", help="publication date for sources that have none (YYYY-MM-DD)")
+    p.add_argument("--url", help="URL for sources that have none")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--verbose", action="store_true", help="show tracebacks")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (UsageError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except NewsQAError as e:
+        if args.verbose:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.sources:
+        raise UsageError("name at least one SOURCE (a file, folder, URL, feed, or - for stdin)")
+    settings = Settings.from_env(store_dir=args.store)
+    defaults = ArticleDefaults(
+        title=args.title,
+        source=args.source,
+        published=parse_date_option("--published", args.published),
+        url=args.url,
+    )
+    summary = ingest_sources(
+        args.sources,
+        settings=settings,
+        defaults=defaults,
+        stdin=sys.stdin,
+        progress=not (args.quiet or args.json),
+        on_message=lambda m: print(m, file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        for failure in summary.failed:
+            print(f"failed: {failure['source']}: {failure['error']}", file=sys.stderr)
+        print(summary.line())
+    return EXIT_FAILED if summary.failed else EXIT_OK

@@ -1,0 +1,177 @@
+"""The ingest pipeline: load -> clean -> chunk -> NewsIndex.upsert, with a summary.
+
+Loading and cleaning run in a background thread while the main thread embeds: the model
+releases the GIL while it computes, so the pipeline around it costs almost nothing.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TextIO
+
+from tqdm import tqdm
+
+from ingest.chunk import split_into_chunks
+from ingest.clean import clean_article
+from ingest.load import ArticleDefaults, LoadFailure, load_sources
+from qa.config import Settings
+from qa.errors import NewsQAError
+from qa.models import Article, Chunk
+from qa.store import NewsIndex
+
+BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy
+QUEUE_SIZE = 64  # prepared articles waiting for the model
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest did; `--json` prints `to_dict()`."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    failed: list[dict] = field(default_factory=list)
+    articles_total: int = 0
+    chunks_total: int = 0
+    chunks_written: int = 0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("chunks_written")
+        return d
+
+    def fail(self, source: str, error: str) -> None:
+        self.failed.append({"source": source, "error": error})
+
+    def line(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"duplicates {self.duplicates}, failed {len(self.failed)}; "
+            f"store has {self.articles_total} articles, {self.chunks_total} chunks"
+        )
+
+
+@dataclass
+class Prepared:
+    """An article ready to write, or the failure that stopped it."""
+
+    article: Article | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    failure: LoadFailure | None = None
+
+
+def prepare(item: Article | LoadFailure) -> Prepared:
+    """Clean and chunk one loaded item; a failure here stops only this article."""
+    if isinstance(item, LoadFailure):
+        return Prepared(failure=item)
+    try:
+        article = clean_article(item)
+        return Prepared(article=article, chunks=split_into_chunks(article))
+    except NewsQAError as e:
+        return Prepared(failure=LoadFailure(item.origin or item.title, str(e)))
+    except Exception as e:  # a bug on one article must not stop the batch
+        name = item.origin or item.title
+        return Prepared(
+            failure=LoadFailure(name, f"could not be processed ({type(e).__name__}: {e})")
+        )
+
+
+def ingest_articles(
+    items: Iterable[Article | LoadFailure],
+    index: NewsIndex,
+    *,
+    progress: bool = True,
+    on_message: Callable[[str], None] | None = None,
+) -> IngestSummary:
+    """Write `items` into `index`: new ones added, edited ones replaced, the rest counted."""
+    summary = IngestSummary()
+    with index.writing(on_wait=on_message):
+        known = index.article_hashes()
+        seen: set[str] = set()
+        batch: list[tuple[Article, list[Chunk]]] = []
+        bar = tqdm(desc="Ingesting", unit=" articles", disable=None if progress else True)
+        for prepared in _prepared_in_background(items):
+            bar.update(1)
+            if prepared.failure is not None:
+                summary.fail(prepared.failure.source, prepared.failure.error)
+                continue
+            article = prepared.article
+            status = _status(article, known, seen)
+            seen.add(article.id)
+            if status in ("unchanged", "duplicates"):
+                setattr(summary, status, getattr(summary, status) + 1)
+                continue
+            setattr(summary, status, getattr(summary, status) + 1)
+            batch.append((article, prepared.chunks))
+            if sum(len(cs) for _, cs in batch) >= BATCH_CHUNKS:
+                summary.chunks_written += _flush(index, batch)
+        summary.chunks_written += _flush(index, batch)
+        bar.close()
+        index.refresh()
+        summary.articles_total = index.count_articles()
+        summary.chunks_total = index.count_chunks()
+    return summary
+
+
+def _status(article: Article, known: dict[str, str], seen: set[str]) -> str:
+    if article.id in seen:
+        return "duplicates"  # the same article twice in one run
+    old = known.get(article.id)
+    if old is None:
+        return "added"
+    return "unchanged" if old == article.content_hash else "updated"
+
+
+def _flush(index: NewsIndex, batch: list[tuple[Article, list[Chunk]]]) -> int:
+    if not batch:
+        return 0
+    index.upsert(batch)
+    written = sum(len(cs) for _, cs in batch)
+    batch.clear()
+    return written
+
+
+def _prepared_in_background(items: Iterable[Article | LoadFailure]) -> Iterator[Prepared]:
+    """Load, clean and chunk in a worker thread, handing results over in order."""
+    done = object()
+    q: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+
+    def work() -> None:
+        try:
+            for item in items:
+                q.put(prepare(item))
+        except Exception as e:  # a loader bug: report it as a failure, end the stream
+            q.put(Prepared(failure=LoadFailure("(loader)", f"{type(e).__name__}: {e}")))
+        finally:
+            q.put(done)
+
+    threading.Thread(target=work, name="ingest-prepare", daemon=True).start()
+    while (got := q.get()) is not done:
+        yield got
+
+
+def ingest_sources(
+    sources: Iterable[str],
+    *,
+    settings: Settings,
+    defaults: ArticleDefaults | None = None,
+    index: NewsIndex | None = None,
+    stdin: TextIO | None = None,
+    progress: bool = True,
+    on_message: Callable[[str], None] | None = None,
+) -> IngestSummary:
+    """Load every source and ingest it; the CLI, `make run` and the evaluation all call this."""
+    own = index is None
+    index = index or NewsIndex(settings)
+    try:
+        items = load_sources(
+            sources, defaults=defaults or ArticleDefaults(), settings=settings, stdin=stdin
+        )
+        return ingest_articles(items, index, progress=progress, on_message=on_message)
+    finally:
+        if own:
+            index.close()

@@ -1,0 +1,94 @@
+"""`python -m qa ask|stats`: answers and store statistics from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from qa.ask import AskOptions, ask
+from qa.config import Settings
+from qa.dates import parse_date_option
+from qa.errors import ConfigError, NewsQAError
+from qa.retrieve import DEFAULT_K
+from qa.store import NewsIndex
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa", description="Ask the ingested news.")
+    p.add_argument("--verbose", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("ask", help="answer a question with citations")
+    a.add_argument("question")
+    a.add_argument("--k", type=int, default=DEFAULT_K, help="passages to retrieve")
+    a.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    a.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
+    a.add_argument("--since", help="only articles published on or after DATE")
+    a.add_argument("--until", help="only articles published on or before DATE")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    _store_flag(a)
+
+    s = sub.add_parser("stats", help="what the store holds")
+    s.add_argument("--json", action="store_true")
+    _store_flag(s)
+    return p
+
+
+def _store_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", help="store folder (default: $NEWSQA_STORE or vectorstore/)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(store_dir=args.store)
+        with NewsIndex(settings) as index:
+            return COMMANDS[args.command](args, index)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except NewsQAError as e:
+        if args.verbose:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
+    options = AskOptions(
+        k=args.k,
+        sources=tuple(args.source),
+        topics=tuple(args.topic),
+        since=parse_date_option("--since", args.since),
+        until=parse_date_option("--until", args.until),
+    )
+    answer = ask(index, args.question, options)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return EXIT_OK
+    print(answer.text)
+    for c in answer.citations:
+        p = c.passage
+        meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
+        print(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else ""))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
+    stats = index.stats()
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{stats['articles']} articles, {stats['chunks']} chunks in {stats['store']}")
+    print(f"embedding model: {stats['embedding_model']}")
+    print(f"published: {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
+    print(f"last updated: {stats['last_updated'] or '-'}")
+    for name, count in stats["sources"].items():
+        print(f"  {count:6d}  {name}")
+    return EXIT_OK
+
+
+COMMANDS = {"ask": cmd_ask, "stats": cmd_stats}

@@ -1,0 +1,93 @@
+"""The BM25 index kept beside Chroma (local Chroma has no sparse index).
+
+It is derived data: built from the chunk texts Chroma holds, saved next to the store with the
+store's generation stamp, and rebuilt whenever that stamp moves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.tokenization import Tokenizer
+
+STEMMER_LANGUAGE = "english"
+MANIFEST = "manifest.json"
+
+
+def make_tokenizer() -> Tokenizer:
+    return Tokenizer(stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE), stopwords="en", lower=True)
+
+
+class LexicalIndex:
+    """BM25 scores over rows 0..n-1 (the row order of the store's catalog)."""
+
+    def __init__(self, retriever: bm25s.BM25 | None, tokenizer: Tokenizer, size: int) -> None:
+        self._retriever = retriever
+        self._tokenizer = tokenizer
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        tokenizer = make_tokenizer()
+        if not texts:
+            return cls(None, tokenizer, 0)
+        tokens = tokenizer.tokenize(texts, return_as="tuple", show_progress=False)
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
+        return cls(retriever, tokenizer, len(texts))
+
+    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every row for `query` (0 where `mask` is 0)."""
+        if self._retriever is None:
+            return np.zeros(self.size, dtype=np.float32)
+        ids = self._tokenizer.tokenize(
+            [query], update_vocab=False, return_as="ids", show_progress=False
+        )[0]
+        ids = [i for i in ids if i != 0]  # 0 is the empty token unknown words map to
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        weights = None if mask is None else mask.astype(np.float32)
+        return self._retriever.get_scores_from_ids(ids, weight_mask=weights)
+
+    def top(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The best `k` (row, score) pairs with a positive score, best first."""
+        scores = self.scores(query, mask)
+        if not len(scores):
+            return []
+        k = min(k, len(scores))
+        rows = np.argpartition(-scores, k - 1)[:k]
+        rows = rows[np.argsort(-scores[rows])]
+        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+
+    def save(self, folder: Path, stamp: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._retriever is not None:
+            self._retriever.save(str(folder / "bm25"))
+            self._tokenizer.save_vocab(str(folder / "bm25"))
+            self._tokenizer.save_stopwords(str(folder / "bm25"))
+        # The manifest goes last: a crash mid-save leaves no manifest claiming the new stamp.
+        (folder / MANIFEST).write_text(json.dumps({"stamp": stamp, "size": self.size}))
+
+    @classmethod
+    def load(cls, folder: Path, stamp: str) -> LexicalIndex | None:
+        """The saved index if it was built for `stamp`, else None (stale or missing)."""
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        if manifest.get("stamp") != stamp:
+            return None
+        tokenizer = make_tokenizer()
+        if manifest["size"] == 0:
+            return cls(None, tokenizer, 0)
+        try:
+            retriever = bm25s.BM25.load(str(folder / "bm25"))
+            tokenizer.load_vocab(str(folder / "bm25"))
+            tokenizer.load_stopwords(str(folder / "bm25"))
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(retriever, tokenizer, manifest["size"])

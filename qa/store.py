@@ -1,0 +1,570 @@
+"""`NewsIndex`: the one place that reads or writes the store.
+
+Chroma holds every chunk (text, embedding, metadata) and is the source of truth. Beside it the
+index keeps a catalog of chunk metadata and a BM25 index, both derived from Chroma and rebuilt
+whenever the collection's generation stamp moves (after any write, by any process).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import Settings
+from qa.errors import StoreError, StoreLockedError
+from qa.lexical import LexicalIndex
+from qa.models import Article, Chunk, Passage, SearchFilters
+
+SCHEMA_VERSION = 1
+PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
+WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
+LOCK_FILE = ".newsqa.lock"
+NO_DATE = -1
+
+
+@dataclass
+class CatalogRow:
+    id: str
+    article_id: str
+    n: int
+    n_chunks: int
+    content_hash: str
+    title: str
+    source: str
+    url: str
+    published: int  # NO_DATE when unknown
+    topics: tuple[str, ...]
+    also_published_by: tuple[str, ...] = ()
+
+
+class Catalog:
+    """Chunk metadata in row order, with vectors for fast filter masks."""
+
+    def __init__(self, rows: list[CatalogRow]) -> None:
+        self.rows = rows
+        self.row_of = {r.id: i for i, r in enumerate(rows)}
+        self.published = np.array([r.published for r in rows], dtype=np.int64)
+        self.sources = np.array([r.source for r in rows], dtype=object)
+        self.broken = self._find_broken(rows)
+
+    @staticmethod
+    def _find_broken(rows: list[CatalogRow]) -> set[str]:
+        """Articles left half-written (chunks missing, or two versions mixed) by a crash."""
+        by_article: dict[str, list[CatalogRow]] = defaultdict(list)
+        for r in rows:
+            by_article[r.article_id].append(r)
+        return {
+            aid
+            for aid, rs in by_article.items()
+            if len(rs) != rs[0].n_chunks or len({r.content_hash for r in rs}) > 1
+        }
+
+    def articles(self) -> dict[str, CatalogRow]:
+        """The first row of each complete article."""
+        out: dict[str, CatalogRow] = {}
+        for r in self.rows:
+            if r.article_id not in self.broken and r.article_id not in out:
+                out[r.article_id] = r
+        return out
+
+    def mask(self, filters: SearchFilters) -> np.ndarray:
+        keep = np.ones(len(self.rows), dtype=bool)
+        # Undated rows hold NO_DATE (-1): below any `since`, within any `until`.
+        if filters.since is not None:
+            keep &= self.published >= filters.since
+        if filters.until is not None:
+            keep &= self.published <= filters.until
+            if not filters.include_undated:
+                keep &= self.published != NO_DATE
+        if filters.sources:
+            wanted = {s.lower() for s in filters.sources}
+            keep &= np.array([s.lower() in wanted for s in self.sources], dtype=bool)
+        if filters.topics:
+            wanted = {t.lower() for t in filters.topics}
+            keep &= np.array(
+                [any(t.lower() in wanted for t in r.topics) for r in self.rows], dtype=bool
+            )
+        if self.broken:
+            keep &= np.array([r.article_id not in self.broken for r in self.rows], dtype=bool)
+        return keep
+
+
+class NewsIndex:
+    """The news store: a Chroma collection plus its derived catalog and BM25 index.
+
+    Open it with `NewsIndex(settings)` (or as a context manager); nothing heavy happens until
+    it is used. The embedding model loads on the first search or write. Writers hold a lock
+    file so two ingests into one store run one after the other.
+    """
+
+    def __init__(self, settings: Settings, *, embeddings=None) -> None:
+        self.settings = settings
+        self._embeddings = embeddings
+        self._client = None
+        self._collection = None
+        self._catalog: Catalog | None = None
+        self._lexical: LexicalIndex | None = None
+        self._stamp: str | None = None
+
+    def __enter__(self) -> NewsIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._collection = None
+        self._client = None
+
+    # -- opening -------------------------------------------------------------------------
+
+    @property
+    def embeddings(self):
+        if self._embeddings is None:
+            from qa.embeddings import load_embeddings
+
+            self._embeddings = load_embeddings(self.settings.embedding_model)
+        return self._embeddings
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self._collection = self._open_collection()
+        return self._collection
+
+    def _open_collection(self):
+        client = self._client = self._make_client()
+        try:
+            collection = client.get_or_create_collection(
+                self.settings.collection,
+                embedding_function=None,  # never Chroma's default: it downloads a model
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=self._new_metadata(),
+            )
+        except Exception as e:  # chromadb raises several unrelated types here
+            raise StoreError(f"Could not open the store at {self.settings.store_label}: {e}") from e
+        self._check_guards(collection.metadata or {})
+        return collection
+
+    def _make_client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        s = self.settings
+        if s.uses_server:
+            headers = (
+                {"Authorization": f"Bearer {s.chroma_auth_token}"} if s.chroma_auth_token else None
+            )
+            try:
+                return chromadb.HttpClient(
+                    host=s.chroma_host,
+                    port=s.chroma_port,
+                    headers=headers,
+                    settings=chroma_settings,
+                )
+            except Exception as e:
+                raise StoreError(
+                    f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({e}): "
+                    "start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST."
+                ) from e
+        s.store_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(s.store_dir), settings=chroma_settings)
+
+    def _new_metadata(self, **extra) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "embedding_model": self.settings.embedding_model,
+            "generation": "empty",
+            "updated_at": "",
+            **extra,
+        }
+
+    def _check_guards(self, meta: dict) -> None:
+        built_with = meta.get("embedding_model")
+        if built_with and built_with != self.settings.embedding_model:
+            raise StoreError(
+                f"The store at {self.settings.store_label} was built with the embedding model "
+                f"{built_with!r}, not {self.settings.embedding_model!r}: set "
+                f"NEWSQA_EMBEDDING_MODEL={built_with}, or re-embed it with `python -m qa reindex`."
+            )
+        version = meta.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {self.settings.store_label} has schema version {version}; this "
+                f"newsqa reads version {SCHEMA_VERSION}: run `python -m qa reindex` to upgrade it."
+            )
+
+    # -- the derived catalog and lexical index -------------------------------------------
+
+    @property
+    def stamp(self) -> str:
+        """The collection's generation stamp, read fresh from Chroma (it moves on every write)."""
+        collection = self._client.get_collection(self.settings.collection) if self._client else None
+        meta = (collection or self.collection).metadata or {}
+        return str(meta.get("generation", "empty"))
+
+    def refresh(self) -> bool:
+        """Reload the catalog and BM25 index if another write happened. True if it reloaded."""
+        stamp = self.stamp
+        if self._catalog is not None and stamp == self._stamp:
+            return False
+        self._collection = None  # a fresh handle sees the other process's writes
+        self._load_derived(self.stamp)
+        return True
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self.refresh()
+        return self._catalog
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self.refresh()
+        return self._lexical
+
+    def _cache_dir(self) -> Path:
+        s = self.settings
+        if not s.uses_server:
+            return s.store_dir / "lexical" / s.collection
+        key = sha256(f"{s.chroma_host}:{s.chroma_port}/{s.collection}".encode()).hexdigest()[:12]
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        return base / "newsqa" / key
+
+    def _load_derived(self, stamp: str) -> None:
+        folder = self._cache_dir()
+        catalog = _load_catalog(folder, stamp)
+        lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
+        if catalog is None or lexical is None or lexical.size != len(catalog.rows):
+            rows, texts = self._read_all()
+            catalog = Catalog(rows)
+            lexical = LexicalIndex.build(texts)
+            _save_catalog(folder, stamp, rows)
+            lexical.save(folder, stamp)
+        self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
+
+    def _read_all(self) -> tuple[list[CatalogRow], list[str]]:
+        rows: list[CatalogRow] = []
+        texts: list[str] = []
+        for ids, docs, metas in self._pages(include=["documents", "metadatas"]):
+            for cid, doc, meta in zip(ids, docs, metas, strict=True):
+                row = _row_from_metadata(cid, meta or {})
+                rows.append(row)
+                texts.append(_indexed_text(row, doc or ""))
+        return rows, texts
+
+    def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list]]:
+        offset = 0
+        while True:
+            got = self.collection.get(limit=PAGE_SIZE, offset=offset, include=include)
+            if not got["ids"]:
+                return
+            yield got["ids"], got.get("documents") or [None] * len(got["ids"]), got["metadatas"]
+            offset += len(got["ids"])
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, *, on_wait: Callable[[str], None] | None = None) -> Iterator[NewsIndex]:
+        """Hold the store's write lock; waits (telling `on_wait`) while another ingest runs."""
+        path = self._lock_path()
+        with path.open("a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait(
+                        f"Another ingest is writing to {self.settings.store_label}; waiting for it to finish."
+                    )
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX)
+                except OSError as e:
+                    raise StoreLockedError(f"Could not lock {path}: {e}") from e
+            try:
+                self.repair()
+                yield self
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def _lock_path(self) -> Path:
+        folder = self._cache_dir().parent if self.settings.uses_server else self.settings.store_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / LOCK_FILE
+
+    def repair(self) -> list[str]:
+        """Delete articles a killed ingest left half-written; the next ingest adds them again."""
+        self.refresh()
+        broken = sorted(self.catalog.broken)
+        for article_id in broken:
+            self.collection.delete(where={"article_id": article_id})
+        if broken:
+            self._bump()
+        return broken
+
+    def article_hashes(self) -> dict[str, str]:
+        """content_hash of every complete article, by article id."""
+        return {aid: row.content_hash for aid, row in self.catalog.articles().items()}
+
+    def upsert(self, items: Sequence[tuple[Article, list[Chunk]]]) -> None:
+        """Write articles and their chunks, replacing any older version of each.
+
+        Embeds all chunk texts of the batch in one call. Call inside `writing()`.
+        """
+        chunks = [c for _, cs in items for c in cs]
+        if not chunks:
+            return
+        vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
+        self.write_vectors(items, vectors)
+
+    def write_vectors(self, items: Sequence[tuple[Article, list[Chunk]]], vectors) -> None:
+        """Write precomputed vectors for the chunks of `items`, in order."""
+        chunks = [(a, c) for a, cs in items for c in cs]
+        n_chunks = {a.id: len(cs) for a, cs in items}
+        old_counts = {aid: row.n_chunks for aid, row in self.catalog.articles().items()}
+        for start in range(0, len(chunks), WRITE_BATCH):
+            part = chunks[start : start + WRITE_BATCH]
+            self.collection.upsert(
+                ids=[c.id for _, c in part],
+                embeddings=np.asarray(vectors[start : start + WRITE_BATCH], dtype=np.float32),
+                documents=[c.text for _, c in part],
+                metadatas=[_chunk_metadata(a, c, n_chunks[a.id]) for a, c in part],
+            )
+        stale = [f"{a.id}:{n}" for a, cs in items for n in range(len(cs), old_counts.get(a.id, 0))]
+        if stale:
+            self.collection.delete(ids=stale)
+        self._bump()
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+        self._bump()
+
+    def _bump(self) -> None:
+        """Move the generation stamp so every reader reloads its derived indexes."""
+        meta = dict(self.collection.metadata or {})
+        meta.update(
+            generation=uuid.uuid4().hex,
+            updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        meta.pop("hnsw:space", None)
+        self.collection.modify(metadata=meta)
+        self._catalog = None
+
+    # -- reading -------------------------------------------------------------------------
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embeddings.embed_query(text)
+
+    def dense_search(
+        self, vector: Sequence[float], *, k: int, filters: SearchFilters = SearchFilters()
+    ) -> list[Passage]:
+        """The `k` chunks nearest to `vector` (cosine), as passages with `dense` set."""
+        total = len(self.catalog.rows)
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=min(k, total),
+            where=self._chroma_where(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        passages = []
+        for cid, doc, meta, dist in zip(
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
+            strict=True,
+        ):
+            p = _passage(cid, doc, meta or {})
+            p.dense = 1.0 - float(dist)
+            passages.append(p)
+        return passages
+
+    def lexical_search(
+        self, query: str, *, k: int, filters: SearchFilters = SearchFilters()
+    ) -> list[Passage]:
+        """The `k` best BM25 chunks for `query`, as passages with `lexical` set."""
+        catalog = self.catalog
+        mask = None if filters.empty and not catalog.broken else catalog.mask(filters)
+        hits = self.lexical.top(query, k, mask)
+        passages = self.get([catalog.rows[row].id for row, _ in hits])
+        for p, (_, score) in zip(passages, hits, strict=True):
+            p.lexical = score
+        return passages
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        """Passages for `chunk_ids`, in the same order."""
+        if not chunk_ids:
+            return []
+        res = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        found = {
+            cid: _passage(cid, doc, meta or {})
+            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        }
+        return [found[c] for c in chunk_ids if c in found]
+
+    def article_chunks(self, article_id: str) -> list[Passage]:
+        """All chunks of one article, in order."""
+        res = self.collection.get(
+            where={"article_id": article_id}, include=["documents", "metadatas"]
+        )
+        passages = [
+            _passage(cid, doc, meta or {})
+            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        ]
+        return sorted(passages, key=lambda p: int(p.chunk_id.rsplit(":", 1)[1]))
+
+    def _chroma_where(self, filters: SearchFilters) -> dict | None:
+        clauses: list[dict] = []
+        # Undated chunks store NO_DATE (-1): below any `since`, within any `until`.
+        if filters.since is not None:
+            clauses.append({"published": {"$gte": filters.since}})
+        if filters.until is not None:
+            clauses.append({"published": {"$lte": filters.until}})
+            if not filters.include_undated:
+                clauses.append({"published": {"$gt": NO_DATE}})
+        if filters.sources:
+            names = self._matching_sources(filters.sources)
+            clauses.append({"source": {"$in": names or ["\x00none"]}})
+        if filters.topics:
+            topic_clauses = [
+                {"topics": {"$contains": t}} for t in self._matching_topics(filters.topics)
+            ]
+            if not topic_clauses:
+                topic_clauses = [{"source": "\x00none"}]
+            clauses.append(topic_clauses[0] if len(topic_clauses) == 1 else {"$or": topic_clauses})
+        if self.catalog.broken:
+            clauses.append({"article_id": {"$nin": sorted(self.catalog.broken)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def _matching_sources(self, wanted: Sequence[str]) -> list[str]:
+        """Stored source names matching `wanted` case-insensitively (Chroma compares exactly)."""
+        lower = {w.lower() for w in wanted}
+        return sorted({s for s in self.catalog.sources if s.lower() in lower})
+
+    def _matching_topics(self, wanted: Sequence[str]) -> list[str]:
+        lower = {w.lower() for w in wanted}
+        return sorted({t for r in self.catalog.rows for t in r.topics if t.lower() in lower})
+
+    # -- statistics ----------------------------------------------------------------------
+
+    def count_chunks(self) -> int:
+        return len(self.catalog.rows)
+
+    def count_articles(self) -> int:
+        return len(self.catalog.articles())
+
+    def stats(self) -> dict:
+        """What `qa stats` and the page's sidebar show."""
+        articles = self.catalog.articles().values()
+        dates = [r.published for r in articles if r.published != NO_DATE]
+        meta = self.collection.metadata or {}
+        topics = Counter(t for r in articles for t in r.topics)
+        return {
+            "articles": len(articles),
+            "chunks": len(self.catalog.rows),
+            "sources": dict(Counter(r.source or "(unknown)" for r in articles).most_common()),
+            "topics": dict(topics.most_common()),
+            "embedding_model": meta.get("embedding_model", self.settings.embedding_model),
+            "oldest": _iso_day(min(dates)) if dates else None,
+            "newest": _iso_day(max(dates)) if dates else None,
+            "last_updated": meta.get("updated_at") or None,
+            "store": self.settings.store_label,
+        }
+
+
+def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
+    meta = {
+        "article_id": article.id,
+        "n": chunk.n,
+        "n_chunks": n_chunks,
+        "start": chunk.start,
+        "end": chunk.end,
+        "content_hash": article.content_hash,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": chunk.published if chunk.published is not None else NO_DATE,
+    }
+    if article.topics:  # Chroma refuses empty lists
+        meta["topics"] = list(article.topics)
+    if article.authors:
+        meta["authors"] = list(article.authors)
+    return meta
+
+
+def _row_from_metadata(cid: str, meta: dict) -> CatalogRow:
+    return CatalogRow(
+        id=cid,
+        article_id=str(meta.get("article_id", cid.rsplit(":", 1)[0])),
+        n=int(meta.get("n", 0)),
+        n_chunks=int(meta.get("n_chunks", 1)),
+        content_hash=str(meta.get("content_hash", "")),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        published=int(meta.get("published", NO_DATE)),
+        topics=tuple(meta.get("topics") or ()),
+        also_published_by=tuple(meta.get("also_published_by") or ()),
+    )
+
+
+def _indexed_text(row: CatalogRow, text: str) -> str:
+    """What BM25 indexes: the same title-and-date header the embedding sees."""
+    head = row.title
+    if row.published != NO_DATE:
+        head = f"{head} ({_iso_day(row.published)})"
+    return f"{head}\n{text}" if head else text
+
+
+def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
+    published = int(meta.get("published", NO_DATE))
+    return Passage(
+        chunk_id=cid,
+        article_id=str(meta.get("article_id", cid.rsplit(":", 1)[0])),
+        text=doc or "",
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        published=None if published == NO_DATE else published,
+        topics=list(meta.get("topics") or []),
+        start=int(meta.get("start", 0)),
+    )
+
+
+def _iso_day(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def _save_catalog(folder: Path, stamp: str, rows: list[CatalogRow]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"catalog.{os.getpid()}.{time.monotonic_ns()}.tmp"
+    tmp.write_text(json.dumps({"stamp": stamp, "rows": [list(r.__dict__.values()) for r in rows]}))
+    os.replace(tmp, folder / "catalog.json")  # atomic: readers see the old or the new file
+
+
+def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
+    try:
+        data = json.loads((folder / "catalog.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("stamp") != stamp:
+        return None
+    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10])) for r in data["rows"]]
+    return Catalog(rows)
