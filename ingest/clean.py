@@ -38,7 +38,7 @@ _BOILERPLATE = [
     r"(comments?|join the (conversation|discussion))",
     r"(listen to|watch) (this|the) (article|story|video)\b.*",
 ]
-_BOILERPLATE_RE = re.compile(r"^(?:%s)\s*[.!]?$" % "|".join(_BOILERPLATE), re.IGNORECASE)
+_BOILERPLATE_RE = re.compile(rf"^(?:{'|'.join(_BOILERPLATE)})\s*[.!]?$", re.IGNORECASE)
 _TOPICS_RE = re.compile(r"^(topics|tags|related topics|categories|filed under)\s*:\s*(.+)$", re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200c\u200d]")

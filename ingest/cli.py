@@ -15,6 +15,7 @@ from ingest.pipeline import ingest_sources
 from qa.config import Settings
 from qa.dates import parse_date_option
 from qa.errors import ConfigError, NewsQAError
+from qa.store import NewsIndex
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -31,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published", help="publication date for sources that have none (YYYY-MM-DD)")
     p.add_argument("--url", help="URL for sources that have none")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the store already has articles"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="show tracebacks")
     return p
@@ -55,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.sources:
         raise UsageError("name at least one SOURCE (a file, folder, URL, feed, or - for stdin)")
     settings = Settings.from_env(store_dir=args.store)
+    if args.if_empty and not store_is_empty(settings):
+        print(f"{settings.store_label} already has articles; nothing to do.")
+        return EXIT_OK
     defaults = ArticleDefaults(
         title=args.title,
         source=args.source,
@@ -76,3 +83,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"failed: {failure['source']}: {failure['error']}", file=sys.stderr)
         print(summary.line())
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def store_is_empty(settings: Settings) -> bool:
+    with NewsIndex(settings) as index:
+        return index.count_chunks() == 0

@@ -1,0 +1,49 @@
+# The README's commands. Every target sets up the venv first (idempotent, fast when done).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-stamp
+DATA ?= ../shared/data
+PORT ?= 8501
+SAMPLE := ingest/samples/putin-ready-for-talks-in-minsk.txt
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test ingest eval bench lint format
+
+setup: $(STAMP)
+
+# torch first, pinned: that version's CPU wheel is on disk; any other request pulls a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m ingest $(SAMPLE) --if-empty --title "Putin ready for talks in Minsk" \
+		--source "Sample article" --published 2022-02-25
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: setup
+	$(PY) -m pytest
+
+ingest: setup
+	$(PY) -m ingest $(SOURCES)
+
+eval: setup
+	$(PY) -m qa.eval --articles $(DATA)/realtimeqa-dev/articles.jsonl \
+		--questions $(DATA)/realtimeqa-dev/questions.jsonl --store .eval-store \
+		--ablation --report docs/eval.md
+
+bench: setup
+	$(PY) -m qa.bench --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
