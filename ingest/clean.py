@@ -19,7 +19,7 @@ SHORT_LINE = 300  # boilerplate lines are short; long lines are prose even if th
 _BOILERPLATE = [
     r"advert(isement)?s?",
     r"(sponsored|promoted|paid)( content| post| partner content)?",
-    r"(story|article) continues (below|after (this )?advert(isement)?)",
+    r"(the )?(story|article) continues (below|after)( (this|the))?( advert(isement)?)?",
     r"skip (to )?(main )?(content|advert(isement)?)",
     r"share (this|on)( article| story)?:?( (facebook|twitter|x|email|whatsapp|linkedin)[, ]*)*",
     r"(image|photo|video)( source| caption)?:?",

@@ -1,0 +1,167 @@
+"""The command-line contracts of `python -m ingest` and `python -m qa` (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ingest.cli import main as ingest_main
+from qa.cli import main as qa_main
+
+SUMMARY_KEYS = {
+    "added",
+    "updated",
+    "unchanged",
+    "duplicates",
+    "failed",
+    "articles_total",
+    "chunks_total",
+}
+CITATION_KEYS = {"n", "quote", "title", "source", "url", "published", "article_id", "chunk_id"}
+
+
+def run_json(main, argv, capsys):
+    code = main(argv)
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return str(tmp_path / "store")
+
+
+def ingest_sample(store, sample_path, capsys):
+    argv = [
+        str(sample_path),
+        "--store",
+        store,
+        "--published",
+        "2022-02-25",
+        "--title",
+        "Putin ready for talks in Minsk",
+        "--source",
+        "Sample",
+        "--json",
+    ]
+    return run_json(ingest_main, argv, capsys)
+
+
+def test_ingest_then_reingest(store, sample_path, capsys):
+    code, summary = ingest_sample(store, sample_path, capsys)
+    assert code == 0
+    assert set(summary) == SUMMARY_KEYS
+    assert (summary["added"], summary["articles_total"]) == (1, 1)
+    assert summary["chunks_total"] > 1
+    code, again = ingest_sample(store, sample_path, capsys)
+    assert code == 0
+    assert (again["added"], again["unchanged"]) == (0, 1)
+    assert again["chunks_total"] == summary["chunks_total"]
+
+
+def test_one_bad_source_fails_alone(store, sample_path, tmp_path, capsys):
+    missing = tmp_path / "nope.txt"
+    code, summary = run_json(
+        ingest_main, [str(missing), str(sample_path), "--store", store, "--json"], capsys
+    )
+    assert code == 1
+    assert summary["added"] == 1
+    assert [f["source"] for f in summary["failed"]] == [str(missing)]
+    assert summary["failed"][0]["error"]
+
+
+@pytest.mark.parametrize("argv", [[], ["x.txt", "--published", "not a date"]])
+def test_ingest_usage_errors_exit_2(store, argv, capsys):
+    code = ingest_main([*argv, "--store", store])
+    assert code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_ask_json_contract(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    code, out = run_json(
+        qa_main, ["ask", "Who proposed talks in Minsk?", "--store", store, "--json"], capsys
+    )
+    assert code == 0
+    assert out["question"] == "Who proposed talks in Minsk?"
+    assert "Putin" in out["answer"]
+    assert out["abstained"] is False and out["mode"] == "extractive"
+    citation = out["citations"][0]
+    assert set(citation) >= CITATION_KEYS
+    assert (citation["n"], citation["published"], citation["source"]) == (1, "2022-02-25", "Sample")
+    assert citation["quote"] in out["answer"]
+
+
+def test_ask_abstains_and_filters(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    _, out = run_json(
+        qa_main, ["ask", "Who won the World Cup?", "--store", store, "--json"], capsys
+    )
+    assert out["abstained"] is True and out["citations"] == []
+    _, out = run_json(
+        qa_main,
+        [
+            "ask",
+            "Who proposed talks in Minsk?",
+            "--store",
+            store,
+            "--since",
+            "2023-01-01",
+            "--json",
+        ],
+        capsys,
+    )
+    assert out["abstained"] is True
+    _, out = run_json(
+        qa_main,
+        [
+            "ask",
+            "Who proposed talks in Minsk?",
+            "--store",
+            store,
+            "--source",
+            "sample",
+            "--until",
+            "2022-03-01",
+            "--json",
+        ],
+        capsys,
+    )
+    assert out["abstained"] is False
+
+
+def test_ask_bad_date_is_usage_error(store, capsys):
+    assert qa_main(["ask", "Who?", "--store", store, "--since", "someday soonish"]) == 2
+    assert "--since" in capsys.readouterr().err
+
+
+def test_empty_question_is_one_line_error(store, capsys):
+    assert qa_main(["ask", "  ", "--store", store]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_stats_json(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    code, stats = run_json(qa_main, ["stats", "--store", store, "--json"], capsys)
+    assert code == 0
+    assert (stats["articles"], stats["sources"]) == (1, {"Sample": 1})
+    assert stats["topics"] == {"Russia": 1, "Ukraine": 1, "World News": 1}
+    assert stats["oldest"] == stats["newest"] == "2022-02-25"
+    assert stats["embedding_model"] == "all-MiniLM-L6-v2"
+
+
+def test_module_entry_points_run(store, sample_path):
+    """`python -m ingest` as a user runs it: a real process, stdin as a source."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "-", "--store", store, "--title", "Stdin story", "--json"],
+        input="A stdin article says the harbour reopened on Monday.",
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["added"] == 1

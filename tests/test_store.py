@@ -1,0 +1,162 @@
+"""NewsIndex against a real Chroma store on disk and the real MiniLM model."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ingest.pipeline import ingest_articles
+from qa.config import Settings
+from qa.dates import epoch, parse_date
+from qa.errors import StoreError
+from qa.models import Article, SearchFilters
+from qa.store import NewsIndex
+
+
+def news(title, text, *, source="Wire", day="2024-03-01", url="", topics=()):
+    return Article(
+        title=title,
+        text=text,
+        source=source,
+        published=parse_date(day),
+        url=url,
+        topics=list(topics),
+    )
+
+
+ARTICLES = [
+    news(
+        "Lake freezes early",
+        "The lake froze in November for the first time in decades.",
+        source="Alpha Times",
+        day="2024-11-20",
+        topics=["Weather"],
+    ),
+    news(
+        "Council approves budget",
+        "The city council approved a budget of 12 million euros.",
+        source="Beta Post",
+        day="2024-03-01",
+        topics=["Politics"],
+    ),
+    news(
+        "Rower crosses Atlantic",
+        "A solo rower crossed the Atlantic in 52 days.",
+        source="Alpha Times",
+        day="2023-06-10",
+        topics=["Sport"],
+    ),
+]
+
+
+@pytest.fixture
+def index(tmp_path, embeddings):
+    return NewsIndex(Settings(store_dir=tmp_path / "store"), embeddings=embeddings)
+
+
+@pytest.fixture
+def filled(index):
+    ingest_articles(ARTICLES, index, progress=False)
+    return index
+
+
+def test_store_survives_reopen(filled, embeddings):
+    again = NewsIndex(filled.settings, embeddings=embeddings)
+    assert again.count_articles() == 3
+    hits = again.lexical_search("rower Atlantic", k=3)
+    assert hits[0].title == "Rower crosses Atlantic"
+    dense = again.dense_search(again.embed_query("frozen lake"), k=1)
+    assert dense[0].title == "Lake freezes early"
+
+
+def test_reingest_changes_nothing(filled):
+    summary = ingest_articles(ARTICLES, filled, progress=False)
+    assert (summary.added, summary.unchanged, summary.updated) == (0, 3, 0)
+    assert filled.count_chunks() == 3
+
+
+def test_edited_article_replaces_old_chunks(index):
+    url = "https://example.com/story"
+    long_text = " ".join(f"Sentence number {i} mentions zebras." for i in range(60))
+    ingest_articles([news("Animals", long_text, url=url)], index, progress=False)
+    assert index.count_chunks() > 1
+    summary = ingest_articles(
+        [news("Animals", "Now the story is about giraffes.", url=url)], index, progress=False
+    )
+    assert summary.updated == 1
+    assert index.count_articles() == 1 and index.count_chunks() == 1
+    assert index.lexical_search("zebras", k=5) == []
+    dense = index.dense_search(index.embed_query("zebras"), k=5)
+    assert [p.text for p in dense] == ["Now the story is about giraffes."]
+
+
+def test_same_article_twice_in_one_run_is_a_duplicate(index):
+    summary = ingest_articles([ARTICLES[0], ARTICLES[0]], index, progress=False)
+    assert (summary.added, summary.duplicates) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (SearchFilters(sources=("alpha times",)), {"Lake freezes early", "Rower crosses Atlantic"}),
+        (SearchFilters(topics=("Politics",)), {"Council approves budget"}),
+        (
+            SearchFilters(since=epoch(parse_date("2024-01-01"))),
+            {"Lake freezes early", "Council approves budget"},
+        ),
+        (SearchFilters(until=epoch(parse_date("2024-01-01"))), {"Rower crosses Atlantic"}),
+        (SearchFilters(sources=("Nobody",)), set()),
+    ],
+)
+def test_filters_reach_both_indexes(filled, filters, expected):
+    query = "the lake council budget rower Atlantic"
+    lexical = {p.title for p in filled.lexical_search(query, k=10, filters=filters)}
+    dense = {p.title for p in filled.dense_search(filled.embed_query(query), k=10, filters=filters)}
+    assert lexical == expected
+    assert dense == expected
+
+
+def test_lexical_index_is_rebuilt_when_missing(filled, embeddings):
+    shutil.rmtree(filled.settings.store_dir / "lexical")
+    again = NewsIndex(filled.settings, embeddings=embeddings)
+    assert again.lexical_search("council budget", k=1)[0].title == "Council approves budget"
+
+
+def test_other_process_writes_become_visible(filled, embeddings):
+    reader = NewsIndex(filled.settings, embeddings=embeddings)
+    assert reader.count_articles() == 3
+    ingest_articles([news("Bridge opens", "A new bridge opened downtown.")], filled, progress=False)
+    assert reader.refresh() is True
+    assert reader.lexical_search("bridge", k=1)[0].title == "Bridge opens"
+
+
+def test_half_written_article_is_hidden_then_repaired(filled, embeddings):
+    long_text = " ".join(f"Item {i} about volcanoes erupting." for i in range(60))
+    ingest_articles([news("Volcano", long_text)], filled, progress=False)
+    victim = filled.lexical_search("volcanoes", k=1)[0]
+    filled.collection.delete(ids=[victim.chunk_id])  # as if a crash lost one chunk
+    filled._bump()
+    reader = NewsIndex(filled.settings, embeddings=embeddings)
+    assert reader.lexical_search("volcanoes", k=5) == []
+    assert reader.dense_search(reader.embed_query("volcano"), k=10)[0].title != "Volcano"
+    with reader.writing():
+        pass
+    assert reader.count_articles() == 3
+    assert reader.catalog.broken == set()
+
+
+def test_store_refuses_another_embedding_model(filled, embeddings):
+    other = Settings(store_dir=filled.settings.store_dir, embedding_model="/models/other")
+    with pytest.raises(StoreError, match="built with the embedding model 'all-MiniLM-L6-v2'"):
+        NewsIndex(other, embeddings=embeddings).count_chunks()
+
+
+def test_stats(filled):
+    stats = filled.stats()
+    assert stats["articles"] == 3 and stats["chunks"] == 3
+    assert stats["sources"] == {"Alpha Times": 2, "Beta Post": 1}
+    assert stats["topics"] == {"Weather": 1, "Politics": 1, "Sport": 1}
+    assert (stats["oldest"], stats["newest"]) == ("2023-06-10", "2024-11-20")
+    assert stats["embedding_model"] == "all-MiniLM-L6-v2"
+    assert stats["last_updated"]
