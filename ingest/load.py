@@ -1,0 +1,841 @@
+"""Turn what the user names (files, folders, stdin, web pages, feeds) into raw Articles.
+
+`load_sources` is the one way in. It yields `Article`s (text as found, not yet
+cleaned) and `LoadFailure`s, one per bad source or bad item, and never raises
+for a single bad source, so one broken file cannot stop a batch.
+
+Titles, when a source has none of its own:
+
+- `.txt` (and stdin, and `.md` without a heading): the first line is the title
+  when it is short (under TITLE_LINE_MAX_CHARS), does not end like a sentence
+  (`.`, `,`, `:` or `;`), and is followed by a blank line or by a line that does
+  not start in lower case (which would make it a hard-wrapped sentence).
+- Otherwise the `--title` flag (`ArticleDefaults.title`), else the file name when
+  it reads like words ("putin-ready-for-talks-in-minsk.txt" -> "Putin ready for
+  talks in minsk"), else the first sentence, cut to about DERIVED_TITLE_CHARS.
+
+The other `ArticleDefaults` fields likewise fill only what the source lacks; a
+source's own metadata always wins, and the defaults win over guesses (a URL's
+host name as the source).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import feedparser
+import trafilatura
+import yaml
+
+from ingest.errors import FetchError, SourceError
+from ingest.fetch import FetchedPage, fetch, format_size
+from qa.config import Settings
+from qa.dates import parse_date
+from qa.models import Article
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are archives or dumps, not articles: split them
+MARKDOWN_EXTENSIONS = (".md", ".markdown")
+HTML_EXTENSIONS = (".html", ".htm")
+SUPPORTED_EXTENSIONS = (".txt", *MARKDOWN_EXTENSIONS, *HTML_EXTENSIONS, ".json", ".jsonl")
+TITLE_LINE_MAX_CHARS = 200  # a longer first line is a paragraph, not a headline
+DERIVED_TITLE_CHARS = 100
+MIN_NAME_TITLE_WORDS = (
+    3  # "notes.txt" or "article-12.txt" say nothing; "putin-ready-for-talks" does
+)
+MIN_PAGE_TEXT_CHARS = 100  # less than this from an HTML page is menus and footers, not an article
+FEED_CONTENT_MIN_CHARS = 400  # shorter feed content is a teaser: fetch the linked page instead
+BINARY_SNIFF_BYTES = 8192
+BINARY_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive or Office document"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+)
+TEXT_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+)
+FEED_SNIFF_BYTES = 1024
+FEED_MEDIA_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/rss"}
+)
+
+# Field names seen in news exports (NewsAPI, GDELT, scrapers, CMS dumps), in order of preference.
+TITLE_KEYS = ("title", "headline")
+TEXT_KEYS = ("body", "text", "content", "articleBody", "description")
+SOURCE_KEYS = ("source", "publisher", "site", "site_name", "source_name")
+DATE_KEYS = ("published_at", "published", "date", "publishedAt", "pubDate", "datePublished")
+URL_KEYS = ("url", "link")
+AUTHOR_KEYS = ("authors", "author")
+TOPIC_KEYS = ("topics", "tags", "categories", "keywords")
+EPOCH_MILLIS_ABOVE = 10**11  # epoch numbers above this are milliseconds (year 5138 in seconds)
+
+
+@dataclass(frozen=True)
+class ArticleDefaults:
+    """Metadata from CLI flags, applied to articles that lack it."""
+
+    title: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    url: str | None = None
+
+
+NO_DEFAULTS = ArticleDefaults()
+
+
+@dataclass
+class LoadFailure:
+    """One source or item that gave no article, and why."""
+
+    source: str  # the path/URL/feed as the user named it (plus '#item' detail if useful)
+    error: str  # one clear line: what is wrong and what to do
+
+
+@dataclass
+class _Fields:
+    """Metadata a source provides itself; None or empty where it has none."""
+
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+
+def load_sources(
+    sources: Iterable[str],
+    *,
+    defaults: ArticleDefaults = NO_DEFAULTS,
+    settings: Settings | None = None,
+    stdin: TextIO | None = None,
+) -> Iterator[Article | LoadFailure]:
+    """Yield articles (raw text, not yet cleaned) and failures, never raising for one bad source.
+
+    Args:
+        sources: file and folder paths, http(s) URLs of pages or RSS/Atom feeds, or "-" for stdin.
+        defaults: metadata applied where a source lacks it (see the module docstring).
+        settings: decides whether private addresses may be fetched; default `Settings()`,
+            which refuses them.
+        stdin: the stream "-" reads; default `sys.stdin`.
+
+    Yields:
+        Articles in source order (folders recursively, sorted by name), and a `LoadFailure`
+        for each source, file, JSON item or feed entry that could not be loaded.
+    """
+    settings = settings or Settings()
+    for source in sources:
+        yield from _guarded(source, _load_source(source, defaults, settings, stdin))
+
+
+def _load_source(
+    source: str, defaults: ArticleDefaults, settings: Settings, stdin: TextIO | None
+) -> Iterator[Article | LoadFailure]:
+    if source == "-":
+        yield _load_stdin(stdin or sys.stdin, defaults)
+    elif source.lower().startswith(("http://", "https://")):
+        yield from _load_url(source, defaults, settings)
+    elif "://" in source:
+        raise SourceError(source, "only http:// and https:// URLs can be fetched")
+    else:
+        yield from _load_path(source, defaults)
+
+
+def _guarded(name: str, items: Iterator[Article | LoadFailure]) -> Iterator[Article | LoadFailure]:
+    """Pass items through; turn an exception into a failure for `name`, keeping what came before."""
+    try:
+        yield from items
+    except Exception as e:  # one bad source must not stop the batch
+        yield _failure(name, e)
+
+
+def _attempt(name: str, make: Callable[[], Article]) -> Article | LoadFailure:
+    try:
+        return make()
+    except Exception as e:  # one bad item must not stop its file or feed
+        return _failure(name, e)
+
+
+def _failure(name: str, error: Exception) -> LoadFailure:
+    if isinstance(error, SourceError):
+        return LoadFailure(error.source, error.reason)
+    if isinstance(error, RecursionError):
+        return LoadFailure(name, "is nested too deeply to read")
+    if isinstance(error, OSError):
+        return LoadFailure(name, f"could not be read ({error.strerror or error})")
+    return LoadFailure(name, f"could not be loaded ({type(error).__name__}: {error})")
+
+
+# --- files and folders -------------------------------------------------------------------
+
+
+def _load_path(name: str, defaults: ArticleDefaults) -> Iterator[Article | LoadFailure]:
+    path = Path(name).expanduser()
+    if path.is_dir():
+        yield from _load_folder(name, path, defaults)
+    elif path.exists():
+        yield from _load_file(name, path, defaults)
+    else:
+        raise SourceError(name, "no such file or folder")
+
+
+def _load_folder(
+    name: str, folder: Path, defaults: ArticleDefaults
+) -> Iterator[Article | LoadFailure]:
+    found = False
+    for item in _walk_supported(folder):
+        if isinstance(item, LoadFailure):
+            yield item
+            continue
+        found = True
+        shown = os.path.join(name, item.relative_to(folder))
+        yield from _guarded(shown, _load_file(shown, item, defaults))
+    if not found:
+        kinds = ", ".join(SUPPORTED_EXTENSIONS)
+        raise SourceError(name, f"has no {kinds} files (hidden files and folders are skipped)")
+
+
+def _walk_supported(folder: Path) -> Iterator[Path | LoadFailure]:
+    """Supported files under `folder`, sorted by name, lazily; hidden entries skipped.
+
+    Symlinked folders are not followed, so a link cycle cannot loop for ever.
+    """
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as e:
+        yield LoadFailure(str(folder), f"could not be listed ({e.strerror or e})")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk_supported(Path(entry.path))
+        elif entry.is_file() and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS:
+            yield Path(entry.path)
+
+
+def _load_file(name: str, path: Path, defaults: ArticleDefaults) -> Iterator[Article | LoadFailure]:
+    suffix = path.suffix.lower()
+    loader = _FILE_LOADERS.get(suffix)
+    if loader is None:
+        kind = f"{suffix} files" if suffix else "files without an extension"
+        supported = ", ".join(SUPPORTED_EXTENSIONS)
+        raise SourceError(name, f"{kind} are not supported; use one of {supported}")
+    text = read_text_file(name, path)
+    yield from loader(name, path, text, defaults)
+
+
+def read_text_file(name: str, path: Path) -> str:
+    """Read a file as text: size-checked before reading, binary refused, encoding detected.
+
+    Raises:
+        SourceError: the file is over MAX_FILE_BYTES, empty, or binary.
+    """
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(name, _too_big(size))
+    with path.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat()
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(name, _too_big(len(data)))
+    return decode_text(name, data)
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"is {format_size(size)}, over the {format_size(MAX_FILE_BYTES)} limit for one file; "
+        "split it into smaller files"
+    )
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """Decode file bytes: a BOM decides, else UTF-8, else cp1252, else latin-1 (never rejected).
+
+    Raises:
+        SourceError: the bytes are empty, whitespace only, or look binary.
+    """
+    encoding = next((enc for bom, enc in TEXT_BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        _reject_binary(name, data)
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 maps them all
+            text = data.decode("latin-1")
+    if not text.strip():
+        raise SourceError(name, "is empty")
+    return text
+
+
+def _reject_binary(name: str, data: bytes) -> None:
+    kind = next((kind for magic, kind in BINARY_SIGNATURES if data.startswith(magic)), None)
+    if kind is None and b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        kind = "it contains NUL bytes"
+    if kind is not None:
+        raise SourceError(name, f"looks binary ({kind}), not text; convert it to .txt/.html first")
+
+
+def _load_txt(name: str, path: Path, text: str, defaults: ArticleDefaults) -> Iterator[Article]:
+    title, body = split_title_line(text)
+    yield _build_article(
+        body, _Fields(title=title), origin=_origin(path), defaults=defaults, name_hint=path.stem
+    )
+
+
+def _load_stdin(stream: TextIO, defaults: ArticleDefaults) -> Article:
+    text = stream.read(MAX_FILE_BYTES + 1)
+    if len(text) > MAX_FILE_BYTES:
+        raise SourceError("-", _too_big(len(text)))
+    if not text.strip():
+        raise SourceError("-", "is empty (nothing was piped in)")
+    title, body = split_title_line(text)
+    # origin "-" makes the id derive from title and text: stdin has no lasting identity.
+    return _build_article(body, _Fields(title=title), origin="-", defaults=defaults)
+
+
+def _origin(path: Path) -> str:
+    return str(path.resolve())
+
+
+# --- titles ------------------------------------------------------------------------------
+
+
+def split_title_line(text: str) -> tuple[str | None, str]:
+    """Split off the first line as a title when it reads like one (see the module docstring).
+
+    Returns:
+        (title or None, the rest of the text), both stripped.
+    """
+    stripped = text.strip()
+    first, _, rest = stripped.partition("\n")
+    first = first.strip()
+    if not rest.strip() or not _looks_like_title(first):
+        return None, stripped
+    wrapped = rest[:1].islower()  # "...talks with\nukraine..." is one hard-wrapped sentence
+    blank_after = not rest.split("\n", 1)[0].strip()
+    if wrapped and not blank_after:
+        return None, stripped
+    return first, rest.strip()
+
+
+def _looks_like_title(line: str) -> bool:
+    # Headlines may end with "?" or "!" but not with sentence or clause punctuation.
+    bare = line.rstrip("\"'”’)]*_ ")
+    has_words = any(char.isalnum() for char in line)  # not "---" or "***"
+    return (
+        has_words and len(line) < TITLE_LINE_MAX_CHARS and not bare.endswith((".", ",", ":", ";"))
+    )
+
+
+def derive_title(text: str, name_hint: str | None = None) -> str:
+    """A title for an article that has none: its file name if it reads like words, else its lead."""
+    from_name = _title_from_name(name_hint) if name_hint else None
+    return from_name or _title_from_lead(text)
+
+
+def _title_from_name(stem: str) -> str | None:
+    words = [word for word in re.split(r"[\W_]+", stem) if word]
+    while words and words[0].isdigit():  # "2022-02-25-putin-..." : the date is not the title
+        words.pop(0)
+    if sum(word.isalpha() for word in words) < MIN_NAME_TITLE_WORDS:
+        return None
+    title = " ".join(words)
+    return title[0].upper() + title[1:]
+
+
+def _title_from_lead(text: str) -> str:
+    lead = " ".join(re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].split())
+    if len(lead) <= DERIVED_TITLE_CHARS:
+        return lead
+    cut = lead[:DERIVED_TITLE_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_ATX_HEADING = re.compile(r"#\s+(.+?)(?:\s+#+)?\s*")
+_SETEXT_UNDERLINE = re.compile(r"=+\s*")
+
+
+def _load_markdown(
+    name: str, path: Path, text: str, defaults: ArticleDefaults
+) -> Iterator[Article]:
+    front, body = split_front_matter(name, text)
+    fields = fields_from_mapping(name, front)
+    heading, body = _split_heading(body)
+    if fields.title is None and heading is None:
+        heading, body = split_title_line(body)
+    fields.title = fields.title or heading
+    if not body.strip():
+        raise SourceError(name, "has no text")
+    yield _build_article(body, fields, origin=_origin(path), defaults=defaults, name_hint=path.stem)
+
+
+def split_front_matter(name: str, text: str) -> tuple[dict[str, Any], str]:
+    """Split YAML front matter (between `---` lines at the very top) from the Markdown body.
+
+    Raises:
+        SourceError: the front matter is not valid YAML or not `key: value` pairs.
+    """
+    if not re.match(r"---[ \t]*\r?\n", text):
+        return {}, text
+    first_newline = text.index("\n") + 1
+    end = _FRONT_MATTER_END.search(text, first_newline)
+    if end is None:  # a leading horizontal rule, not front matter
+        return {}, text
+    try:
+        front = yaml.safe_load(text[first_newline : end.start()])
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        line = f" near line {where.line + 1}" if where else ""
+        raise SourceError(
+            name, f"has front matter that is not valid YAML{line}; fix or remove it"
+        ) from e
+    if front is None:
+        front = {}
+    if not isinstance(front, dict):
+        raise SourceError(name, "has front matter that is not `key: value` lines")
+    return front, text[end.end() :]
+
+
+def _split_heading(body: str) -> tuple[str | None, str]:
+    lines = body.strip().split("\n")
+    atx = _ATX_HEADING.fullmatch(lines[0].strip())
+    if atx:
+        return atx.group(1).strip(), "\n".join(lines[1:]).strip()
+    if len(lines) > 1 and lines[0].strip() and _SETEXT_UNDERLINE.fullmatch(lines[1].strip()):
+        return lines[0].strip(), "\n".join(lines[2:]).strip()
+    return None, body.strip()
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+
+def _load_html_file(
+    name: str, path: Path, text: str, defaults: ArticleDefaults
+) -> Iterator[Article]:
+    body, fields = extract_html(name, text)
+    yield _build_article(body, fields, origin=_origin(path), defaults=defaults, name_hint=path.stem)
+
+
+def extract_html(name: str, html: str, *, url: str | None = None) -> tuple[str, _Fields]:
+    """Extract the article text and metadata of an HTML page with trafilatura.
+
+    The URL is taken from the page's canonical link or og:url when it has one.
+
+    Raises:
+        SourceError: the page has no article text (menus, scripts, or a very short page).
+    """
+    # Reader comments are not the article; keeping them would let answers cite commenters.
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    text = (doc.text or "").strip() if doc else ""
+    title = (doc.title or "").strip() if doc else ""
+    if title and text.startswith(title):  # trafilatura repeats the <h1> as the first line
+        text = text[len(title) :].strip()
+    if len(text) < MIN_PAGE_TEXT_CHARS:
+        raise SourceError(
+            name,
+            "has no article text (only menus, scripts or a very short page); "
+            "save the article page itself or paste its text into a .txt file",
+        )
+    fields = _Fields(
+        title=title or None,
+        source=_site_name(doc.sitename, url),
+        url=doc.url or None,
+        published=parse_date(doc.date) if doc.date else None,
+        authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
+        topics=_as_list(doc.categories) + _as_list(doc.tags),
+    )
+    return text, fields
+
+
+def _site_name(sitename: str | None, url: str | None) -> str | None:
+    # Without a site name in the page, trafilatura falls back to the URL's host ("host:port");
+    # that guess is ours to make, after the user's --source.
+    if not sitename or (url and sitename in (urlsplit(url).netloc, urlsplit(url).hostname)):
+        return None
+    return sitename.strip()
+
+
+def _as_list(value: list[str] | str | None) -> list[str]:
+    if not value:
+        return []
+    items = value if isinstance(value, list) else value.split(",")
+    return [item.strip() for item in items if item and item.strip()]
+
+
+class _TextCollector(HTMLParser):
+    """Collects the text of an HTML fragment, with a line break around each block element."""
+
+    BLOCK_TAGS = frozenset(
+        {"p", "div", "br", "hr", "li", "ul", "ol", "blockquote", "pre", "tr", "table", "section"}
+        | {"article", "h1", "h2", "h3", "h4", "h5", "h6"}
+    )
+    SKIPPED_TAGS = frozenset({"script", "style", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._mark(tag, +1)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._mark(tag, -1)
+
+    def _mark(self, tag: str, step: int) -> None:
+        if tag in self.SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping + step)
+        elif tag in self.BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment (feed content): paragraphs on their own lines."""
+    collector = _TextCollector()
+    collector.feed(fragment)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# --- JSON and JSON Lines -----------------------------------------------------------------
+
+
+def _load_json(
+    name: str, path: Path, text: str, defaults: ArticleDefaults
+) -> Iterator[Article | LoadFailure]:
+    data = _parse_json(name, text)
+    if isinstance(data, dict) and "articles" not in data:
+        yield article_from_item(name, data, defaults=defaults)
+        return
+    items = data.get("articles") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise SourceError(
+            name, 'should hold an article object, a list of them, or {"articles": [...]}'
+        )
+    if not items:
+        raise SourceError(name, "has no articles (the list is empty)")
+    for number, item in enumerate(items, start=1):
+        item_name = f"{name}#{number}"
+        yield _attempt(
+            item_name, lambda n=item_name, i=item: article_from_item(n, i, defaults=defaults)
+        )
+
+
+def _load_jsonl(
+    name: str, path: Path, text: str, defaults: ArticleDefaults
+) -> Iterator[Article | LoadFailure]:
+    # split("\n"), not splitlines(): U+2028 and friends may appear unescaped inside JSON strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        item_name = f"{name}:{number}"
+        yield _attempt(
+            item_name,
+            lambda n=item_name, s=line: article_from_item(n, _parse_json(n, s), defaults=defaults),
+        )
+
+
+def _parse_json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SourceError(
+            name, f"is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})"
+        ) from e
+    except RecursionError as e:
+        raise SourceError(
+            name, "is JSON nested too deeply to read; expected article objects"
+        ) from e
+
+
+def article_from_item(name: str, item: Any, *, defaults: ArticleDefaults = NO_DEFAULTS) -> Article:
+    """Build an article from one JSON object, accepting the common field names.
+
+    Raises:
+        SourceError: the item is not an object, has no text, or has a field of the wrong type.
+    """
+    if not isinstance(item, dict):
+        raise SourceError(name, f"is {_kind(item)}, not an article object")
+    fields = fields_from_mapping(name, item)
+    text = _text_field(name, item, TEXT_KEYS)
+    if not text:
+        raise SourceError(name, f"has no text: give it one of the fields {', '.join(TEXT_KEYS)}")
+    # An item with a URL is identified by it; without one, by its title and text (origin "").
+    return _build_article(text, fields, origin=fields.url or "", defaults=defaults)
+
+
+# --- metadata fields ---------------------------------------------------------------------
+
+
+def fields_from_mapping(name: str, mapping: Mapping[str, Any]) -> _Fields:
+    """Read title, source, url, date, authors and topics from a JSON object or front matter.
+
+    Raises:
+        SourceError: a field has the wrong type, or a date cannot be read.
+    """
+    return _Fields(
+        title=_text_field(name, mapping, TITLE_KEYS),
+        source=_source_field(name, mapping),
+        url=_text_field(name, mapping, URL_KEYS),
+        published=_date_field(name, mapping),
+        authors=_list_field(name, mapping, AUTHOR_KEYS, separators=";"),
+        topics=_list_field(name, mapping, TOPIC_KEYS, separators=",;"),
+    )
+
+
+def _first_present(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, Any]:
+    for key in keys:
+        value = mapping.get(key)
+        if value is not None and value != "" and value != []:
+            return key, value
+    return keys[0], None
+
+
+def _text_field(name: str, mapping: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    key, value = _first_present(mapping, keys)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # YAML reads "title: 1984" as a number
+    raise SourceError(name, f"field {key!r} should be text, not {_kind(value)}")
+
+
+def _source_field(name: str, mapping: Mapping[str, Any]) -> str | None:
+    key, value = _first_present(mapping, SOURCE_KEYS)
+    if isinstance(value, dict):  # NewsAPI: "source": {"id": "bbc-news", "name": "BBC News"}
+        value = value.get("name")
+        if value is None or isinstance(value, str):
+            return (value or "").strip() or None
+        raise SourceError(name, f"field {key!r} should have a text 'name', not {_kind(value)}")
+    return _text_field(name, {key: value}, (key,))
+
+
+def _date_field(name: str, mapping: Mapping[str, Any]) -> datetime | None:
+    key, value = _first_present(mapping, DATE_KEYS)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(name, key, value)
+    if not isinstance(value, str | date):  # YAML gives date/datetime objects
+        raise SourceError(
+            name, f"field {key!r} should be a date like 2022-02-25, not {_kind(value)}"
+        )
+    parsed = parse_date(value)
+    if parsed is None:
+        raise SourceError(name, f"field {key!r} is not a date: {value!r}; use e.g. 2022-02-25")
+    return parsed
+
+
+def _from_epoch(name: str, key: str, value: float) -> datetime:
+    seconds = value / 1000 if abs(value) > EPOCH_MILLIS_ABOVE else value
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as e:
+        raise SourceError(name, f"field {key!r} is not a valid timestamp: {value!r}") from e
+
+
+def _list_field(
+    name: str, mapping: Mapping[str, Any], keys: tuple[str, ...], *, separators: str
+) -> list[str]:
+    key, value = _first_present(mapping, keys)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(f"[{separators}]", value) if part.strip()]
+    values = value if isinstance(value, list) else [value]
+    return [_list_item(name, key, item) for item in values if item not in (None, "")]
+
+
+def _list_item(name: str, key: str, item: Any) -> str:
+    if isinstance(item, dict):  # {"name": "Jane Doe"} authors, {"term": "Ukraine"} tags
+        item = item.get("name") or item.get("term")
+    if isinstance(item, str) and item.strip():
+        return item.strip()
+    raise SourceError(name, f"field {key!r} should be text or a list of texts, not {_kind(item)}")
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return kinds.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+# --- web pages and feeds -----------------------------------------------------------------
+
+
+def _load_url(
+    url: str, defaults: ArticleDefaults, settings: Settings
+) -> Iterator[Article | LoadFailure]:
+    page = fetch(url, settings=settings)
+    if _looks_like_feed(page):
+        yield from _load_feed(url, page, defaults, settings)
+    else:
+        yield _article_from_page(url, page, defaults)
+
+
+def _looks_like_feed(page: FetchedPage) -> bool:
+    head = page.body[:FEED_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"<html" in head:
+        return False
+    if re.search(rb"<(rss|feed|rdf:rdf)[\s>]", head):
+        return True
+    return page.content_type in FEED_MEDIA_TYPES or page.content_type.endswith("/xml")
+
+
+def _article_from_page(name: str, page: FetchedPage, defaults: ArticleDefaults) -> Article:
+    host = _host_name(page.url)
+    if page.content_type == "text/plain":
+        title, text = split_title_line(page.text)
+        fields = _Fields(title=title)
+    else:
+        text, fields = extract_html(name, page.text, url=page.url)
+    # The fetched URL, not the page's canonical one: a wrong canonical (the home page) would
+    # give many articles the same id.
+    fields.url = page.url
+    return _build_article(text, fields, origin=page.url, defaults=defaults, fallback_source=host)
+
+
+def _load_feed(
+    url: str, page: FetchedPage, defaults: ArticleDefaults, settings: Settings
+) -> Iterator[Article | LoadFailure]:
+    headers = {"content-type": page.content_type or "application/xml", "content-location": page.url}
+    if page.charset:
+        headers["content-type"] += f"; charset={page.charset}"
+    parsed = feedparser.parse(page.body, response_headers=headers)
+    # feedparser recovers what it can from broken XML; keep that unless it is nothing usable.
+    usable = any(entry.get("link") or _entry_text(entry) for entry in parsed.entries)
+    if parsed.bozo and not usable:
+        reason = parsed.get("bozo_exception") or "malformed XML"
+        raise SourceError(url, f"is not a valid RSS/Atom feed ({reason}); check the feed URL")
+    if not parsed.entries:
+        raise SourceError(url, "is a feed with no entries")
+    feed_source = (parsed.feed.get("title") or "").strip() or None
+    for number, entry in enumerate(parsed.entries, start=1):
+        name = f"{url}#{number}"
+        yield _attempt(
+            name, lambda n=name, e=entry: _article_from_entry(n, e, feed_source, defaults, settings)
+        )
+
+
+def _article_from_entry(
+    name: str, entry: Any, feed_source: str | None, defaults: ArticleDefaults, settings: Settings
+) -> Article:
+    link = (entry.get("link") or "").strip()
+    fields = _entry_fields(entry, feed_source, link)
+    text = _entry_text(entry)
+    if len(text) < FEED_CONTENT_MIN_CHARS and link:
+        text = _fetch_entry_page(name, link, fields, settings)
+    if not text:
+        raise SourceError(name, "has no content and no link to fetch it from")
+    return _build_article(
+        text, fields, origin=link, defaults=defaults, fallback_source=_host_name(link)
+    )
+
+
+def _entry_fields(entry: Any, feed_source: str | None, link: str) -> _Fields:
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    authors = [a.get("name", "").strip() for a in entry.get("authors") or [] if a.get("name")]
+    if not authors and entry.get("author"):
+        authors = [entry["author"].strip()]
+    title = html_to_text(entry.get("title") or "")  # feedparser may leave inline markup in
+    return _Fields(
+        title=title or None,
+        source=feed_source,
+        url=link or None,
+        published=datetime(*when[:6], tzinfo=UTC) if when else None,
+        authors=authors,
+        topics=[
+            t["term"].strip() for t in entry.get("tags") or [] if (t.get("term") or "").strip()
+        ],
+    )
+
+
+def _entry_text(entry: Any) -> str:
+    contents = [c.get("value", "") for c in entry.get("content") or []]
+    best = max(contents, key=len, default="") or entry.get("summary") or ""
+    return html_to_text(best)
+
+
+def _fetch_entry_page(name: str, link: str, fields: _Fields, settings: Settings) -> str:
+    """The linked article's text; fills the date and authors the entry lacks."""
+    try:
+        page = fetch(link, settings=settings)
+    except FetchError as e:
+        raise SourceError(name, f"its link {link}: {e.reason}") from e
+    text, page_fields = extract_html(f"{name} ({link})", page.text, url=page.url)
+    fields.published = fields.published or page_fields.published
+    fields.authors = fields.authors or page_fields.authors
+    fields.topics = fields.topics or page_fields.topics
+    fields.title = fields.title or page_fields.title
+    return text
+
+
+def _host_name(url: str) -> str | None:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+# --- assembling --------------------------------------------------------------------------
+
+
+def _build_article(
+    text: str,
+    fields: _Fields,
+    *,
+    origin: str,
+    defaults: ArticleDefaults,
+    name_hint: str | None = None,
+    fallback_source: str | None = None,
+) -> Article:
+    """Fill what the source lacks: its own fields first, then the defaults, then guesses."""
+    text = text.strip()
+    return Article(
+        title=fields.title or defaults.title or derive_title(text, name_hint),
+        text=text,
+        source=fields.source or defaults.source or fallback_source or "",
+        url=fields.url or defaults.url or "",
+        published=fields.published or defaults.published,
+        authors=fields.authors,
+        topics=fields.topics,
+        origin=origin,
+    )
+
+
+_FILE_LOADERS: dict[str, Callable[[str, Path, str, ArticleDefaults], Iterator[Any]]] = {
+    ".txt": _load_txt,
+    **dict.fromkeys(MARKDOWN_EXTENSIONS, _load_markdown),
+    **dict.fromkeys(HTML_EXTENSIONS, _load_html_file),
+    ".json": _load_json,
+    ".jsonl": _load_jsonl,
+}
