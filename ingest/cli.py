@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ingest.errors import UsageError
 from ingest.load import ArticleDefaults
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if not args.sources:
         raise UsageError("name at least one SOURCE (a file, folder, URL, feed, or - for stdin)")
+    if args.url and (len(args.sources) > 1 or Path(args.sources[0]).is_dir()):
+        # One URL is one article id: shared by many articles, they would overwrite each other.
+        raise UsageError("--url applies to a single article: name exactly one file, page or '-'")
     settings = Settings.from_env(store_dir=args.store)
     if args.if_empty and not store_is_empty(settings):
         print(f"{settings.store_label} already has articles; nothing to do.")

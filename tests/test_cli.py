@@ -165,3 +165,9 @@ def test_module_entry_points_run(store, sample_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["added"] == 1
+
+
+def test_url_flag_needs_a_single_source(store, sample_path, tmp_path, capsys):
+    code = ingest_main([str(sample_path), str(tmp_path), "--url", "https://x.test/a", "--store", store])
+    assert code == 2
+    assert "--url" in capsys.readouterr().err
