@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 
 from qa.ask import AskOptions, ask
 from qa.config import Settings
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
     a.add_argument("--since", help="only articles published on or after DATE")
     a.add_argument("--until", help="only articles published on or before DATE")
+    a.add_argument("--as-of", help="answer as of DATE: later articles are ignored (default: today)")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     _store_flag(a)
 
@@ -64,6 +66,7 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         topics=tuple(args.topic),
         since=parse_date_option("--since", args.since),
         until=parse_date_option("--until", args.until),
+        as_of=parse_date_option("--as-of", args.as_of) or datetime.now(UTC),
     )
     answer = ask(index, args.question, options)
     if args.json:

@@ -25,24 +25,48 @@ def hybrid_search(
     k: int = DEFAULT_K,
     filters: SearchFilters = SearchFilters(),
     mode: str = "hybrid",
+    prefer: Sequence[SearchFilters] = (),
 ) -> list[Passage]:
     """The `k` best passages for `query` under `filters`, best first, with `score` and `rank` set.
 
     Args:
         mode: "hybrid" (both, fused), "dense" or "lexical" alone (for the ablation).
+        prefer: soft preferences (a time window, a named outlet): each adds rankings restricted
+            to it to the fusion, so matching passages rise without the others being excluded.
     """
     if mode not in MODES:
         raise ValueError(f"retrieval mode {mode!r} is not one of {MODES}")
     depth = max(CANDIDATES, k)
-    rankings: list[list[Passage]] = []
-    if mode in ("hybrid", "dense"):
-        rankings.append(index.dense_search(index.embed_query(query), k=depth, filters=filters))
-    if mode in ("hybrid", "lexical"):
-        rankings.append(index.lexical_search(query, k=depth, filters=filters))
+    vector = index.embed_query(query) if mode != "lexical" else None
+    rankings = _rankings(index, query, vector, filters, mode, depth)
+    for extra in prefer:
+        rankings += _rankings(index, query, vector, narrow(filters, extra), mode, depth)
     fused = fuse(rankings)
     for rank, p in enumerate(fused, 1):
         p.rank = rank
     return fused[:k]
+
+
+def _rankings(index, query, vector, filters, mode, depth) -> list[list[Passage]]:
+    out = []
+    if mode in ("hybrid", "dense"):
+        out.append(index.dense_search(vector, k=depth, filters=filters))
+    if mode in ("hybrid", "lexical"):
+        out.append(index.lexical_search(query, k=depth, filters=filters))
+    return out
+
+
+def narrow(base: SearchFilters, extra: SearchFilters) -> SearchFilters:
+    """Both restrictions at once (dates intersected, lists taken from `extra` when it has them)."""
+    since = max((d for d in (base.since, extra.since) if d is not None), default=None)
+    until = min((d for d in (base.until, extra.until) if d is not None), default=None)
+    return SearchFilters(
+        sources=extra.sources or base.sources,
+        topics=extra.topics or base.topics,
+        since=since,
+        until=until,
+        include_undated=base.include_undated and extra.include_undated,
+    )
 
 
 def fuse(rankings: Sequence[Sequence[Passage]], *, rrf_k: int = RRF_K) -> list[Passage]:

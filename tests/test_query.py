@@ -1,0 +1,56 @@
+"""Question understanding: time windows against the as-of date, outlets named in questions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from qa.ask import Asker, AskOptions
+from qa.dates import epoch, parse_date
+from qa.query import named_sources, time_window
+
+AS_OF = datetime(2022, 2, 25, tzinfo=UTC)  # a Friday
+
+
+def day(iso: str) -> int:
+    return epoch(parse_date(iso))
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("What happened yesterday in Kyiv?", "2022-02-24", "2022-02-26"),
+        ("Who resigned this week?", "2022-02-19", "2022-02-26"),
+        ("What did the minister say last week?", "2022-02-12", "2022-02-21"),
+        ("What happened on Thursday?", "2022-02-23", "2022-02-26"),
+        ("Who proposed talks in Minsk?", "2022-02-12", "2022-02-26"),
+    ],
+)
+def test_time_window(question, start, end):
+    assert time_window(question, AS_OF) == (day(start), day(end))
+
+
+def test_no_window_without_as_of():
+    assert time_window("What happened yesterday?", None) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What happened according to Reuters?", ("reuters.com",)),
+        ("What did the BBC report about Minsk?", ()),
+        ("Who called Lukashenko, per The BBC?", ("BBC News",)),
+        ("Who called Lukashenko?", ()),
+    ],
+)
+def test_named_sources(question, expected):
+    assert named_sources(question, ["reuters.com", "BBC News", "usatoday.com"]) == expected
+
+
+def test_as_of_hides_later_articles(sample_index):
+    asker = Asker(sample_index)
+    before = AskOptions(as_of=datetime(2022, 2, 20, tzinfo=UTC))
+    assert asker.ask("Who proposed talks in Minsk?", before).abstained
+    on_the_day = AskOptions(as_of=AS_OF)
+    assert "Putin" in asker.ask("Who proposed talks in Minsk?", on_the_day).text
