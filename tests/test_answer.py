@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import ABSTAIN_TEXT, answer_type
+from qa.answer import ABSTAIN_TEXT, answer_type, short_answer
 from qa.ask import Asker, AskOptions, check_question
 from qa.errors import QuestionError
 from qa.retrieve import fuse, hybrid_search
@@ -78,6 +78,9 @@ def test_fusion_rewards_agreement(sample_index):
         ("When were relations broken off?", "date"),
         ("How many troops were sent?", "number"),
         ("Where will the talks be held?", "place"),
+        ("Which capital was Europe's most congested city?", "entity"),
+        ("Trump was sworn in Monday. Which holiday coincided with it?", "entity"),
+        ("What is the deadline to file taxes?", None),
         ("Why did the talks fail?", None),
     ],
 )
@@ -89,3 +92,42 @@ def test_answer_type(question, kind):
 def test_bad_questions_get_a_clear_error(question):
     with pytest.raises(QuestionError):
         check_question(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span"),
+    [
+        (
+            "Who proposed talks in Minsk?",
+            "In a calls with Chinese Premier Xi Jinping, Putin reportedly said he would send a delegation.",
+            "Putin",
+        ),
+        (
+            "Whom did Putin call?",
+            "Following their conversation Putin called Belarussian President Alexander Lukashenko "
+            "to organise talks, the BBC reported.",
+            "Belarussian President Alexander Lukashenko",
+        ),
+        (
+            "When were diplomatic relations broken off?",
+            "Relations were broken off by the Ukrainian side on Thursday, February 24, following the invasion.",
+            "Thursday, February 24",
+        ),
+        (
+            "How many people were arrested?",
+            "Police said about 14,000 people were arrested.",
+            "about 14,000",
+        ),
+        ("Which city opened the room?", "The room opened in Glasgow on Monday.", "Glasgow"),
+        ("Why did the talks fail?", "The talks failed over security guarantees.", None),
+    ],
+)
+def test_short_answer_span(question, sentence, span):
+    found = short_answer(answer_type(question), sentence, question)
+    assert (sentence[found[0] : found[1]] if found else None) == span
+
+
+def test_answer_carries_the_short_answer(asker):
+    answer = asker.ask("Who proposed talks in Minsk?")
+    assert answer.short_answer == "Putin"
+    assert answer.short_answer in answer.citations[0].quote
