@@ -729,6 +729,20 @@ def _article_from_page(name: str, page: FetchedPage, defaults: ArticleDefaults) 
 def _load_feed(
     url: str, page: FetchedPage, defaults: ArticleDefaults, settings: Settings
 ) -> Iterator[Article | LoadFailure]:
+    feed_source, entries = parse_feed(url, page)
+    for number, entry in enumerate(entries, start=1):
+        name = f"{url}#{number}"
+        yield _attempt(
+            name, lambda n=name, e=entry: article_from_entry(n, e, feed_source, defaults, settings)
+        )
+
+
+def parse_feed(url: str, page: FetchedPage) -> tuple[str | None, list[Any]]:
+    """The feed's title (the articles' source) and its feedparser entries.
+
+    Raises:
+        SourceError: the XML is broken beyond use, or the feed has no entries.
+    """
     headers = {"content-type": page.content_type or "application/xml", "content-location": page.url}
     if page.charset:
         headers["content-type"] += f"; charset={page.charset}"
@@ -741,16 +755,13 @@ def _load_feed(
     if not parsed.entries:
         raise SourceError(url, "is a feed with no entries")
     feed_source = (parsed.feed.get("title") or "").strip() or None
-    for number, entry in enumerate(parsed.entries, start=1):
-        name = f"{url}#{number}"
-        yield _attempt(
-            name, lambda n=name, e=entry: _article_from_entry(n, e, feed_source, defaults, settings)
-        )
+    return feed_source, list(parsed.entries)
 
 
-def _article_from_entry(
+def article_from_entry(
     name: str, entry: Any, feed_source: str | None, defaults: ArticleDefaults, settings: Settings
 ) -> Article:
+    """One feed entry as an article; the linked page is fetched when the entry is only a teaser."""
     link = (entry.get("link") or "").strip()
     fields = _entry_fields(entry, feed_source, link)
     text = _entry_text(entry)

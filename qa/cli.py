@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="what the store holds")
     s.add_argument("--json", action="store_true")
     _store_flag(s)
+
+    r = sub.add_parser(
+        "reindex", help="re-embed every chunk with the configured model (after a model change)"
+    )
+    _store_flag(r)
     return p
 
 
@@ -94,4 +99,13 @@ def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ask": cmd_ask, "stats": cmd_stats}
+def cmd_reindex(args: argparse.Namespace, index: NewsIndex) -> int:
+    """Re-embed the store with NEWSQA_EMBEDDING_MODEL; the guards then accept it."""
+    label, model = index.settings.store_label, index.settings.embedding_model
+    print(f"Re-embedding {label} with {model}...", file=sys.stderr)
+    done = index.reindex()
+    print(f"Re-embedded {done} chunks in {label} with {model}.")
+    return EXIT_OK
+
+
+COMMANDS = {"ask": cmd_ask, "stats": cmd_stats, "reindex": cmd_reindex}

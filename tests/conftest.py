@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -73,3 +79,90 @@ def sample_store(tmp_path_factory, embeddings) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(sample_store, embeddings) -> NewsIndex:
     return NewsIndex(Settings(store_dir=sample_store), embeddings=embeddings)
+
+
+# --- real local stand-ins for the reliability tests (servers, subprocesses, article folders) ---
+
+REPO = Path(__file__).parent.parent
+TOWNS = ("Veld", "Kor", "Mar", "Tal", "Bro", "Fen", "Gal", "Hul", "Isk", "Jor")
+TOWN_ENDS = ("haven", "vath", "brook", "mere", "stad", "wick", "dorf", "ness", "holm", "ford")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def town(i: int) -> str:
+    """A made-up town name, distinct for i < 100, so each article answers its own question."""
+    return TOWNS[i % 10] + TOWN_ENDS[i // 10 % 10]
+
+
+def write_articles(folder: Path, count: int, *, start: int = 0) -> Path:
+    """`count` small distinct news articles as .txt files (one chunk each) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + count):
+        name = town(i)
+        (folder / f"{i:03d}-bridge-opens-in-{name.lower()}.txt").write_text(
+            f"New bridge opens in {name}\n\n"
+            f"The mayor of {name}, Ada Quill{i}, opened the new river bridge on Monday. "
+            f"The bridge in {name} cost {i + 2} million euros and took three years to build. "
+            f"Residents of {name} said the crossing would cut their commute in half.\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment for a real `python -m ...` subprocess: offline, this repo, test settings."""
+    env = {k: v for k, v in os.environ.items() if k != "CHROMA_HOST"}
+    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(REPO))
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def local_site() -> Iterator[LocalSite]:
+    """A real HTTP server on 127.0.0.1 serving `site.routes` (path -> (status, type, body))."""
+    site = LocalSite()
+    try:
+        yield site
+    finally:
+        site.close()
+
+
+class LocalSite:
+    """A threaded HTTP server whose routes tests can change while it runs."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        self.hits: Counter[str] = Counter()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                site.hits[self.path] += 1
+                status, kind, body = site.routes.get(self.path, (404, "text/plain", b"not found"))
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:  # keep the test output clean
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
