@@ -24,6 +24,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = FIXTURES / "putin-ready-for-talks-in-minsk.txt"
 SAMPLE_TITLE = "Putin ready for talks in Minsk"
 SAMPLE_DATE = "2022-02-25"
+# An article whose every field tries to inject HTML, Markdown or a script into the page.
+TRICKY_TITLE = "Harbour festival <b>returns</b> **tonight**"
+TRICKY_SOURCE = "Port <i>Ellis</i> Gazette"
+TRICKY_TEXT = """\
+The harbour festival in Port Ellis returns on Saturday after a two-year pause [organisers say].
+By mistake, the organisers posted the code <script>alert(1)</script> on the festival website.
+The mayor called the programme **spectacular** and linked to [tickets](javascript:alert(2)) in her statement.
+Tickets cost $5 for children and $10 for adults."""
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +87,25 @@ def sample_store(tmp_path_factory, embeddings) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(sample_store, embeddings) -> NewsIndex:
     return NewsIndex(Settings(store_dir=sample_store), embeddings=embeddings)
+
+
+def tricky_article() -> Article:
+    return Article(
+        title=TRICKY_TITLE,
+        text=TRICKY_TEXT,
+        source=TRICKY_SOURCE,
+        url="javascript:alert(3)",
+        published=parse_date("2024-06-01"),
+    )
+
+
+@pytest.fixture(scope="session")
+def tricky_store(tmp_path_factory, embeddings) -> Path:
+    """A store with the sample article and `tricky_article()`, built once. Read-only."""
+    folder = tmp_path_factory.mktemp("tricky-store")
+    with NewsIndex(Settings(store_dir=folder), embeddings=embeddings) as index:
+        ingest_articles([sample_raw_article(), tricky_article()], index, progress=False)
+    return folder
 
 
 # --- real local stand-ins for the reliability tests (servers, subprocesses, article folders) ---

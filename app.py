@@ -1,0 +1,345 @@
+"""The chat page: ask the ingested news, read short answers with numbered, highlighted sources.
+
+Layout and rendering only. Answers come from `qa.ask.Asker`, statistics from `qa.store.NewsIndex`;
+this module turns them into Streamlit elements. Everything taken from articles is escaped before
+it reaches Markdown, so an article can never inject HTML, links, math or formatting.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import time
+from collections.abc import Generator, Iterator
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from urllib.parse import quote, urlsplit
+
+import streamlit as st
+
+from qa.ask import Asker, AskOptions
+from qa.config import Settings
+from qa.errors import NewsQAError
+from qa.models import Answer
+from qa.store import NewsIndex
+
+PAGE_TITLE = "Ask the news"
+STREAM_UPDATES = 20  # most updates per streamed answer: each one is a message to the browser
+STREAM_DELAY_S = 0.02  # between updates: reads as typing, and the whole answer shows within 0.4 s
+SOURCES_LISTED = 10  # sources named in the sidebar; the rest are counted
+EARLIEST_DATE = date(1900, 1, 1)  # date pickers default to a 10-year window; archives are older
+UNKNOWN_SOURCE = "(unknown)"  # how NewsIndex.stats() names articles without a source
+INGEST_HELP = """\
+The store at `{store}` has no articles yet. Add some from a terminal, then reload this page:
+
+```
+python -m ingest FILE_OR_FOLDER_OR_URL ...
+make ingest SOURCES="articles/ https://example.com/feed.xml"
+```
+
+For the bundled sample: `make run` ingests it when the store is empty.
+"""
+# Every ASCII punctuation character: CommonMark lets any of them be backslash-escaped, and the
+# escape renders as the bare character. That covers HTML (<, >, &), emphasis, links, headings,
+# lists, Streamlit's math ($) and its directives (:color[...]).
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+log = logging.getLogger("newsqa.app")
+
+
+# -- escaping and highlighting (pure functions, tested directly) -------------------------
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as Markdown that renders literally, on one line (line breaks become spaces)."""
+    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split("\n")))
+
+
+def literal_markdown(text: str) -> str:
+    """Multi-line `text` rendered literally, each line its own paragraph."""
+    lines = text.split("\n")
+    escaped = [escape_markdown(lines[0])] + [escape_markdown(line.lstrip()) for line in lines[1:]]
+    return "\n\n".join(escaped)
+
+
+def highlight_markdown(text: str, start: int, end: int) -> str:
+    """Passage `text` as literal Markdown with `text[start:end]` on an orange background.
+
+    The highlighted part is escaped too, so a `]` inside it cannot close the directive early.
+    Offsets outside the text give the passage without a highlight.
+    """
+    if not 0 <= start < end <= len(text):
+        return literal_markdown(text.strip())
+    before, marked, after = text[:start].lstrip(), text[start:end], text[end:].rstrip()
+    highlight = f":orange-background[{escape_markdown(' '.join(marked.split()))}]"
+    return literal_markdown(before) + highlight + literal_markdown(after)
+
+
+def quote_span(passage: str, quote_text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the quote sits in the passage: the given offsets if they match, else a search."""
+    if 0 <= start < end <= len(passage) and passage[start:end] == quote_text:
+        return start, end
+    found = passage.find(quote_text) if quote_text else -1
+    return (found, found + len(quote_text)) if found >= 0 else (0, 0)
+
+
+def safe_url(url: str) -> str | None:
+    """`url` fit for a Markdown link target: http(s) only, with no character that ends it."""
+    if urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+        return None
+    return quote(url.strip(), safe=":/?#@!$&'*+,;=%~-._")
+
+
+# -- turning answers into Markdown --------------------------------------------------------
+
+
+def answer_record(answer: Answer) -> dict:
+    """What the chat history keeps of an answer: `Answer.to_dict()` plus what highlighting needs."""
+    record = answer.to_dict()
+    for citation, data in zip(answer.citations, record["citations"], strict=True):
+        data["passage"] = citation.passage.text
+        data["quote_start"], data["quote_end"] = quote_span(
+            citation.passage.text, citation.quote, citation.quote_start, citation.quote_end
+        )
+    return record
+
+
+def answer_markdown(answer: Answer) -> str:
+    text = escape_markdown(answer.text)
+    if answer.short_answer and not answer.abstained:
+        text = f"**{escape_markdown(answer.short_answer)}**\n\n{text}"
+    return text
+
+
+def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator[str, None, Answer]:
+    """Yield the answer as Markdown chunks while it is produced; return the final Answer.
+
+    Extractive answers arrive whole, so they are replayed a few words at a time. An answerer that streams
+    (an LLM) plugs in here: yield its escaped tokens as they come, then return its Answer.
+    """
+    answer = asker.ask(question, options)
+    words = re.findall(r"\s*\S+\s*", answer_markdown(answer))
+    step = max(1, -(-len(words) // STREAM_UPDATES))  # words per update, rounded up
+    for start in range(0, len(words), step):
+        yield "".join(words[start : start + step])
+        time.sleep(STREAM_DELAY_S)
+    return answer
+
+
+class AnswerStream:
+    """Iterates a `stream_answer` generator for `st.write_stream` and keeps its return value."""
+
+    def __init__(self, chunks: Generator[str, None, Answer]) -> None:
+        self.chunks = chunks
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.answer = yield from self.chunks
+
+
+def source_label(citation: dict) -> str:
+    """The expander label of one source: number, title, source and date."""
+    parts = [
+        citation.get("title") or "(untitled)",
+        citation.get("source"),
+        citation.get("published"),
+    ]
+    return f"**[{citation['n']}]** " + " · ".join(escape_markdown(p) for p in parts if p)
+
+
+def source_details(citation: dict) -> str:
+    """The lines above the passage: link, who said it, other outlets that ran the story."""
+    url = safe_url(citation.get("url") or "")
+    host = urlsplit(url).netloc if url else ""
+    lines = [f"[Read the article on {escape_markdown(host)}]({url})" if url else "No link stored"]
+    if citation.get("attribution"):
+        lines.append(f"Attributed to {escape_markdown(citation['attribution'])}")
+    if citation.get("also_published_by"):
+        outlets = ", ".join(citation["also_published_by"])
+        lines.append(f"Also published by {escape_markdown(outlets)}")
+    return "  \n".join(lines)
+
+
+# -- page sections --------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def open_index(settings: Settings) -> NewsIndex:
+    """One index per store for the server's lifetime, shared by all sessions.
+
+    Loads the embedding model and runs one query through it now, so the first question is
+    answered as fast as the later ones.
+    """
+    index = NewsIndex(settings)
+    index.embed_query("warm up")
+    return index
+
+
+def unlocked(settings: Settings) -> bool:
+    """True once the session gave NEWSQA_PASSWORD (or when none is set); else shows the box."""
+    if not settings.password or st.session_state.get("unlocked"):
+        return True
+    entered = st.text_input("Password", type="password", key="password")
+    if entered and hmac.compare_digest(entered.encode(), settings.password.encode()):
+        st.session_state.unlocked = True
+        st.rerun()  # start over without the password box
+    if entered:
+        st.error("Wrong password.")
+    return False
+
+
+def show_stats(stats: dict) -> None:
+    articles, chunks = st.columns(2)
+    articles.metric("Articles", f"{stats['articles']:,}")
+    chunks.metric("Chunks", f"{stats['chunks']:,}")
+    sources = list(stats["sources"].items())
+    lines = [f"- {escape_markdown(name)}: {count:,}" for name, count in sources[:SOURCES_LISTED]]
+    if len(sources) > SOURCES_LISTED:
+        lines.append(f"- and {len(sources) - SOURCES_LISTED:,} more")
+    if lines:
+        st.markdown("**Sources**\n\n" + "\n".join(lines))
+    updated = stats.get("last_updated")
+    if updated:
+        updated = datetime.fromisoformat(updated).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    st.caption(f"Newest article: {stats.get('newest') or '–'}  \nLast updated: {updated or '–'}")
+
+
+def start_new_chat() -> None:
+    st.session_state.messages = []
+    st.session_state.pop("asker", None)  # the asker holds the conversation for follow-ups
+
+
+def choose_options(stats: dict) -> AskOptions:
+    """The sidebar filters, as options for the next question."""
+    sources = st.multiselect(
+        "Sources", list(stats["sources"]), key="sources", placeholder="All sources"
+    )
+    topics = []
+    if stats.get("topics"):
+        topics = st.multiselect("Topics", list(stats["topics"]), key="topics", placeholder="All")
+    window = {"min_value": EARLIEST_DATE, "format": "YYYY-MM-DD"}
+    since = st.date_input("Published since", value=None, key="since", **window)
+    until = st.date_input("Published until", value=None, key="until", **window)
+    as_of = st.date_input("Answer as of", value="today", key="as_of", **window)
+    if since and until and since > until:
+        st.warning("“Published since” is after “Published until”: no article can match.")
+    return AskOptions(
+        sources=tuple("" if s == UNKNOWN_SOURCE else s for s in sources),
+        topics=tuple(topics),
+        since=_day_start(since),
+        until=_day_end(until),
+        as_of=_day_end(as_of),
+    )
+
+
+def _day_start(day: date | None) -> datetime | None:
+    return datetime.combine(day, clock.min, tzinfo=UTC) if day else None
+
+
+def _day_end(day: date | None) -> datetime | None:
+    """The last moment of `day`, so articles published during it pass an `until` bound."""
+    return datetime.combine(day, clock.max, tzinfo=UTC) if day else None
+
+
+def show_sources(record: dict) -> None:
+    if record.get("notice"):
+        st.caption(escape_markdown(record["notice"]))
+    if record.get("rewritten_question"):
+        st.caption(f"Searched for: {escape_markdown(record['rewritten_question'])}")
+    for citation in record.get("citations", []):
+        with st.expander(source_label(citation)):
+            st.caption(source_details(citation))
+            passage = citation.get("passage", "")
+            st.markdown(highlight_markdown(passage, citation["quote_start"], citation["quote_end"]))
+
+
+def show_message(message: dict) -> None:
+    if message.get("error"):
+        st.error(message["content"])
+    elif message.get("markdown"):
+        st.markdown(message["markdown"])
+        show_sources(message.get("answer", {}))
+    else:
+        st.markdown(escape_markdown(message["content"]))
+
+
+def respond(question: str, options: AskOptions) -> dict:
+    """Stream the answer to `question` into the current container; return its history entry."""
+    stream = AnswerStream(stream_answer(st.session_state.asker, question, options))
+    try:
+        with st.spinner("Searching the articles…"):
+            markdown = st.write_stream(stream)
+    except NewsQAError as e:
+        return show_error(str(e))
+    except Exception:  # the page shows one line; the traceback goes to the server log
+        log.exception("answering %r failed", question)
+        return show_error("Something went wrong while answering; the server log has details.")
+    record = answer_record(stream.answer)
+    show_sources(record)
+    return {
+        "role": "assistant",
+        "content": stream.answer.text,
+        "markdown": markdown,
+        "answer": record,
+    }
+
+
+def show_error(message: str) -> dict:
+    st.error(message)
+    return {"role": "assistant", "content": message, "error": True}
+
+
+def load_page() -> tuple[Settings, NewsIndex, dict] | None:
+    """Settings, index and statistics; on failure shows one line and returns None."""
+    try:
+        settings = Settings.from_env()
+        if not unlocked(settings):
+            return None
+        with st.spinner("Loading the embedding model (once per server start)…"):
+            index = open_index(settings)
+        index.refresh()  # show articles ingested since the last page load
+        return settings, index, index.stats()
+    except NewsQAError as e:
+        st.error(str(e))
+    except Exception as e:
+        log.exception("opening the store failed")
+        st.error(f"Could not open the store ({type(e).__name__}); the server log has details.")
+    return None
+
+
+def main() -> None:
+    st.set_page_config(page_title=PAGE_TITLE, page_icon="📰")
+    st.title(PAGE_TITLE)
+    loaded = load_page()
+    if loaded is None:
+        return
+    settings, index, stats = loaded
+    with st.sidebar:
+        st.header("Store")
+        show_stats(stats)
+        st.header("Filters")
+        options = choose_options(stats)
+        st.button("New chat", key="new_chat", on_click=start_new_chat, width="stretch")
+    if not stats["chunks"]:
+        st.info(INGEST_HELP.format(store=settings.store_label))
+        st.chat_input("Ingest some articles first", key="question", disabled=True)
+        return
+
+    st.session_state.setdefault("messages", [])
+    st.session_state.setdefault("asker", Asker(index))
+    for message in st.session_state.messages:
+        with st.chat_message(message["role"]):
+            show_message(message)
+
+    if question := st.chat_input("Ask about the news", key="question"):
+        st.session_state.messages.append({"role": "user", "content": question})
+        with st.chat_message("user"):
+            st.markdown(escape_markdown(question))
+        with st.chat_message("assistant"):
+            st.session_state.messages.append(respond(question, options))
+
+
+# `streamlit run` and AppTest run this file as __main__; tests import the helpers above.
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""The chat page through Streamlit's AppTest, against real stores and the real model."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_TITLE, TRICKY_SOURCE
+from streamlit.testing.v1 import AppTest
+
+from ingest.pipeline import ingest_articles
+from qa.config import Settings
+from qa.dates import parse_date
+from qa.models import Article
+from qa.store import NewsIndex
+
+APP = str(Path(__file__).parent.parent / "app.py")
+
+
+def load_app_module():
+    """app.py as a module, without running the page (it only runs as __main__)."""
+    spec = importlib.util.spec_from_file_location("newsqa_app", APP)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+page = load_app_module()
+MINSK = "Who proposed talks in Minsk?"
+ABSTAINED = "couldn't find"
+
+
+def open_page(monkeypatch, store: Path | None = None) -> AppTest:
+    if store is not None:
+        monkeypatch.setenv("NEWSQA_STORE", str(store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input("question").set_value(question).run()
+    assert not at.exception
+    return at
+
+
+def unescape(markdown: str) -> str:
+    """What an escaped Markdown string reads as (enough for assertions on plain text)."""
+    return markdown.replace("\\", "")
+
+
+def last_answer(at: AppTest) -> str:
+    assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
+    return unescape(assistant.markdown[0].value)
+
+
+def test_answer_cites_the_article(monkeypatch, sample_store):
+    at = ask(open_page(monkeypatch, sample_store), MINSK)
+    assert "Putin" in last_answer(at)
+    assert "[1]" in last_answer(at)
+    [source] = at.expander
+    label = unescape(source.label)
+    assert SAMPLE_TITLE in label and "Sample" in label and "2022-02-25" in label
+    passage = source.markdown[-1].value
+    assert ":orange-background[" in passage and "Putin reportedly said" in unescape(passage)
+    assert not at.error
+
+
+def test_unanswerable_question_abstains_without_sources(monkeypatch, sample_store):
+    at = ask(open_page(monkeypatch, sample_store), "Who won the World Cup?")
+    assert ABSTAINED in last_answer(at)
+    assert not at.expander
+    assert not at.error
+
+
+def test_history_is_replayed_and_new_chat_clears_it(monkeypatch, sample_store):
+    at = ask(ask(open_page(monkeypatch, sample_store), MINSK), "Who won the World Cup?")
+    assert [m.name for m in at.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert len(at.expander) == 1  # the first answer's source survives the rerun
+    at.button("new_chat").click().run()
+    assert not at.exception
+    assert not at.chat_message
+    assert at.session_state.messages == []
+
+
+def test_empty_store_explains_how_to_ingest(monkeypatch):
+    at = open_page(monkeypatch)  # the autouse fixture points NEWSQA_STORE at an empty folder
+    assert "python -m ingest" in at.info[0].value
+    assert "make ingest" in at.info[0].value
+    assert at.chat_input("question").disabled
+    assert not at.error
+
+
+def test_sidebar_shows_store_statistics(monkeypatch, tricky_store, embeddings):
+    chunks = NewsIndex(Settings(store_dir=tricky_store), embeddings=embeddings).count_chunks()
+    at = open_page(monkeypatch, tricky_store)
+    assert [m.value for m in at.sidebar.metric] == ["2", str(chunks)]  # articles, chunks
+    sources = unescape(at.sidebar.markdown[0].value)
+    assert "Sample: 1" in sources and f"{TRICKY_SOURCE}: 1" in sources
+    assert "Newest article: 2024-06-01" in at.sidebar.caption[0].value
+    assert "Last updated: 20" in at.sidebar.caption[0].value
+    assert set(at.multiselect("topics").options) == {"Russia", "Ukraine", "World News"}
+
+
+def test_article_text_is_shown_literally(monkeypatch, tricky_store):
+    at = ask(
+        open_page(monkeypatch, tricky_store),
+        "What did the organisers post on the festival website?",
+    )
+    answer = at.chat_message[-1].markdown[0].value
+    assert r"\<script\>alert\(1\)\<\/script\>" in answer
+    assert "<script>" not in answer
+    [source] = at.expander
+    assert "<b>" not in source.label and "**tonight**" not in source.label
+    assert unescape(source.label).startswith("**[1]** Harbour festival <b>returns</b> **tonight**")
+    assert source.caption[0].value == "No link stored"  # a javascript: URL is never a link
+    passage = source.markdown[0].value
+    assert "**spectacular**" not in passage and "](javascript" not in passage
+    assert r"\[tickets\]\(javascript\:alert\(2\)\)" in passage
+    assert r"\$5" in passage
+    assert r"pause \[organisers say\]\." in passage  # brackets inside text are escaped
+
+
+def test_source_links_to_the_article(monkeypatch, tmp_path, embeddings):
+    article = Article(
+        title="Ferry strike ends",
+        text="The ferry strike in Port Ellis ended on Monday after unions accepted a pay offer.",
+        source="Harbour News",
+        url="https://news.example/ferry strike (update)",
+        published=parse_date("2024-05-06"),
+    )
+    store = tmp_path / "store"
+    with NewsIndex(Settings(store_dir=store), embeddings=embeddings) as index:
+        ingest_articles([article], index, progress=False)
+    at = ask(open_page(monkeypatch, store), "When did the ferry strike end?")
+    [source] = at.expander
+    assert source.caption[0].value == (
+        r"[Read the article on news\.example](https://news.example/ferry%20strike%20%28update%29)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "answered"),
+    [
+        ("sources", ["Sample"], True),
+        ("sources", [TRICKY_SOURCE], False),
+        ("topics", ["Ukraine"], True),
+        ("since", date(2023, 1, 1), False),
+        ("until", date(2022, 2, 25), True),  # the until day itself is included
+        ("until", date(2022, 2, 24), False),
+    ],
+)
+def test_sidebar_filters_restrict_the_articles(monkeypatch, tricky_store, key, value, answered):
+    at = open_page(monkeypatch, tricky_store)
+    widget = at.multiselect(key) if key in ("sources", "topics") else at.date_input(key)
+    widget.set_value(value).run()
+    at = ask(at, MINSK)
+    assert ("Putin" in last_answer(at)) is answered
+    assert (ABSTAINED in last_answer(at)) is not answered
+
+
+def test_question_errors_show_one_line(monkeypatch, sample_store):
+    at = ask(open_page(monkeypatch, sample_store), "?" * 5)
+    [error] = at.error
+    assert "no words" in error.value and "\n" not in error.value
+
+
+@pytest.mark.parametrize(
+    ("variable", "make_value", "message"),
+    [
+        ("NEWSQA_LLM", lambda tmp: "bogus", "NEWSQA_LLM='bogus' is not supported"),
+        ("NEWSQA_STORE", lambda tmp: str(tmp / "a-file"), "Could not open the store"),
+    ],
+)
+def test_broken_configuration_shows_one_line(monkeypatch, tmp_path, variable, make_value, message):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv(variable, make_value(tmp_path))
+    at = open_page(monkeypatch)
+    [error] = at.error
+    assert message in error.value and "\n" not in error.value
+    assert not at.chat_input
+
+
+def test_password_gate(monkeypatch, sample_store):
+    monkeypatch.setenv("NEWSQA_PASSWORD", "open sesame")
+    at = open_page(monkeypatch, sample_store)
+    assert not at.chat_input and not at.sidebar.metric and not at.markdown
+    at.text_input("password").input("wrong").run()
+    assert at.error[0].value == "Wrong password."
+    assert not at.chat_input
+    at.text_input("password").input("open sesame").run()
+    assert not at.exception
+    assert not at.text_input and not at.error
+    assert "Putin" in last_answer(ask(at, MINSK))
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("<script>alert(1)</script>", r"\<script\>alert\(1\)\<\/script\>"),
+        ("**x** and _y_", r"\*\*x\*\* and \_y\_"),
+        ("[a](javascript:x)", r"\[a\]\(javascript\:x\)"),
+        ("# 1. $5 & ~z~ :red[x]", r"\# 1\. \$5 \& \~z\~ \:red\[x\]"),
+        ("a\\b", r"a\\b"),
+        ("two\nlines", "two lines"),
+        ("Ünïcode – “quotes”", "Ünïcode – “quotes”"),
+    ],
+)
+def test_escape_markdown(text, escaped):
+    assert page.escape_markdown(text) == escaped
+
+
+def test_highlight_escapes_brackets_inside_the_quote():
+    text = "Before. He said [sic] it ended]. After\n    indented."
+    start = text.index("He")
+    end = text.index(" After")
+    assert page.highlight_markdown(text, start, end) == (
+        r"Before\. :orange-background[He said \[sic\] it ended\]\.] After"
+        "\n\n"
+        r"indented\."
+    )
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 0), (5, 3), (0, 999)])
+def test_highlight_without_a_valid_span_shows_the_plain_passage(start, end):
+    assert page.highlight_markdown("A [b].\nC.", start, end) == r"A \[b\]\." + "\n\n" + r"C\."
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://example.com/a b(c)", "https://example.com/a%20b%28c%29"),
+        ("HTTP://example.com/", "HTTP://example.com/"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<b>", None),
+        ("", None),
+    ],
+)
+def test_safe_url(url, safe):
+    assert page.safe_url(url) == safe
