@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from ingest.errors import UsageError
 from ingest.load import ArticleDefaults
 from ingest.pipeline import ingest_sources
+from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
 from qa.config import Settings
 from qa.dates import parse_date_option
 from qa.errors import ConfigError, NewsQAError
@@ -36,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already has articles"
     )
+    p.add_argument("--watch", metavar="FEEDS.txt", help="poll the feeds listed (one URL a line)")
+    p.add_argument(
+        "--every", default=DEFAULT_EVERY, help=f"with --watch: how often (default {DEFAULT_EVERY})"
+    )
+    p.add_argument("--cycles", type=int, help=argparse.SUPPRESS)  # tests: stop after N polls
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="show tracebacks")
     return p
@@ -57,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        return run_watch(args)
     if not args.sources:
         raise UsageError("name at least one SOURCE (a file, folder, URL, feed, or - for stdin)")
     if args.url and (len(args.sources) > 1 or Path(args.sources[0]).is_dir()):
@@ -87,6 +96,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"failed: {failure['source']}: {failure['error']}", file=sys.stderr)
         print(summary.line())
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """`--watch FEEDS.txt`: poll until Ctrl-C/SIGTERM, then print the summary (exit 0)."""
+    if args.sources:
+        raise UsageError("--watch reads its feeds from FEEDS.txt; name no SOURCE with it")
+    feeds = read_feed_list(Path(args.watch))
+    every = parse_duration(args.every)
+    settings = Settings.from_env(store_dir=args.store)
+    log_to_stderr(f"watching {len(feeds)} feeds every {args.every}; Ctrl-C stops")
+    summary = watch_feeds(
+        feeds,
+        settings=settings,
+        every=every,
+        cycles=args.cycles,
+        defaults=ArticleDefaults(source=args.source),
+    )
+    print(json.dumps(asdict(summary), ensure_ascii=False) if args.json else summary.line())
+    return EXIT_OK
 
 
 def store_is_empty(settings: Settings) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import threading
 from collections import Counter
@@ -127,6 +128,81 @@ def town(i: int) -> str:
     return TOWNS[i % 10] + TOWN_ENDS[i // 10 % 10]
 
 
+FILLER_SUBJECTS = (
+    "The council",
+    "A spokesperson",
+    "Local traders",
+    "The ministry",
+    "Engineers",
+    "Farmers",
+    "The opposition",
+    "Teachers",
+    "Police",
+    "Nurses",
+    "Bankers",
+    "The museum",
+    "Students",
+    "The union",
+    "Fishermen",
+    "Residents",
+)
+FILLER_VERBS = (
+    "praised",
+    "questioned",
+    "delayed",
+    "funded",
+    "opposed",
+    "reviewed",
+    "welcomed",
+    "criticised",
+    "postponed",
+    "approved",
+    "debated",
+    "audited",
+    "cancelled",
+)
+FILLER_OBJECTS = (
+    "the harbour tax",
+    "a new school",
+    "the tram plan",
+    "winter heating aid",
+    "the flood wall",
+    "a cycling lane",
+    "the orchestra budget",
+    "a hospital wing",
+    "the rail timetable",
+    "library hours",
+    "a solar farm",
+    "the market square",
+    "water prices",
+    "a youth centre",
+    "the airport expansion",
+    "parking fees",
+)
+FILLER_TIMES = (
+    "last week",
+    "on Thursday",
+    "in March",
+    "after a long debate",
+    "without a vote",
+    "despite protests",
+    "for the third time",
+    "at a late session",
+    "this spring",
+)
+
+
+def filler(seed: int, sentences: int = 5) -> str:
+    """Distinct, deterministic news-like sentences, so templated test articles are not near
+    duplicates of each other (ingest merges syndicated copies)."""
+    rng = random.Random(seed)
+    return " ".join(
+        f"{rng.choice(FILLER_SUBJECTS)} {rng.choice(FILLER_VERBS)} {rng.choice(FILLER_OBJECTS)} "
+        f"{rng.choice(FILLER_TIMES)}, said {rng.choice(TOWNS)}{rng.randrange(1000)}."
+        for _ in range(sentences)
+    )
+
+
 def write_articles(folder: Path, count: int, *, start: int = 0) -> Path:
     """`count` small distinct news articles as .txt files (one chunk each) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -136,7 +212,8 @@ def write_articles(folder: Path, count: int, *, start: int = 0) -> Path:
             f"New bridge opens in {name}\n\n"
             f"The mayor of {name}, Ada Quill{i}, opened the new river bridge on Monday. "
             f"The bridge in {name} cost {i + 2} million euros and took three years to build. "
-            f"Residents of {name} said the crossing would cut their commute in half.\n",
+            f"Residents of {name} said the crossing would cut their commute in half. "
+            f"{filler(i)}\n",
             encoding="utf-8",
         )
     return folder
