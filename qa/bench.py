@@ -1,0 +1,581 @@
+"""`python -m qa.bench`: how fast the product is, next to the simplest baseline, in one run.
+
+1. Ingest throughput: the full pipeline (load, clean, chunk, embed, write Chroma, rebuild the
+   lexical index) on real articles into a fresh store, in chunks/s, against raw
+   `SentenceTransformer.encode` of exactly the same chunk texts with the same batch size, in
+   the same process (raw first, after a warm-up; in a full run again after, averaged).
+2. Query latency, warm: a full `Asker.ask` against embedding the query plus one bare Chroma
+   query for the top k, on the same store, at each size. Stores larger than the real data are
+   made by cycling the real chunks (text and metadata) under new article ids, each copy's
+   vectors perturbed with small gaussian noise and renormalised, written with
+   `NewsIndex.write_vectors`: minutes to build, not hours of embedding.
+3. Memory: peak RSS of the answering process: each size is measured in its own subprocess.
+4. Cold start: wall seconds of `python -m qa ask ... --json` from process start to the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from qa.ask import Asker, AskOptions
+from qa.config import Settings
+from qa.embeddings import ENCODE_BATCH_SIZE, load_embeddings
+from qa.metrics import percentile_ms
+from qa.models import Article, Chunk
+from qa.retrieve import CANDIDATES, DEFAULT_K
+from qa.store import NewsIndex
+
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+QUICK_SIZES = (1_000,)
+INGEST_CHUNKS = 3_000  # chunks the ingest measurement produces (full run)
+QUICK_INGEST_CHUNKS = 1_000
+QUESTIONS = 40  # timed questions per size (full run)
+QUICK_QUESTIONS = 20
+WARMUP_QUESTIONS = 3  # untimed: load the catalog, BM25 and model caches first
+WARMUP_TEXTS = 64
+NOISE_SIGMA = 0.02  # per dimension, on unit 384-d vectors: a copy keeps cosine ~0.93 to its source
+NOISE_SEED = 1234
+EMBEDDING_DIM_FALLBACK = 384
+
+# Targets from issue 4; reported, never asserted.
+TARGET_INGEST_RATIO = 0.85
+TARGET_QUERY_RATIO_10K = 2.0
+TARGET_SCALING_100K = 2.0
+TARGET_COLD_START_S = 10.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa.bench", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--sizes", help="store sizes in chunks, comma-separated (default 1000,10000,100000)"
+    )
+    p.add_argument("--quick", action="store_true", help="1k chunks only (under 3 minutes)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--data", default="../shared/data/realtimeqa-dev/articles.jsonl", help="articles .jsonl"
+    )
+    p.add_argument("--report", help="write a markdown report (and a .png plot beside it)")
+    hidden = argparse.SUPPRESS
+    p.add_argument("--ingest-chunks", type=int, help=hidden)
+    p.add_argument("--questions", type=int, help=hidden)
+    p.add_argument("--workdir", help=hidden)
+    p.add_argument("--_worker", dest="worker", help=hidden)
+    p.add_argument("--_questions-file", dest="questions_file", help=hidden)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.worker:
+        print(json.dumps(query_worker(Path(args.worker), Path(args.questions_file))))
+        return 0
+    result = run(args)
+    if args.report:
+        write_report(Path(args.report), result, argv if argv is not None else sys.argv[1:])
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_summary(result))
+    return 0
+
+
+def run(args: argparse.Namespace) -> dict:
+    sizes = _sizes(args)
+    data = Path(args.data)
+    n_chunks = args.ingest_chunks or (QUICK_INGEST_CHUNKS if args.quick else INGEST_CHUNKS)
+    n_questions = args.questions or (QUICK_QUESTIONS if args.quick else QUESTIONS)
+    work = Path(tempfile.mkdtemp(prefix="newsqa-bench-", dir=args.workdir))
+    load_before = _load_average()
+    try:
+        embeddings = load_embeddings()
+        prefix = write_prefix(data, n_chunks, work / "articles.jsonl")
+        items = prepare_file(prefix)
+        ingest, vectors = measure_ingest(
+            prefix, items, embeddings, work / "ingest", twice=not args.quick
+        )
+        questions = bench_questions(data, items, n_questions + WARMUP_QUESTIONS)
+        questions_file = work / "questions.json"
+        questions_file.write_text(json.dumps(questions))
+        query, cold_start = [], None
+        for size in sizes:
+            store = work / f"store-{size}"
+            _log(f"building a store of {size:,} chunks")
+            build_store(store, items, vectors, size, embeddings)
+            _log(f"measuring queries at {size:,} chunks")
+            query.append({"chunks": size, **run_worker(store, questions_file)})
+            if cold_start is None:
+                cold_start = measure_cold_start(store, questions[WARMUP_QUESTIONS])
+            shutil.rmtree(store, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    info = {**machine(), "load_average_before": load_before, "load_average_after": _load_average()}
+    return {"ingest": ingest, "query": query, "cold_start_s": cold_start, "machine": info}
+
+
+def _load_average() -> float:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    return round(os.getloadavg()[0], 2)
+
+
+def _sizes(args: argparse.Namespace) -> list[int]:
+    if args.sizes:
+        return [int(s) for s in args.sizes.split(",") if s.strip()]
+    return list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+
+
+def _log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# -- ingest throughput -------------------------------------------------------------------------
+
+
+def write_prefix(data: Path, target_chunks: int, out: Path) -> Path:
+    """Copy the first lines of `data` that make about `target_chunks` chunks into `out`."""
+    from ingest.chunk import split_into_chunks
+    from ingest.clean import clean_article
+
+    lines = [line for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kept, total = [], 0
+    for line in lines:
+        if total >= target_chunks:
+            break
+        kept.append(line)
+        for article in _articles_of(line, out.parent / "one.jsonl"):
+            total += len(split_into_chunks(clean_article(article)))
+    out.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return out
+
+
+def _articles_of(line: str, scratch: Path) -> list[Article]:
+    from ingest.load import load_sources
+
+    scratch.write_text(line + "\n", encoding="utf-8")
+    return [a for a in load_sources([str(scratch)]) if isinstance(a, Article)]
+
+
+def prepare_file(path: Path) -> list[tuple[Article, list[Chunk]]]:
+    """The (article, chunks) pairs the ingest pipeline makes of `path`: same loader, same steps."""
+    from ingest.load import load_sources
+    from ingest.pipeline import prepare
+
+    items, seen = [], set()
+    for item in load_sources([str(path)]):
+        prepared = prepare(item)
+        article = prepared.article
+        if article is not None and prepared.chunks and article.id not in seen:
+            seen.add(article.id)  # the pipeline skips a repeated article too
+            items.append((article, prepared.chunks))
+    return items
+
+
+def measure_ingest(
+    prefix: Path, items, embeddings, store: Path, *, twice: bool
+) -> tuple[dict, np.ndarray]:
+    """Chunks/s of the whole pipeline vs raw encode of the same texts; also returns the vectors."""
+    from ingest.pipeline import ingest_sources
+
+    model = embeddings._client  # the SentenceTransformer inside HuggingFaceEmbeddings
+    # The same strings the model sees through LangChain (it replaces newlines).
+    texts = [c.embed_text.replace("\n", " ") for _, cs in items for c in cs]
+    encode = lambda: model.encode(  # noqa: E731
+        texts, batch_size=ENCODE_BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False
+    )
+    model.encode(texts[:WARMUP_TEXTS], batch_size=ENCODE_BATCH_SIZE)
+    _log(f"raw encode of {len(texts):,} chunks")
+    vectors, raw_s = _timed(encode)
+    settings = Settings(store_dir=store)
+    _log(f"full ingest of {len(items):,} articles")
+    with NewsIndex(settings, embeddings=embeddings) as index:
+        summary, pipeline_s = _timed(
+            lambda: ingest_sources([str(prefix)], settings=settings, index=index, progress=False)
+        )
+    if twice:
+        _log("raw encode again")
+        raw_s = (raw_s + _timed(encode)[1]) / 2
+    chunks = summary.chunks_written
+    if chunks != len(texts):
+        _log(f"warning: the pipeline wrote {chunks} chunks, the raw baseline encoded {len(texts)}")
+    result = {
+        "chunks": chunks,
+        "articles": len(items),
+        "seconds": round(pipeline_s, 2),
+        "raw_seconds": round(raw_s, 2),
+        "chunks_per_s": round(chunks / pipeline_s, 2),
+        "raw_chunks_per_s": round(len(texts) / raw_s, 2),
+    }
+    result["ratio"] = round(result["chunks_per_s"] / result["raw_chunks_per_s"], 3)
+    return result, np.asarray(vectors, dtype=np.float32)
+
+
+def _timed(call: Callable):
+    start = time.perf_counter()
+    value = call()
+    return value, time.perf_counter() - start
+
+
+# -- stores of any size --------------------------------------------------------------------------
+
+
+def build_store(folder: Path, items, vectors: np.ndarray, size: int, embeddings) -> None:
+    """A store of exactly `size` chunks: the real ones first, then perturbed copies."""
+    copies, copy_vectors = cycled_items(items, vectors, size)
+    with NewsIndex(Settings(store_dir=folder), embeddings=embeddings) as index:
+        with index.writing():
+            index.write_vectors(copies, copy_vectors)
+        index.refresh()  # build the catalog and BM25 now, not in the first timed question
+
+
+def cycled_items(items, vectors: np.ndarray, size: int):
+    """`size` chunks cycled from `items`; copy c > 0 gets new ids and noisy unit vectors."""
+    rng = np.random.default_rng(NOISE_SEED)
+    out, vecs, offsets, total = [], [], _offsets(items), 0
+    copy = 0
+    while total < size:
+        for (article, chunks), start in zip(items, offsets, strict=True):
+            if total >= size:
+                break
+            take = chunks[: size - total]
+            v = vectors[start : start + len(take)]
+            if copy:
+                article, take = _copy_of(article, take, copy)
+                v = _perturbed(v, rng)
+            out.append((article, take))
+            vecs.append(v)
+            total += len(take)
+        copy += 1
+    return out, np.concatenate(vecs) if vecs else np.zeros((0, EMBEDDING_DIM_FALLBACK))
+
+
+def _offsets(items) -> list[int]:
+    starts, at = [], 0
+    for _, chunks in items:
+        starts.append(at)
+        at += len(chunks)
+    return starts
+
+
+def _copy_of(article: Article, chunks: list[Chunk], copy: int) -> tuple[Article, list[Chunk]]:
+    new_id = f"{article.id}c{copy}"
+    url = f"{article.url}#copy{copy}" if article.url else ""
+    return replace(article, id=new_id, url=url), [
+        replace(c, article_id=new_id, url=url) for c in chunks
+    ]
+
+
+def _perturbed(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    noisy = v + rng.normal(0.0, NOISE_SIGMA, size=v.shape).astype(np.float32)
+    return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+
+
+# -- query latency (in a subprocess per size) ----------------------------------------------------
+
+
+def bench_questions(data: Path, items, n: int) -> list[str]:
+    """Real question texts: the dev questions next to `data` if there, else made from titles."""
+    for candidate in (
+        data.parent / "questions.jsonl",
+        data.parent / data.name.replace("articles", "questions"),
+    ):
+        if candidate.is_file() and candidate != data:
+            lines = [
+                json.loads(x)
+                for x in candidate.read_text(encoding="utf-8").splitlines()
+                if x.strip()
+            ]
+            questions = [row["question"] for row in lines]
+            if questions:
+                return [questions[i % len(questions)] for i in range(n)]
+    titles = [a.title for a, _ in items if a.title] or ["What happened this week?"]
+    return [f"What is reported about {titles[i % len(titles)]}?" for i in range(n)]
+
+
+def run_worker(store: Path, questions_file: Path) -> dict:
+    """Measure one store in a fresh process, so its peak RSS is this size's alone."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "qa.bench",
+        "--_worker",
+        str(store),
+        "--_questions-file",
+        str(questions_file),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the query worker failed on {store}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def query_worker(store: Path, questions_file: Path) -> dict:
+    """Warm p50/p95 of `Asker.ask` and of the raw baseline, a per-stage breakdown, and peak RSS."""
+    questions = json.loads(questions_file.read_text())
+    embeddings = load_embeddings()
+    index = NewsIndex(Settings(store_dir=store), embeddings=embeddings)
+    asker = Asker(index)
+    options = AskOptions()
+    raw = lambda q: index.raw_query(index.embed_query(q), k=options.k)  # noqa: E731
+    for q in questions[:WARMUP_QUESTIONS]:
+        asker.ask(q, options)
+        raw(q)
+    ours, base, stages = [], [], []
+    for q in questions[WARMUP_QUESTIONS:]:  # alternate, so drift hits both sides alike
+        ours.append(_timed(lambda q=q: asker.ask(q, options))[1] * 1000)
+        base.append(_timed(lambda q=q: raw(q))[1] * 1000)
+        stages.append(stage_times(index, q, options))
+    p50, raw_p50 = percentile_ms(ours, 50), percentile_ms(base, 50)
+    return {
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(percentile_ms(ours, 95), 1),
+        "raw_p50_ms": round(raw_p50, 1),
+        "raw_p95_ms": round(percentile_ms(base, 95), 1),
+        "ratio": round(p50 / raw_p50, 2) if raw_p50 else None,
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "stages_p50_ms": {k: round(percentile_ms([s[k] for s in stages], 50), 1) for k in stages[0]}
+        if stages
+        else {},
+        "questions": len(ours),
+    }
+
+
+def stage_times(index: NewsIndex, question: str, options: AskOptions) -> dict[str, float]:
+    """Milliseconds of each step `Asker.ask` takes with default options, timed one by one.
+
+    A profile, not the product path: it repeats the steps of `hybrid_search` and the
+    extractive answerer so the report can say where the time goes.
+    """
+    from qa.answer import answer_extractive
+    from qa.retrieve import fuse
+
+    depth, filters = max(CANDIDATES, options.k), options.filters()
+    out: dict[str, float] = {}
+    _, out["refresh"] = _timed(index.refresh)
+    vector, out["embed_query"] = _timed(lambda: index.embed_query(question))
+    dense, out["dense_search"] = _timed(
+        lambda: index.dense_search(vector, k=depth, filters=filters)
+    )
+    lexical, out["lexical_search"] = _timed(
+        lambda: index.lexical_search(question, k=depth, filters=filters)
+    )
+    fused, out["fuse"] = _timed(lambda: fuse([dense, lexical]))
+    for rank, p in enumerate(fused, 1):
+        p.rank = rank
+    _, out["answer"] = _timed(
+        lambda: answer_extractive(question, fused[: options.k], index.embeddings)
+    )
+    return {k: v * 1000 for k, v in out.items()}
+
+
+# -- cold start ------------------------------------------------------------------------------------
+
+
+def measure_cold_start(store: Path, question: str) -> float:
+    """Wall seconds of `python -m qa ask QUESTION --store STORE --json`, process start to answer."""
+    cmd = [sys.executable, "-m", "qa", "ask", question, "--store", str(store), "--json"]
+    (done, seconds) = _timed(
+        lambda: subprocess.run(cmd, capture_output=True, text=True, check=False)
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"`{' '.join(cmd)}` failed:\n{done.stderr[-3000:]}")
+    json.loads(done.stdout)  # it really answered
+    return round(seconds, 2)
+
+
+# -- output -----------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    import torch
+
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def targets(result: dict) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met) for each target of issue 4; met is None when not measured."""
+    by_size = {q["chunks"]: q for q in result["query"]}
+    ratio = result["ingest"]["ratio"]
+    rows = [
+        (
+            f"ingest >= {TARGET_INGEST_RATIO} x raw encode",
+            f"{ratio:.2f}",
+            ratio >= TARGET_INGEST_RATIO,
+        )
+    ]
+    q10 = by_size.get(10_000)
+    rows.append(
+        (
+            f"warm p50 <= {TARGET_QUERY_RATIO_10K:g} x raw at 10k chunks",
+            f"{q10['ratio']:.2f}x" if q10 else "not measured",
+            q10["ratio"] <= TARGET_QUERY_RATIO_10K if q10 else None,
+        )
+    )
+    q100 = by_size.get(100_000)
+    scaling = q100["p50_ms"] / q10["p50_ms"] if q10 and q100 else None
+    rows.append(
+        (
+            f"p50 at 100k <= {TARGET_SCALING_100K:g} x p50 at 10k",
+            f"{scaling:.2f}x" if scaling else "not measured",
+            scaling <= TARGET_SCALING_100K if scaling else None,
+        )
+    )
+    cold = result["cold_start_s"]
+    rows.append(
+        (f"cold start <= {TARGET_COLD_START_S:g} s", f"{cold:.1f} s", cold <= TARGET_COLD_START_S)
+    )
+    return rows
+
+
+def format_summary(result: dict) -> str:
+    ing = result["ingest"]
+    lines = [
+        f"ingest: {ing['chunks_per_s']:.1f} chunks/s (raw encode {ing['raw_chunks_per_s']:.1f}), "
+        f"ratio {ing['ratio']:.2f} over {ing['chunks']:,} chunks",
+        "",
+        query_table(result["query"]),
+        "",
+        f"cold start: {result['cold_start_s']:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def query_table(query: Sequence[dict]) -> str:
+    head = "| chunks | p50 ms | p95 ms | raw p50 ms | raw p95 ms | ratio | peak RSS MB |"
+    rule = "|---:|---:|---:|---:|---:|---:|---:|"
+    rows = [
+        f"| {q['chunks']:,} | {q['p50_ms']:.0f} | {q['p95_ms']:.0f} | {q['raw_p50_ms']:.1f} | "
+        f"{q['raw_p95_ms']:.1f} | {q['ratio']:.1f}x | {q['rss_mb']:.0f} |"
+        for q in query
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def stages_table(query: Sequence[dict]) -> str:
+    names = list(query[0]["stages_p50_ms"]) if query else []
+    head = "| chunks | " + " | ".join(names) + " |"
+    rule = "|---:|" + "---:|" * len(names)
+    rows = [
+        f"| {q['chunks']:,} | " + " | ".join(f"{q['stages_p50_ms'][n]:.1f}" for n in names) + " |"
+        for q in query
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def write_plot(path: Path, query: Sequence[dict]) -> None:
+    """Latency against store size, ours and raw, log x."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [q["chunks"] for q in query]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(sizes, [q["p50_ms"] for q in query], "o-", label="Asker.ask p50")
+    ax.plot(sizes, [q["p95_ms"] for q in query], "o--", label="Asker.ask p95")
+    ax.plot(sizes, [q["raw_p50_ms"] for q in query], "s-", label="raw (embed + Chroma query) p50")
+    ax.set_xscale("log")
+    ax.set_xlabel("store size (chunks)")
+    ax.set_ylabel("warm latency (ms)")
+    ax.set_title("Query latency against store size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(path: Path, result: dict, argv: Sequence[str]) -> None:
+    """docs/benchmarks.md (and the plot beside it, same name, .png)."""
+    plot = path.with_suffix(".png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_plot(plot, result["query"])
+    ing, m = result["ingest"], result["machine"]
+    met = {True: "met", False: "**missed**", None: "not measured"}
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `python -m qa.bench {' '.join(argv)}` on "
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; {m['cpu']}, {m['cores']} cores, "
+        f"torch threads {m['torch_threads']}, Python {m['python']}; 1-minute load average "
+        f"{m['load_average_before']} before, {m['load_average_after']} after (other work on "
+        "the machine slows every figure).",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "|---|---:|---|",
+        *[f"| {t} | {v} | {met[ok]} |" for t, v, ok in targets(result)],
+        "",
+        "## Ingest throughput",
+        "",
+        f"{ing['articles']:,} real articles, {ing['chunks']:,} chunks, into a fresh store: the full "
+        f"pipeline (load, clean, chunk, embed, write Chroma, rebuild the BM25 index) took "
+        f"{ing['seconds']:.1f} s = **{ing['chunks_per_s']:.1f} chunks/s**; raw "
+        f"`SentenceTransformer.encode` of the same chunk texts (batch size {ENCODE_BATCH_SIZE}, "
+        f"same process, after a warm-up) took {ing['raw_seconds']:.1f} s = "
+        f"{ing['raw_chunks_per_s']:.1f} chunks/s. Ratio **{ing['ratio']:.2f}**.",
+        "",
+        "## Query latency and memory",
+        "",
+        f"Warm latency of a full `Asker.ask` (hybrid retrieval + extractive answer, default options) "
+        f"against the raw baseline (embed the query, one Chroma `query` for the top {DEFAULT_K}), "
+        f"alternating on the same store, over real question texts after {WARMUP_QUESTIONS} "
+        "untimed warm-up questions. Peak RSS is that of the measuring process (one per size).",
+        "",
+        query_table(result["query"]),
+        "",
+        f"![latency against store size]({plot.name})",
+        "",
+        "Where the time of one `Asker.ask` goes (median ms per step, timed step by step):",
+        "",
+        stages_table(result["query"]),
+        "",
+        f"## Cold start\n\n`python -m qa ask QUESTION --store S --json` from process start to the "
+        f"printed answer: **{result['cold_start_s']:.1f} s** (on the smallest store, files in the "
+        "OS cache).",
+        "",
+        "## How the larger stores are built",
+        "",
+        "Stores above the real chunk count cycle the real chunks (their text and metadata) under "
+        "new article ids; each copy's vectors are the real MiniLM vectors plus gaussian noise "
+        f"(sigma {NOISE_SIGMA} per dimension), renormalised, so the HNSW graph sees distinct "
+        "points near real ones. They are written with `NewsIndex.write_vectors`, skipping the "
+        "model; the BM25 index is built over the (repeated) texts as usual.",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,317 @@
+"""`python -m qa.eval`: how well the product answers real news questions.
+
+Ingests the articles through the normal ingest pipeline (idempotent: a second run reuses the
+store), asks every question through `Asker.ask` (the path `python -m qa ask` and the page
+take) with the question's `as_of` date as "today", and scores the answers with `qa.metrics`.
+
+`--ablation` asks the same questions under each entry of `CONFIGURATIONS`, on the same store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from qa.ask import Asker, AskOptions
+from qa.config import Settings
+from qa.dates import parse_date
+from qa.errors import ConfigError, NewsQAError
+from qa.metrics import HITS_DEPTHS, METRIC_KEYS, MRR_DEPTH, SHOWN_CHARS, Outcome, summarize
+from qa.models import Answer
+from qa.store import NewsIndex
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_EVAL_K = 10  # passages kept per question; hits@10 and mrr@10 need at least 10
+FULL = "full"
+
+# name -> options. "full" is the product as shipped (the default AskOptions); the other rows
+# are plain retrieval baselines with the same extractive answerer and every optional mechanism
+# switched off. A new mechanism gets switched off in the baseline rows and, if it is worth
+# isolating, a row of its own: one line each.
+BASELINE = AskOptions(news_aware=False)
+CONFIGURATIONS: dict[str, AskOptions] = {
+    "dense": replace(BASELINE, retrieval="dense"),
+    "lexical": replace(BASELINE, retrieval="lexical"),
+    "hybrid": replace(BASELINE, retrieval="hybrid"),
+    FULL: AskOptions(),
+}
+
+METRIC_DEFINITIONS = {
+    "shown@300": f"every gold answer appears in the first {SHOWN_CHARS} characters of the "
+    "displayed answer (an abstention never counts)",
+    "hits@k": "every gold answer appears in at least one of the top-k retrieved passages",
+    "mrr@10": f"1/r for the first rank r <= {MRR_DEPTH} at which hits@r holds, else 0 "
+    "(for several gold answers: the rank where the last one turns up)",
+    "abstained": "share of questions answered with an abstention",
+    "p50_ms / p95_ms": "latency of one `Asker.ask` call (retrieve + answer), warm, "
+    "median and 95th percentile",
+    "n": "questions asked",
+}
+MATCHING_NOTE = (
+    "Answers are compared after SQuAD normalisation (lower case, punctuation and the articles "
+    "a/an/the removed, whitespace collapsed) and must match on word boundaries."
+)
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    answers: list[str]
+    as_of: datetime | None
+
+
+@dataclass
+class Run:
+    """One configuration's answers, scored."""
+
+    name: str
+    options: AskOptions
+    records: list[dict]
+    metrics: dict
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa.eval", description=__doc__.splitlines()[0])
+    p.add_argument("--articles", required=True, help="articles to ingest (.jsonl or any source)")
+    p.add_argument(
+        "--questions", required=True, help="questions .jsonl: id, question, answers, as_of"
+    )
+    p.add_argument("--store", help="store folder (default: $NEWSQA_STORE or vectorstore/)")
+    p.add_argument("--k", type=int, default=DEFAULT_EVAL_K, help="passages kept per question")
+    p.add_argument("--predictions", help="write one JSON line per question here")
+    p.add_argument("--ablation", action="store_true", help="also run every configuration")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--report", help="write a markdown report here (e.g. docs/eval.md)")
+    p.add_argument("--limit", type=int, help="ask only the first N questions")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--verbose", action="store_true", help="show tracebacks")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args, argv if argv is not None else sys.argv[1:])
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except NewsQAError as e:
+        if args.verbose:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    questions = load_questions(Path(args.questions), limit=args.limit)
+    settings = Settings.from_env(store_dir=args.store)
+    with NewsIndex(settings) as index:
+        ingest_into(index, args.articles, progress=not args.quiet)
+        names = list(CONFIGURATIONS) if args.ablation else [FULL]
+        runs = [
+            evaluate(
+                index, questions, name, CONFIGURATIONS[name], k=args.k, progress=not args.quiet
+            )
+            for name in names
+        ]
+        sizes = {
+            "articles": index.count_articles(),
+            "chunks": index.count_chunks(),
+            "questions": len(questions),
+        }
+    full = runs[-1]
+    if args.predictions:
+        write_predictions(Path(args.predictions), full.records)
+    result = dict(full.metrics)
+    if args.ablation:
+        result["ablation"] = {r.name: r.metrics for r in runs}
+    if args.report:
+        write_report(Path(args.report), runs, sizes=sizes, argv=argv)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_table(runs))
+    return EXIT_OK
+
+
+def load_questions(path: Path, *, limit: int | None = None) -> list[Question]:
+    """The questions of a .jsonl file; raises ConfigError naming the bad line."""
+    questions: list[Question] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ConfigError(f"Cannot read the questions file {path}: {e}") from e
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(
+                Question(
+                    id=str(row["id"]),
+                    question=row["question"],
+                    answers=list(row["answers"]),
+                    as_of=parse_date(row.get("as_of")),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as e:
+            raise ConfigError(
+                f"{path}:{number} is not a question ({e}): each line needs "
+                '{"id", "question", "answers": [...], "as_of"}.'
+            ) from e
+        if limit is not None and len(questions) >= limit:
+            break
+    return questions
+
+
+def ingest_into(index: NewsIndex, articles: str, *, progress: bool) -> None:
+    """Ingest `articles` through the normal pipeline; unchanged articles are skipped."""
+    from ingest.pipeline import ingest_sources  # qa.eval is the one qa module that writes
+
+    summary = ingest_sources([articles], settings=index.settings, index=index, progress=progress)
+    print(f"ingest: {summary.line()}", file=sys.stderr)
+    if summary.failed:
+        print(
+            f"ingest: {len(summary.failed)} sources failed, e.g. {summary.failed[0]}",
+            file=sys.stderr,
+        )
+
+
+def evaluate(
+    index: NewsIndex,
+    questions: Sequence[Question],
+    name: str,
+    options: AskOptions,
+    *,
+    k: int = DEFAULT_EVAL_K,
+    progress: bool = True,
+) -> Run:
+    """Ask every question under `options` and score the answers.
+
+    One untimed question warms the model and the derived indexes first, so latencies are
+    warm. The options' `k` is raised to at least 10 so hits@10 and mrr@10 can be measured.
+    """
+    asker = Asker(index)
+    depth = max(k, MRR_DEPTH)
+    if questions:
+        asker.ask(questions[0].question, replace(options, k=depth, as_of=questions[0].as_of))
+    records, outcomes = [], []
+    for q in tqdm(
+        questions, desc=f"Asking ({name})", unit=" q", disable=None if progress else True
+    ):
+        answer, latency_ms = timed(
+            lambda q=q: asker.ask(q.question, replace(options, k=depth, as_of=q.as_of))
+        )
+        records.append(prediction(q, answer, latency_ms))
+        outcomes.append(
+            Outcome(
+                golds=q.answers,
+                answer_text=answer.text,
+                abstained=answer.abstained,
+                passages=[p.text for p in answer.passages],
+                latency_ms=latency_ms,
+            )
+        )
+    return Run(name, options, records, summarize(outcomes))
+
+
+def timed(call: Callable[[], Answer]) -> tuple[Answer, float]:
+    start = time.perf_counter()
+    answer = call()
+    return answer, (time.perf_counter() - start) * 1000.0
+
+
+def prediction(q: Question, answer: Answer, latency_ms: float) -> dict:
+    """One line of the predictions file."""
+    d = answer.to_dict()
+    return {
+        "id": q.id,
+        "question": q.question,
+        "answer": d["answer"],
+        "abstained": d["abstained"],
+        "citations": d["citations"],
+        "passages": [p.text for p in answer.passages],
+        "latency_ms": round(latency_ms, 1),
+        "golds": q.answers,
+    }
+
+
+def write_predictions(path: Path, records: Sequence[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def format_table(runs: Sequence[Run]) -> str:
+    """A markdown table: one row per configuration, one column per metric."""
+    header = "| configuration | " + " | ".join(METRIC_KEYS) + " |"
+    rule = "|---|" + "---:|" * len(METRIC_KEYS)
+    rows = [
+        f"| {r.name} | " + " | ".join(_cell(k, r.metrics[k]) for k in METRIC_KEYS) + " |"
+        for r in runs
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def _cell(key: str, value: float | int) -> str:
+    if key == "n":
+        return str(value)
+    if key.endswith("_ms"):
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def write_report(path: Path, runs: Sequence[Run], *, sizes: dict, argv: Sequence[str]) -> None:
+    """A markdown report: the command, the date, the data, the table and the definitions."""
+    command = "python -m qa.eval " + shlex.join(argv)
+    today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Evaluation",
+        "",
+        f"Generated by `{command}` on {today}.",
+        "",
+        f"Store: {sizes['articles']:,} articles, {sizes['chunks']:,} chunks. "
+        f"Questions: {sizes['questions']:,}.",
+        "",
+        format_table(runs),
+        "",
+        "Configurations:",
+        "",
+        *[f"- **{r.name}**: `{_options_label(r.options)}`" for r in runs],
+        "",
+        "## Metrics",
+        "",
+        *[f"- `{k}`: {v}." for k, v in METRIC_DEFINITIONS.items()],
+        "",
+        MATCHING_NOTE,
+        f" Each question is asked with `k = max(--k, {MRR_DEPTH})` passages and its `as_of` "
+        f"date; hits@k uses k in {HITS_DEPTHS}. One untimed question warms each run up.",
+        "",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _options_label(options: AskOptions) -> str:
+    defaults = AskOptions()
+    changed = {
+        k: v
+        for k, v in options.__dict__.items()
+        if k == "retrieval" or (getattr(defaults, k) != v and k not in ("k", "as_of"))
+    }
+    return "AskOptions(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Evaluation metrics, as defined in `../shared/data/README.md`.
+
+A gold answer "appears" in a text when its normalised form occurs in the normalised text on
+word boundaries. Normalisation is SQuAD's `normalize_answer`: lower case, punctuation removed,
+the articles a/an/the removed, whitespace collapsed. Word boundaries keep "US" from matching
+"usually" and "Iran" from matching "Iranian"; a multi-word answer must appear as a phrase.
+
+Every gold answer of a question must appear for the question to count (multi-answer
+questions are all-or-nothing):
+
+- `shown@300`: in the first 300 characters of the displayed answer; an abstention never counts.
+- `hits@k`: each gold answer in at least one of the top-k retrieved passages (different
+  answers may be found in different passages).
+- `mrr@10`: 1/r for the smallest r <= 10 at which `hits@r` holds, else 0. For a multi-answer
+  question r is the rank at which the *last* missing answer turns up.
+- `abstained`: the share of questions the answerer declined.
+- `p50_ms`, `p95_ms`: latency percentiles (linear interpolation, numpy's default).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SHOWN_CHARS = 300  # what a reader takes in at a glance; the answerer's own cap
+MRR_DEPTH = 10
+HITS_DEPTHS = (1, 5, 10)
+METRIC_KEYS = (
+    "shown@300",
+    "hits@1",
+    "hits@5",
+    "hits@10",
+    "mrr@10",
+    "abstained",
+    "p50_ms",
+    "p95_ms",
+    "n",
+)
+
+_ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = text.lower().translate(_PUNCTUATION)
+    text = _ARTICLES_RE.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _keep_articles(text: str) -> str:
+    return " ".join(text.lower().translate(_PUNCTUATION).split())
+
+
+def contains_answer(text: str, gold: str) -> bool:
+    """True if `gold` appears in `text`, normalised, on word boundaries.
+
+    A gold answer made only of articles ("The") is compared with the articles kept.
+    """
+    needle, haystack = normalize_answer(gold), normalize_answer(text)
+    if not needle:
+        needle, haystack = _keep_articles(gold), _keep_articles(text)
+    return bool(needle) and f" {needle} " in f" {haystack} "
+
+
+def all_found(texts: Iterable[str], golds: Sequence[str]) -> bool:
+    """True if every gold answer appears in at least one of `texts` (False for no golds)."""
+    texts = list(texts)
+    return bool(golds) and all(any(contains_answer(t, g) for t in texts) for g in golds)
+
+
+def shown_at(
+    answer_text: str, golds: Sequence[str], chars: int = SHOWN_CHARS, *, abstained: bool = False
+) -> bool:
+    """Every gold answer appears in the first `chars` characters of the displayed answer.
+
+    Args:
+        answer_text: the answer as displayed (citation markers included).
+        golds: the gold answers; all must appear.
+        chars: how much of the answer a reader is assumed to take in.
+        abstained: an abstention never counts as showing the answer.
+    """
+    if abstained:
+        return False
+    return all_found([answer_text[:chars]], golds)
+
+
+def _text_of(passage) -> str:
+    return passage if isinstance(passage, str) else passage.text
+
+
+def hits_at(passages: Sequence, golds: Sequence[str], k: int) -> bool:
+    """Every gold answer appears in one of the top-`k` passages (strings or `Passage`s)."""
+    return all_found((_text_of(p) for p in passages[:k]), golds)
+
+
+def first_hit_rank(passages: Sequence, golds: Sequence[str], depth: int = MRR_DEPTH) -> int | None:
+    """The smallest r <= `depth` at which `hits_at(passages, golds, r)` holds, else None."""
+    if not golds:
+        return None
+    missing = set(golds)
+    for rank, p in enumerate(passages[:depth], 1):
+        text = _text_of(p)
+        missing -= {g for g in missing if contains_answer(text, g)}
+        if not missing:
+            return rank
+    return None
+
+
+def reciprocal_rank(passages: Sequence, golds: Sequence[str], depth: int = MRR_DEPTH) -> float:
+    """1/r for the first rank r at which all golds have been found, 0 if not within `depth`."""
+    rank = first_hit_rank(passages, golds, depth)
+    return 0.0 if rank is None else 1.0 / rank
+
+
+def percentile_ms(latencies_ms: Sequence[float], q: float) -> float:
+    """The `q`-th percentile of `latencies_ms` (0.0 for none)."""
+    return float(np.percentile(latencies_ms, q)) if len(latencies_ms) else 0.0
+
+
+@dataclass
+class Outcome:
+    """What one question produced: enough to score it, nothing more."""
+
+    golds: list[str]
+    answer_text: str
+    abstained: bool
+    passages: list[str] = field(default_factory=list)  # chunk texts in rank order
+    latency_ms: float = 0.0
+
+    def scores(self) -> dict[str, float]:
+        """This question's per-question metrics (1.0/0.0 flags, and the reciprocal rank)."""
+        row = {"shown@300": float(shown_at(self.answer_text, self.golds, abstained=self.abstained))}
+        for k in HITS_DEPTHS:
+            row[f"hits@{k}"] = float(hits_at(self.passages, self.golds, k))
+        row["mrr@10"] = reciprocal_rank(self.passages, self.golds, MRR_DEPTH)
+        row["abstained"] = float(self.abstained)
+        return row
+
+
+def summarize(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
+    """The metrics of a run: means of the per-question scores, latency percentiles, and `n`."""
+    rows = [o.scores() for o in outcomes]
+    n = len(rows)
+    summary: dict[str, float | int] = {
+        key: (sum(r[key] for r in rows) / n if n else 0.0) for key in METRIC_KEYS[:6]
+    }
+    latencies = [o.latency_ms for o in outcomes]
+    summary["p50_ms"] = percentile_ms(latencies, 50)
+    summary["p95_ms"] = percentile_ms(latencies, 95)
+    summary["n"] = n
+    return summary

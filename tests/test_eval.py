@@ -1,0 +1,76 @@
+"""`python -m qa.eval` end to end on a tiny hand-written article and question set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qa.eval import CONFIGURATIONS, main
+from qa.metrics import METRIC_KEYS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTICLES = FIXTURES / "eval_articles.jsonl"
+QUESTIONS = FIXTURES / "eval_questions.jsonl"
+
+
+def run_eval(tmp_path, capsys, *extra):
+    argv = ["--articles", str(ARTICLES), "--questions", str(QUESTIONS)]
+    argv += ["--store", str(tmp_path / "store"), "--json", "--quiet", *extra]
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_eval_scores_answers_and_writes_predictions(tmp_path, capsys, embeddings):
+    out = tmp_path / "predictions.jsonl"
+    report = tmp_path / "eval.md"
+    result = run_eval(
+        tmp_path,
+        capsys,
+        "--k",
+        "3",
+        "--predictions",
+        str(out),
+        "--ablation",
+        "--report",
+        str(report),
+    )
+    for key in METRIC_KEYS:
+        assert key in result
+    assert result["n"] == 5
+    for key in ("shown@300", "hits@1", "hits@5", "hits@10", "mrr@10", "abstained"):
+        assert 0.0 <= result[key] <= 1.0
+    assert result["hits@1"] <= result["hits@5"] <= result["hits@10"]
+    assert result["hits@10"] >= 0.6  # four of the five answers are written in the articles
+    assert result["shown@300"] >= 0.2
+    assert 0 < result["p50_ms"] <= result["p95_ms"]
+    assert set(result["ablation"]) == set(CONFIGURATIONS)
+
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["q1", "q2", "q3", "q4", "q5"]
+    for line in lines:
+        assert {
+            "id",
+            "question",
+            "answer",
+            "abstained",
+            "citations",
+            "passages",
+            "latency_ms",
+        } <= set(line)
+        assert 1 <= len(line["passages"]) <= 10
+        assert line["latency_ms"] > 0
+    # k=3 is raised to 10, so every chunk published by q5's as_of date (all five) comes back.
+    assert len(lines[4]["passages"]) == 5
+    q2 = lines[1]
+    assert not q2["abstained"] and "Verhoeven" in q2["answer"]
+    assert q2["citations"][0]["chunk_id"].startswith(q2["citations"][0]["article_id"])
+
+    text = report.read_text()
+    assert "| full |" in text and "| dense |" in text and "shown@300" in text
+
+
+def test_a_second_run_reuses_the_store(tmp_path, capsys, embeddings):
+    run_eval(tmp_path, capsys, "--limit", "1")
+    again = run_eval(tmp_path, capsys, "--limit", "2")
+    assert again["n"] == 2
+    assert "ablation" not in again
