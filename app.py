@@ -12,14 +12,17 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
 from qa.ask import Asker, AskOptions
 from qa.config import Settings
+from qa.conversations import ConversationStore
 from qa.errors import NewsQAError
 from qa.models import Answer
 from qa.store import NewsIndex
@@ -115,9 +118,11 @@ def answer_markdown(answer: Answer) -> str:
 def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator[str, None, Answer]:
     """Yield the answer as Markdown chunks while it is produced; return the final Answer.
 
-    Extractive answers arrive whole, so they are replayed a few words at a time. An answerer that streams
-    (an LLM) plugs in here: yield its escaped tokens as they come, then return its Answer.
+    Extractive answers arrive whole, so they are replayed a few words at a time. An LLM's
+    tokens are escaped and shown as they come.
     """
+    if asker.chat_model(options) is not None:
+        return (yield from escaped_tokens(asker.ask_stream(question, options)))
     answer = asker.ask(question, options)
     words = re.findall(r"\s*\S+\s*", answer_markdown(answer))
     step = max(1, -(-len(words) // STREAM_UPDATES))  # words per update, rounded up
@@ -125,6 +130,16 @@ def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator
         yield "".join(words[start : start + step])
         time.sleep(STREAM_DELAY_S)
     return answer
+
+
+def escaped_tokens(chunks: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
+    """`chunks` as literal Markdown, one by one; returns their Answer."""
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration as done:
+            return done.value
+        yield literal_markdown(chunk)
 
 
 class AnswerStream:
@@ -208,6 +223,73 @@ def show_stats(stats: dict) -> None:
 def start_new_chat() -> None:
     st.session_state.messages = []
     st.session_state.pop("asker", None)  # the asker holds the conversation for follow-ups
+    st.session_state.pop("conversation_id", None)  # the next question starts a saved chat
+
+
+@st.cache_resource(show_spinner=False)
+def open_conversations(folder: str) -> ConversationStore:
+    """The saved chats of the store whose local state lives in `folder`."""
+    return ConversationStore(Path(folder))
+
+
+def open_chat(conversations: ConversationStore, conversation_id: int) -> None:
+    """Replace the chat on the page with a saved one; follow-ups continue it."""
+    st.session_state.messages = conversations.messages(conversation_id)
+    st.session_state.conversation_id = conversation_id
+    st.session_state.pop("asker", None)  # rebuilt from the reopened messages
+
+
+def delete_chat(conversations: ConversationStore, conversation_id: int) -> None:
+    conversations.delete(conversation_id)
+    if st.session_state.get("conversation_id") == conversation_id:
+        start_new_chat()
+
+
+def save_turn(conversations: ConversationStore, question: str, reply: dict) -> None:
+    """Keep the question and its answer; the first question of a chat names it."""
+    if reply.get("error"):
+        return  # nothing worth reopening
+    if st.session_state.get("conversation_id") is None:
+        st.session_state.conversation_id = conversations.create(question)
+    conversation_id = st.session_state.conversation_id
+    conversations.append(conversation_id, {"role": "user", "content": question})
+    conversations.append(conversation_id, reply)
+
+
+def show_conversations(conversations: ConversationStore) -> None:
+    """Saved chats, newest first, by first question and date: open or delete each."""
+    saved = conversations.list()
+    if saved:
+        st.header("Chats")
+    for chat in saved:
+        current = chat.id == st.session_state.get("conversation_id")
+        title, delete = st.columns([6, 1], vertical_alignment="center")
+        title.button(
+            f"{escape_markdown(chat.title)} · {chat.day}",
+            key=f"open_chat_{chat.id}",
+            on_click=open_chat,
+            args=(conversations, chat.id),
+            type="primary" if current else "secondary",
+            width="stretch",
+        )
+        delete.button(
+            "✕",
+            key=f"delete_chat_{chat.id}",
+            help="Delete this chat",
+            on_click=delete_chat,
+            args=(conversations, chat.id),
+        )
+
+
+def choose_llm(settings: Settings) -> str | None:
+    """The answerer picked in the sidebar when an LLM is configured (None: no choice to make)."""
+    if settings.llm == "none":
+        return None
+    labels = {
+        settings.llm: f"LLM ({settings.llm_model or settings.llm})",
+        "none": "Extractive (no LLM)",
+    }
+    return st.selectbox("Answer with", list(labels), format_func=labels.get, key="llm")
 
 
 def choose_options(stats: dict) -> AskOptions:
@@ -257,9 +339,9 @@ def show_sources(record: dict) -> None:
 def show_message(message: dict) -> None:
     if message.get("error"):
         st.error(message["content"])
-    elif message.get("markdown"):
-        st.markdown(message["markdown"])
-        show_sources(message.get("answer", {}))
+    elif message.get("markdown") or message.get("answer"):  # a reopened chat has no markdown
+        st.markdown(message.get("markdown") or escape_markdown(message["content"]))
+        show_sources(message.get("answer") or {})
     else:
         st.markdown(escape_markdown(message["content"]))
 
@@ -319,15 +401,18 @@ def main() -> None:
         st.header("Store")
         show_stats(stats)
         st.header("Filters")
-        options = choose_options(stats)
+        options = replace(choose_options(stats), llm=choose_llm(settings))
         st.button("New chat", key="new_chat", on_click=start_new_chat, width="stretch")
+        chats = st.container()  # filled last, so a chat saved on this run is listed at once
     if not stats["chunks"]:
         st.info(INGEST_HELP.format(store=settings.store_label))
         st.chat_input("Ingest some articles first", key="question", disabled=True)
         return
 
     st.session_state.setdefault("messages", [])
-    st.session_state.setdefault("asker", Asker(index))
+    if "asker" not in st.session_state:
+        st.session_state.asker = Asker(index, history=list(st.session_state.messages))
+    conversations = open_conversations(str(index.state_dir()))
     for message in st.session_state.messages:
         with st.chat_message(message["role"]):
             show_message(message)
@@ -337,7 +422,11 @@ def main() -> None:
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
-            st.session_state.messages.append(respond(question, options))
+            reply = respond(question, options)
+        st.session_state.messages.append(reply)
+        save_turn(conversations, question, reply)
+    with chats:
+        show_conversations(conversations)
 
 
 # `streamlit run` and AppTest run this file as __main__; tests import the helpers above.

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
 from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
+from ingest.dedupe import CopyFinder, fingerprint
 from ingest.load import ArticleDefaults, LoadFailure, load_sources
 from qa.config import Settings
 from qa.errors import NewsQAError
 from qa.models import Article, Chunk
+from qa.news import dated_sentences
 from qa.store import NewsIndex
 
 BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy
@@ -70,7 +74,9 @@ def prepare(item: Article | LoadFailure) -> Prepared:
         return Prepared(failure=item)
     try:
         article = clean_article(item)
-        return Prepared(article=article, chunks=split_into_chunks(article))
+        chunks = split_into_chunks(article)
+        annotate(article, chunks)
+        return Prepared(article=article, chunks=chunks)
     except NewsQAError as e:
         return Prepared(failure=LoadFailure(item.origin or item.title, str(e)))
     except Exception as e:  # a bug on one article must not stop the batch
@@ -78,6 +84,21 @@ def prepare(item: Article | LoadFailure) -> Prepared:
         return Prepared(
             failure=LoadFailure(name, f"could not be processed ({type(e).__name__}: {e})")
         )
+
+
+def annotate(article: Article, chunks: list[Chunk]) -> None:
+    """Add the article's MinHash fingerprint and each chunk's dated sentences (chunk offsets).
+
+    Dates are resolved once per article (chunks overlap) against its publication date.
+    """
+    article.fingerprint = fingerprint(article.text)
+    spans = dated_sentences(article.text, article.published)
+    for chunk in chunks:
+        chunk.dated_sentences = [
+            (max(s, chunk.start) - chunk.start, min(e, chunk.end) - chunk.start, isos)
+            for s, e, isos in spans
+            if s < chunk.end and e > chunk.start
+        ]
 
 
 def ingest_articles(
@@ -91,6 +112,8 @@ def ingest_articles(
     summary = IngestSummary()
     with index.writing(on_wait=on_message):
         known = index.article_hashes()
+        copies = CopyFinder.from_stored(index.fingerprints())
+        copied: dict[str, list[str]] = defaultdict(list)  # kept article id -> copies' outlets
         seen: set[str] = set()
         batch: list[tuple[Article, list[Chunk]]] = []
         bar = tqdm(desc="Ingesting", unit=" articles", disable=None if progress else True)
@@ -102,14 +125,22 @@ def ingest_articles(
             article = prepared.article
             status = _status(article, known, seen)
             seen.add(article.id)
+            if status == "added" and _is_copy(article, copies, copied):
+                status = "duplicates"
             if status in ("unchanged", "duplicates"):
                 setattr(summary, status, getattr(summary, status) + 1)
                 continue
             setattr(summary, status, getattr(summary, status) + 1)
+            copies.add(article.id, article.source, article.fingerprint)
+            if status == "updated":  # an edit keeps the outlets its copies came from
+                kept = index.catalog.articles().get(article.id)
+                article.also_published_by = list(kept.also_published_by) if kept else []
             batch.append((article, prepared.chunks))
             if sum(len(cs) for _, cs in batch) >= BATCH_CHUNKS:
                 summary.chunks_written += _flush(index, batch)
         summary.chunks_written += _flush(index, batch)
+        for article_id, outlets in copied.items():
+            index.add_publishers(article_id, outlets)
         bar.close()
         index.refresh()
         summary.articles_total = index.count_articles()
@@ -124,6 +155,17 @@ def _status(article: Article, known: dict[str, str], seen: set[str]) -> str:
     if old is None:
         return "added"
     return "unchanged" if old == article.content_hash else "updated"
+
+
+def _is_copy(article: Article, copies: CopyFinder, copied: dict[str, list[str]]) -> bool:
+    """True if `article` is a syndicated copy of a kept one; notes the copy's outlet there."""
+    original = copies.original_of(article.fingerprint, article_id=article.id)
+    if original is None:
+        return False
+    outlet = article.source or urlsplit(article.url).netloc
+    if outlet and outlet != original.source:
+        copied[original.article_id].append(outlet)
+    return True
 
 
 def _flush(index: NewsIndex, batch: list[tuple[Article, list[Chunk]]]) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa import news
 from qa.lexical import make_tokenizer
 from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
@@ -262,14 +263,34 @@ def answer_extractive(question: str, passages: list[Passage], embeddings) -> Ans
 
 
 def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> Answer:
-    """The answer text with [n] markers, one citation per sentence (one number per passage)."""
+    """The answer text with [n] markers, one citation per sentence (one number per passage).
+
+    Each citation carries its sentence's resolved dates, attribution and the outlets that
+    published copies; relative dates are shown resolved in the text. A "which outlet reported"
+    question is answered by the attribution, and a figure another outlet disputes is noted.
+    """
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     parts = []
+    asked_when = answer_type(question) == "date"
     for c in chosen:
         n = numbers.setdefault(c.passage.chunk_id, len(numbers) + 1)
-        parts.append(f"{c.text} [{n}]")
-        citations.append(
-            Citation(n=n, passage=c.passage, quote=c.text, quote_start=c.start, quote_end=c.end)
-        )
-    return Answer(question=question, text=" ".join(parts), citations=citations, passages=passages)
+        citation = news.cite(n, c.passage, c.start, c.end)
+        parts.append(f"{news.with_date_note(c.text, citation.dates, asked_when=asked_when)} [{n}]")
+        citations.append(citation)
+    text = " ".join(parts)
+    reporter = news.reporting_source(question, [c.text for c in chosen])
+    if reporter:
+        text = f"According to {reporter}: {text}"
+    top = passages[:PASSAGES_READ]
+    if chosen and (other := news.find_disagreement(chosen[0].text, chosen[0].passage, top)):
+        n = numbers.setdefault(other.passage.chunk_id, len(numbers) + 1)
+        citations.append(news.cite(n, other.passage, other.start, other.end))
+        text = f"{text} {other.note(numbers[chosen[0].passage.chunk_id], n)}"
+    return Answer(
+        question=question,
+        text=text,
+        citations=citations,
+        passages=passages,
+        short_answer=reporter,
+    )

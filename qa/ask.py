@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from qa.answer import answer_extractive
+from langchain_core.language_models import BaseChatModel
+
+from qa.chat import rewrite_followup
+from qa.config import LLM_PROVIDERS
 from qa.dates import epoch
-from qa.errors import QuestionError
+from qa.errors import ConfigError, QuestionError
+from qa.llm import make_chat_model, stream_answer
 from qa.models import Answer, SearchFilters
+from qa.news import set_ages
 from qa.query import understand
 from qa.retrieve import DEFAULT_K, hybrid_search
 from qa.store import NewsIndex
@@ -31,6 +37,7 @@ class AskOptions:
     retrieval: str = "hybrid"
 
     news_aware: bool = True  # time window and named-outlet preferences (off for the ablation)
+    llm: str | None = None  # "none" | "ollama" | "openai"; None: as configured (NEWSQA_LLM)
 
     def filters(self) -> SearchFilters:
         """Hard filters. Nothing published after the as-of day can answer a question asked then."""
@@ -64,18 +71,60 @@ class Asker:
     index: NewsIndex
     history: list[dict] = field(default_factory=list)
 
+    _models: dict[str, BaseChatModel | None] = field(default_factory=dict, repr=False)
+
     def ask(self, question: str, options: AskOptions = AskOptions()) -> Answer:
+        """The whole answer at once: `ask_stream` run to the end."""
+        stream = self.ask_stream(question, options)
+        while True:
+            try:
+                next(stream)
+            except StopIteration as done:
+                return done.value
+
+    def ask_stream(
+        self, question: str, options: AskOptions = AskOptions()
+    ) -> Generator[str, None, Answer]:
+        """Yield the answer text as it is produced (LLM tokens, or the extractive answer in one
+        piece) and return the Answer. A follow-up is first rewritten using `history`, which
+        then records this turn."""
         question = check_question(question)
         self.index.refresh()  # an ingest in another process becomes visible without a restart
+        model = self.chat_model(options)
+        rewritten = rewrite_followup(question, self.history, model)
+        searched = rewritten or question
         passages = hybrid_search(
             self.index,
-            question,
+            searched,
             k=options.k,
             filters=options.filters(),
             mode=options.retrieval,
-            prefer=self.preferences(question, options),
+            prefer=self.preferences(searched, options),
         )
-        return answer_extractive(question, passages, self.index.embeddings)
+        answer = yield from stream_answer(
+            searched,
+            passages,
+            embeddings=self.index.embeddings,
+            model=model,
+            settings=self.index.settings,
+            as_of=options.as_of,
+        )
+        answer.question, answer.rewritten_question = question, rewritten
+        set_ages(answer.citations, options.as_of)
+        self.history += [
+            {"role": "user", "content": question, "rewritten_question": rewritten},
+            {"role": "assistant", "content": answer.text},
+        ]
+        return answer
+
+    def chat_model(self, options: AskOptions) -> BaseChatModel | None:
+        """The chat model for `options.llm` (default: the configured one), made once per Asker."""
+        provider = options.llm or self.index.settings.llm
+        if provider not in LLM_PROVIDERS:
+            raise ConfigError(f"LLM {provider!r} is not supported: use one of {LLM_PROVIDERS}.")
+        if provider not in self._models:
+            self._models[provider] = make_chat_model(replace(self.index.settings, llm=provider))
+        return self._models[provider]
 
     def preferences(self, question: str, options: AskOptions) -> list[SearchFilters]:
         """Soft preferences read from the question: its time window and any outlet it names."""

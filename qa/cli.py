@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Generator
 from datetime import UTC, datetime
 
-from qa.ask import AskOptions, ask
-from qa.config import Settings
+from qa.ask import Asker, AskOptions
+from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
 from qa.errors import ConfigError, NewsQAError
+from qa.models import Answer, SearchFilters
 from qa.retrieve import DEFAULT_K
 from qa.store import NewsIndex
+from qa.timeline import DEFAULT_TIMELINE_K, build_timeline
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -31,11 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--until", help="only articles published on or before DATE")
     a.add_argument("--as-of", help="answer as of DATE: later articles are ignored (default: today)")
     a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.add_argument("--llm", choices=LLM_PROVIDERS, help="answer with an LLM (default: $NEWSQA_LLM)")
+    a.add_argument("--llm-model", help="the LLM's model name (default: $NEWSQA_LLM_MODEL)")
+    a.add_argument("--llm-base-url", help="the LLM endpoint (default: $NEWSQA_LLM_BASE_URL)")
     _store_flag(a)
 
     s = sub.add_parser("stats", help="what the store holds")
     s.add_argument("--json", action="store_true")
     _store_flag(s)
+
+    t = sub.add_parser("timeline", help="dated events about a query, ordered by event date")
+    t.add_argument("query")
+    t.add_argument("--k", type=int, default=DEFAULT_TIMELINE_K, help="passages to read")
+    t.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    t.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
+    t.add_argument(
+        "--json", action="store_true", help="print a JSON list of {date, event, citation}"
+    )
+    _store_flag(t)
 
     r = sub.add_parser(
         "reindex", help="re-embed every chunk with the configured model (after a model change)"
@@ -51,7 +67,12 @@ def _store_flag(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env(store_dir=args.store)
+        settings = Settings.from_env(
+            store_dir=args.store,
+            llm=getattr(args, "llm", None),
+            llm_model=getattr(args, "llm_model", None),
+            llm_base_url=getattr(args, "llm_base_url", None),
+        )
         with NewsIndex(settings) as index:
             return COMMANDS[args.command](args, index)
     except ConfigError as e:
@@ -73,16 +94,29 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         until=parse_date_option("--until", args.until),
         as_of=parse_date_option("--as-of", args.as_of) or datetime.now(UTC),
     )
-    answer = ask(index, args.question, options)
     if args.json:
+        answer = Asker(index).ask(args.question, options)
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return EXIT_OK
-    print(answer.text)
+    answer = print_stream(Asker(index).ask_stream(args.question, options))
+    if answer.notice:
+        print(f"note: {answer.notice}", file=sys.stderr)
     for c in answer.citations:
         p = c.passage
         meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
         print(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else ""))
     return EXIT_OK
+
+
+def print_stream(chunks: Generator[str, None, Answer]) -> Answer:
+    """Print the answer's text as it arrives (LLM tokens as they are written); return the Answer."""
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration as done:
+            print(flush=True)
+            return done.value
+        print(chunk, end="", flush=True)
 
 
 def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
@@ -99,6 +133,21 @@ def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
     return EXIT_OK
 
 
+def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
+    filters = SearchFilters(sources=tuple(args.source), topics=tuple(args.topic))
+    events = build_timeline(index, args.query, k=args.k, filters=filters)
+    if args.json:
+        print(json.dumps([e.to_dict() for e in events], ensure_ascii=False))
+        return EXIT_OK
+    if not events:
+        print("No dated events found for this query in the ingested articles.")
+    for e in events:
+        p = e.citation.passage
+        marker = " (published)" if e.dated_by == "published" else ""
+        print(f"{e.date}{marker}  {e.event}  [{e.citation.n}] {p.source or p.title}")
+    return EXIT_OK
+
+
 def cmd_reindex(args: argparse.Namespace, index: NewsIndex) -> int:
     """Re-embed the store with NEWSQA_EMBEDDING_MODEL; the guards then accept it."""
     label, model = index.settings.store_label, index.settings.embedding_model
@@ -108,4 +157,4 @@ def cmd_reindex(args: argparse.Namespace, index: NewsIndex) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ask": cmd_ask, "stats": cmd_stats, "reindex": cmd_reindex}
+COMMANDS = {"ask": cmd_ask, "stats": cmd_stats, "timeline": cmd_timeline, "reindex": cmd_reindex}

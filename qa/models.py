@@ -40,6 +40,8 @@ class Article:
     topics: list[str] = field(default_factory=list)
     origin: str = ""  # where it was loaded from (path, URL, feed), for messages and identity
     id: str = ""
+    also_published_by: list[str] = field(default_factory=list)  # outlets of syndicated copies
+    fingerprint: str = ""  # MinHash signature of the text (ingest.dedupe), to spot copies
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
@@ -83,6 +85,9 @@ class Chunk:
     url: str = ""
     published: int | None = None  # epoch seconds, UTC
     topics: list[str] = field(default_factory=list)
+    # (start, end, ISO dates) of the sentences that refer to dates, offsets in `text`;
+    # None when not computed (qa.news.dated_sentences fills it at ingest).
+    dated_sentences: list[tuple[int, int, list[str]]] | None = None
 
     @property
     def id(self) -> str:
@@ -111,6 +116,8 @@ class Passage:
     published: int | None = None
     topics: list[str] = field(default_factory=list)
     start: int = 0
+    dated_sentences: list[tuple[int, int, list[str]]] | None = None  # as on Chunk
+    also_published_by: list[str] = field(default_factory=list)
     dense: float | None = None  # cosine similarity
     lexical: float | None = None  # BM25 score
     score: float = 0.0  # fused score; higher is better
@@ -135,6 +142,7 @@ class Citation:
     attribution: str | None = None
     dates: list[str] = field(default_factory=list)
     also_published_by: list[str] = field(default_factory=list)
+    age_days: int | None = None  # days from publication to the question's "as of" date
 
     def to_dict(self) -> dict:
         p = self.passage
@@ -150,6 +158,7 @@ class Citation:
             "attribution": self.attribution,
             "dates": self.dates,
             "also_published_by": self.also_published_by,
+            "age_days": self.age_days,
         }
 
 
@@ -166,6 +175,8 @@ class Answer:
     rewritten_question: str | None = None
     short_answer: str | None = None  # the answer span shown in bold
     passages: list[Passage] = field(default_factory=list)
+    supported: bool = True  # False: an LLM answer that cites no given passage
+    invalid_citations: list[int] = field(default_factory=list)  # [n] an LLM made up, removed
 
     def to_dict(self) -> dict:
         return {
@@ -176,6 +187,8 @@ class Answer:
             "notice": self.notice,
             "rewritten_question": self.rewritten_question,
             "short_answer": self.short_answer,
+            "supported": self.supported,
+            "invalid_citations": self.invalid_citations,
             "citations": [c.to_dict() for c in self.citations],
         }
 

@@ -411,6 +411,39 @@ class NewsIndex:
             self.collection.delete(ids=stale)
         self._bump()
 
+    def fingerprints(self) -> Iterator[tuple[str, str, str]]:
+        """(article_id, source, fingerprint) of each stored article that has a MinHash signature.
+
+        Signatures live in chunk 0's metadata; only those rows are read.
+        """
+        offset = 0
+        while True:
+            got = self.collection.get(
+                where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
+            )
+            if not got["ids"]:
+                return
+            for meta in got["metadatas"]:
+                if meta and meta.get("fingerprint"):
+                    yield str(meta["article_id"]), str(meta.get("source", "")), meta["fingerprint"]
+            offset += len(got["ids"])
+
+    def add_publishers(self, article_id: str, outlets: Sequence[str]) -> list[str]:
+        """Record that `outlets` also published this article (syndicated copies).
+
+        Returns the article's full list; writes (and moves the stamp) only when it grew.
+        """
+        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
+        if not got["ids"]:
+            return []
+        current = list(got["metadatas"][0].get("also_published_by") or [])
+        merged = current + [o for o in dict.fromkeys(outlets) if o and o not in current]
+        if merged != current:
+            metas = [{**(m or {}), "also_published_by": merged} for m in got["metadatas"]]
+            self.collection.update(ids=got["ids"], metadatas=metas)
+            self._bump()
+        return merged
+
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
         self._bump()
@@ -513,6 +546,17 @@ class NewsIndex:
             p.dense = 1.0 - float(dist)
             passages.append(p)
         return passages
+
+    def raw_query(self, vector: Sequence[float], *, k: int) -> dict:
+        """One bare Chroma query for the `k` nearest chunks: the benchmarks' raw baseline.
+
+        No catalog, filters or conversion to passages; what a minimal Chroma app would do.
+        """
+        return self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
 
     def lexical_search(
         self, query: str, *, k: int, filters: SearchFilters = SearchFilters()
@@ -661,6 +705,15 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         meta["topics"] = list(article.topics)
     if article.authors:
         meta["authors"] = list(article.authors)
+    if article.also_published_by:
+        meta["also_published_by"] = list(article.also_published_by)
+    if chunk.n == 0 and article.fingerprint:  # one signature per article is enough
+        meta["fingerprint"] = article.fingerprint
+    if chunk.dated_sentences is not None:
+        meta["dated_sentences"] = json.dumps(chunk.dated_sentences, separators=(",", ":"))
+        event_dates = sorted({iso for _, _, isos in chunk.dated_sentences for iso in isos})
+        if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
+            meta["event_dates"] = event_dates
     return meta
 
 
@@ -700,7 +753,20 @@ def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
         published=None if published == NO_DATE else published,
         topics=list(meta.get("topics") or []),
         start=int(meta.get("start", 0)),
+        dated_sentences=_dated_sentences(meta),
+        also_published_by=list(meta.get("also_published_by") or []),
     )
+
+
+def _dated_sentences(meta: dict) -> list[tuple[int, int, list[str]]] | None:
+    """The chunk's stored sentence dates; None for chunks written before they were stored."""
+    raw = meta.get("dated_sentences")
+    if raw is None:
+        return None
+    try:
+        return [(int(s), int(e), list(isos)) for s, e, isos in json.loads(raw)]
+    except (ValueError, TypeError):
+        return None
 
 
 def _iso_day(ts: int) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import random
+import re
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -238,17 +241,25 @@ def local_site() -> Iterator[LocalSite]:
 
 
 class LocalSite:
-    """A threaded HTTP server whose routes tests can change while it runs."""
+    """A threaded HTTP server whose routes tests can change while it runs.
+
+    A route is (status, content type, body), or a function given the request handler, for
+    misbehaving servers (stalls, endless bodies).
+    """
 
     def __init__(self) -> None:
-        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        self.routes: dict[str, tuple[int, str, bytes] | Callable] = {}
         self.hits: Counter[str] = Counter()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 site.hits[self.path] += 1
-                status, kind, body = site.routes.get(self.path, (404, "text/plain", b"not found"))
+                route = site.routes.get(self.path, (404, "text/plain", b"not found"))
+                if callable(route):
+                    route(self)
+                    return
+                status, kind, body = route
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
@@ -270,3 +281,120 @@ class LocalSite:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --- a local OpenAI-compatible chat server, the stand-in for any LLM endpoint (issue 6) ---
+
+HANG_LIMIT_S = 10.0  # a "hanging" reply gives up after this, so no test can wait forever
+
+
+class ChatServer:
+    """A real HTTP server on 127.0.0.1 serving POST /v1/chat/completions like OpenAI does:
+    server-sent events when the request asks to stream, one JSON object otherwise.
+
+    Replies are scripted: `replies` are given in order, the last one repeats. `hang_s` holds
+    every reply back that long (the client's timeout fires first); `status` makes every
+    request fail with that HTTP status. `requests` keeps the JSON bodies received.
+    """
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies) or ["I couldn't find this in the ingested articles."]
+        self.requests: list[dict] = []
+        self.hang_s = 0.0
+        self.status = 200
+        self._released = threading.Event()
+        chat = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                chat.requests.append(body)
+                if chat.hang_s:
+                    chat._released.wait(min(chat.hang_s, HANG_LIMIT_S))
+                if chat.status != 200:
+                    return self._send(chat.status, "application/json", b'{"error": "scripted"}')
+                reply = chat.next_reply()
+                if body.get("stream"):
+                    return self._stream(reply)
+                self._send(200, "application/json", json.dumps(_completion(reply)).encode())
+
+            def _send(self, status: int, kind: str, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                with contextlib.suppress(ConnectionError):  # the client timed out and left
+                    self.wfile.write(data)
+
+            def _stream(self, reply: str) -> None:
+                events = [_chunk({"role": "assistant", "content": ""})]
+                events += [_chunk({"content": t}) for t in re.findall(r"\S+\s*|\s+", reply)]
+                events.append(_chunk({}, finish="stop"))
+                data = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+                self._send(200, "text/event-stream", data.encode())
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        """The base URL an OpenAI client is given (`NEWSQA_LLM_BASE_URL`)."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def next_reply(self) -> str:
+        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+    def close(self) -> None:
+        self._released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _chunk(delta: dict, *, finish: str | None = None) -> dict:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "stand-in",
+        "choices": [choice],
+    }
+
+
+def _completion(reply: str) -> dict:
+    message = {"role": "assistant", "content": reply}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stand-in",
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+@pytest.fixture
+def chat_server() -> Iterator[ChatServer]:
+    """A scripted OpenAI-compatible endpoint; set `.replies` in the test."""
+    server = ChatServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def llm_env(monkeypatch, chat_server) -> ChatServer:
+    """The process configured to answer with `chat_server` (a 5 s timeout, a dummy key)."""
+    monkeypatch.setenv("NEWSQA_LLM", "openai")
+    monkeypatch.setenv("NEWSQA_LLM_BASE_URL", chat_server.url)
+    monkeypatch.setenv("NEWSQA_LLM_API_KEY", "dummy-key")
+    monkeypatch.setenv("NEWSQA_LLM_TIMEOUT", "5")
+    return chat_server

@@ -168,6 +168,8 @@ def test_module_entry_points_run(store, sample_path):
 
 
 def test_url_flag_needs_a_single_source(store, sample_path, tmp_path, capsys):
-    code = ingest_main([str(sample_path), str(tmp_path), "--url", "https://x.test/a", "--store", store])
+    code = ingest_main(
+        [str(sample_path), str(tmp_path), "--url", "https://x.test/a", "--store", store]
+    )
     assert code == 2
     assert "--url" in capsys.readouterr().err

@@ -1,0 +1,545 @@
+"""News intelligence per sentence: the dates it refers to, who it is attributed to, its figures.
+
+Dates: a sentence's date expressions are found by rules (cheap, precise spans), then resolved
+against the article's publication date. `dateparser` parses the written-out dates ("24 Feb
+2022", "Thursday, February 24"); relative expressions get our own arithmetic where dateparser
+falls short: it resolves a weekday named on its own publication day to a week earlier, has no
+"a day after" or "earlier this month", and puts a year-less "March 3" in last year even when the
+article discusses next week. Resolved dates are ISO strings at the precision the text gives:
+"2022-02-24" (day), "2022-W07" (week), "2022-02" (month), "2022" (year).
+
+Attributions: who a claim comes from, by the patterns news prose uses ("per POLITICO", "the BBC
+reported", "according to a Chinese government readout", "Peskov said").
+
+Figures: numbers with the noun they count ("137 people"), to notice when outlets disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from qa.models import Citation, Passage
+from qa.sentences import sentence_spans
+
+# -- dates --------------------------------------------------------------------------------
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PRECISIONS = ("year", "month", "week", "day")  # coarse to fine: a year sorts before its days
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+
+# Month and weekday names must be capitalised, as news prose writes them: that keeps the verbs
+# "may" and "march" out. Relative words match in any case.
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?(?![A-Za-z])"
+)
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_YEAR = r"(?:19|20)\d\d"
+_DAYNUM = r"\d{1,2}(?:st|nd|rd|th)?"
+_LEAD = r"(?i:in|since|by|until|during|from|before|after|early|late|mid|of|the|end of)"
+_DATE_RE = re.compile(
+    rf"""
+    (?P<iso>\b{_YEAR}-\d\d-\d\d\b)
+    | (?P<md>\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAYNUM}\b(?:,?\s+(?P<md_year>{_YEAR})\b)?)
+    | (?P<dm>\b(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DAYNUM}\s+(?:of\s+)?{_MONTH}
+        (?:,?\s+(?P<dm_year>{_YEAR})\b)?)
+    | (?P<my>\b{_MONTH}\s+(?P<my_year>{_YEAR})\b)
+    | (?P<mon>\b{_LEAD}[\s-]+(?P<mon_name>{_MONTH})(?!\s+\d))
+    | (?P<year>\b{_LEAD}[\s-]+(?P<year_n>{_YEAR})\b(?![-/]\d))
+    | (?P<rel_day>\b(?i:yesterday|today|tonight|tomorrow|last\s+night
+        |this\s+(?:morning|afternoon|evening)|earlier\s+(?:in\s+the\s+day|today))\b)
+    | (?P<prev_day>\b(?i:(?:a|one|the)\s+day\s+(?:after|earlier)|the\s+(?:previous|preceding)\s+day
+        |the\s+day\s+before(?=\s*(?:[,.;]|$))))
+    | (?P<wd>\b(?:(?P<wd_mod>(?i:on|last|next|this|since|from|until|by))\s+)?
+        (?P<wd_name>{_WEEKDAY})\b(?!,?\s+(?:the\s+)?\d|,?\s+{_MONTH}))
+    | (?P<period>\b(?P<p_mod>(?i:last|this|next|earlier\s+this|later\s+this|past|previous))\s+
+        (?P<p_unit>(?i:week|month|year))\b)
+    | (?P<ago>\b(?P<ago_n>\d+|(?i:a|an|one|two|three|four|five|six|seven|eight|nine|ten))\s+
+        (?P<ago_unit>(?i:days?|weeks?|months?|years?))\s+(?i:ago|earlier)\b)
+    """,
+    re.VERBOSE,
+)
+# The cheap first test: a sentence without any of these words cannot hold a date expression.
+_DATE_HINT = re.compile(
+    rf"{_MONTH}|{_WEEKDAY}|\b{_YEAR}\b|(?i:yesterday|today|tonight|tomorrow|night|morning"
+    r"|afternoon|evening|day|week|month|year)"
+)
+_FUTURE = re.compile(r"\b(will|is due to|are due to|is expected to|plans? to|scheduled)\b", re.I)
+_RELATIVE_KINDS = ("rel_day", "prev_day", "wd", "period", "ago")
+
+
+@dataclass(frozen=True, order=True)
+class EventDate:
+    """A date a sentence refers to: when its period starts, how precise it is, and its ISO form."""
+
+    start: date
+    precision: str  # one of PRECISIONS
+    relative: bool = False  # resolved from "yesterday", "on Thursday"... rather than written out
+
+    @property
+    def iso(self) -> str:
+        if self.precision == "year":
+            return f"{self.start.year}"
+        if self.precision == "month":
+            return f"{self.start.year}-{self.start.month:02d}"
+        if self.precision == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return self.start.isoformat()
+
+    @property
+    def label(self) -> str:
+        """How a reader sees it: "24 February 2022", "February 2022", "the week of 14 ..."."""
+        d = self.start
+        if self.precision == "year":
+            return str(d.year)
+        if self.precision == "month":
+            return f"{MONTH_NAMES[d.month - 1]} {d.year}"
+        day = f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
+        return f"the week of {day}" if self.precision == "week" else day
+
+    @property
+    def sort_key(self) -> tuple[date, int]:
+        return (self.start, PRECISIONS.index(self.precision))
+
+
+def parse_event_date(iso: str) -> EventDate | None:
+    """The EventDate of a stored ISO string ("2022-02-24", "2022-W07", "2022-02", "2022")."""
+    try:
+        if "-W" in iso:
+            year, week = iso.split("-W")
+            return EventDate(date.fromisocalendar(int(year), int(week), 1), "week")
+        parts = [int(p) for p in iso.split("-")]
+    except ValueError:
+        return None
+    if len(parts) == 3:
+        return EventDate(date(*parts), "day")
+    if len(parts) == 2:
+        return EventDate(date(parts[0], parts[1], 1), "month")
+    return EventDate(date(parts[0], 1, 1), "year") if len(parts) == 1 else None
+
+
+def may_hold_date(sentence: str) -> bool:
+    """The cheap regex gate: False means the sentence certainly names no date."""
+    return _DATE_HINT.search(sentence) is not None
+
+
+def has_relative_date(sentence: str) -> bool:
+    """Whether the sentence says "yesterday", "on Thursday", "last week"... (no parsing)."""
+    return any(m.lastgroup in _RELATIVE_KINDS for m in _date_matches(sentence))
+
+
+def find_dates(sentence: str, published: date | datetime | None) -> list[EventDate]:
+    """The dates `sentence` refers to, resolved against the publication date, in text order.
+
+    Without a publication date only fully written dates ("24 Feb 2022", "2021") resolve.
+    """
+    base = published.date() if isinstance(published, datetime) else published
+    if not may_hold_date(sentence):
+        return []
+    future = _FUTURE.search(sentence) is not None
+    found: dict[str, EventDate] = {}  # by ISO form: "yesterday, February 24" is one date
+    for m in _date_matches(sentence):
+        resolved = _resolve(m, base, future=future)
+        if resolved is not None:
+            found.setdefault(resolved.iso, resolved)
+    return list(found.values())
+
+
+def dated_sentences(
+    text: str, published: date | datetime | None
+) -> list[tuple[int, int, list[str]]]:
+    """(start, end, ISO dates) for each sentence of `text` that refers to a date."""
+    out = []
+    for start, end in sentence_spans(text):
+        dates = find_dates(text[start:end], published)
+        if dates:
+            out.append((start, end, [d.iso for d in dates]))
+    return out
+
+
+def dates_within(spans: list[tuple[int, int, list[str]]], start: int, end: int) -> list[str]:
+    """The ISO dates of the stored sentence spans that overlap [start, end), without repeats."""
+    out: list[str] = []
+    for s, e, isos in spans:
+        if s < end and e > start:
+            out.extend(i for i in isos if i not in out)
+    return out
+
+
+def _date_matches(sentence: str) -> list[re.Match]:
+    return list(_DATE_RE.finditer(sentence)) if may_hold_date(sentence) else []
+
+
+def _resolve(m: re.Match, base: date | None, *, future: bool) -> EventDate | None:
+    kind = m.lastgroup
+    if kind == "iso":
+        try:
+            return EventDate(date.fromisoformat(m.group("iso")), "day")
+        except ValueError:
+            return None
+    if kind in ("md", "dm"):
+        return _written_day(m.group(kind), base, has_year=bool(m.group(f"{kind}_year")))
+    if kind == "my":
+        return EventDate(date(int(m.group("my_year")), _month_number(m.group("my")), 1), "month")
+    if kind == "year":
+        return EventDate(date(int(m.group("year_n")), 1, 1), "year")
+    if base is None:
+        return None  # everything below is relative to the publication date
+    if kind == "mon":
+        return _nearest_month(_month_number(m.group("mon_name")), base)
+    if kind == "rel_day":
+        return EventDate(base + timedelta(days=_day_offset(m.group(kind))), "day", True)
+    if kind == "prev_day":
+        # "The call comes a day after Peskov confirmed...": the event named is the day before.
+        return EventDate(base - timedelta(days=1), "day", True)
+    if kind == "wd":
+        return _weekday(m.group("wd_name"), (m.group("wd_mod") or "").lower(), base, future)
+    if kind == "period":
+        return _period(m.group("p_mod").lower().split()[-1], m.group("p_unit").lower(), base)
+    if kind == "ago":
+        n = m.group("ago_n").lower()
+        count = int(n) if n.isdigit() else NUMBER_WORDS[n]
+        return _ago(count, m.group("ago_unit").lower().rstrip("s"), base)
+    return None
+
+
+def _written_day(text: str, base: date | None, *, has_year: bool) -> EventDate | None:
+    """A written-out day ("Thursday, February 24", "24th of Feb 2022"), parsed by dateparser."""
+    if not has_year and base is None:
+        return None  # "February 24" of which year? Unknown without a publication date.
+    parsed = _parse_day(re.sub(r"^the\s+|\bof\s+", "", text, flags=re.I), base)
+    if parsed is None:
+        return None
+    if not has_year:
+        parsed = _nearest_year(parsed, base)
+    return EventDate(parsed, "day")
+
+
+@lru_cache(maxsize=4096)
+def _parse_day(text: str, base: date | None) -> date | None:
+    import dateparser  # about 0.7 s to import and warm up: paid only when a sentence needs it
+
+    settings = {"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month"]}
+    if base is not None:
+        settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
+    try:
+        parsed = dateparser.parse(text, languages=["en"], settings=settings)
+    except (ValueError, OverflowError):
+        return None
+    return parsed.date() if parsed else None
+
+
+def _nearest_year(day: date, base: date) -> date:
+    """A year-less day placed in the year that puts it closest to the publication date."""
+    options = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            options.append(day.replace(year=year))
+        except ValueError:  # 29 February
+            continue
+    return min(options, key=lambda d: abs((d - base).days)) if options else day
+
+
+def _nearest_month(month: int, base: date) -> EventDate:
+    options = [date(y, month, 1) for y in (base.year - 1, base.year, base.year + 1)]
+    here = date(base.year, base.month, 1)
+    return EventDate(min(options, key=lambda d: abs((d - here).days)), "month", True)
+
+
+def _month_number(text: str) -> int:
+    prefix = text.strip()[:3].lower()
+    return next(i for i, name in enumerate(MONTH_NAMES, 1) if name[:3].lower() == prefix)
+
+
+def _day_offset(word: str) -> int:
+    word = " ".join(word.lower().split())
+    if word in ("yesterday", "last night"):
+        return -1
+    return 1 if word == "tomorrow" else 0
+
+
+def _weekday(name: str, modifier: str, base: date, future: bool) -> EventDate:
+    """The named weekday: the latest on or before publication, unless the text points ahead."""
+    target = WEEKDAY_NAMES.index(name)
+    back = (base.weekday() - target) % 7
+    if modifier == "last" and back == 0:
+        back = 7
+    if modifier == "next" or (future and modifier != "last"):
+        ahead = (target - base.weekday()) % 7 or (7 if modifier == "next" else 0)
+        return EventDate(base + timedelta(days=ahead), "day", True)
+    return EventDate(base - timedelta(days=back), "day", True)
+
+
+def _period(modifier: str, unit: str, base: date) -> EventDate:
+    """The period "last week", "earlier this month", "next year"... names."""
+    step = {"last": -1, "past": -1, "previous": -1, "next": 1}.get(modifier, 0)
+    if unit == "week":
+        monday = base - timedelta(days=base.weekday()) + timedelta(weeks=step)
+        return EventDate(monday, "week", True)
+    if unit == "month":
+        return EventDate(_add_months(date(base.year, base.month, 1), step), "month", True)
+    return EventDate(date(base.year + step, 1, 1), "year", True)
+
+
+def _ago(count: int, unit: str, base: date) -> EventDate:
+    if unit == "day":
+        return EventDate(base - timedelta(days=count), "day", True)
+    if unit == "week":
+        day = base - timedelta(weeks=count)
+        return EventDate(day - timedelta(days=day.weekday()), "week", True)
+    if unit == "month":
+        return EventDate(_add_months(date(base.year, base.month, 1), -count), "month", True)
+    return EventDate(date(base.year - count, 1, 1), "year", True)
+
+
+def _add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# -- attributions -------------------------------------------------------------------------
+
+# A proper name: capitalised words ("Dmitry Peskov", "The Independent", "POLITICO").
+_NAME = r"[A-Z][\w.&'’-]*(?:\s+(?:of\s+)?[A-Z][\w.&'’-]*){0,4}"
+_SPEECH_VERBS = (
+    r"said|says|confirmed|claimed|announced|stated|added|warned|told|insisted|argued|denied"
+    r"|acknowledged|wrote|tweeted"
+)
+_REPORTED_BY = [
+    re.compile(r"\b[Aa]ccording to\s+(?P<who>(?:(?:the|a|an)\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,7})"),
+    re.compile(rf"\bper\s+(?P<who>{_NAME})"),
+    re.compile(rf"\b(?:as\s+)?reported\s+by\s+(?P<who>(?:the\s+)?{_NAME})"),
+    re.compile(rf"(?P<who>(?:\bthe\s+)?{_NAME})\s+(?:first\s+)?(?:has\s+)?report(?:ed|s)\b"),
+]
+_SPOKEN_BY = [
+    re.compile(rf"(?P<who>{_NAME})(?:,\s+[^,]{{1,60}},)?\s+(?:\w+ly\s+)?(?:{_SPEECH_VERBS})\b"),
+    re.compile(rf"[,'\"’”]\s*(?:{_SPEECH_VERBS})\s+(?P<who>{_NAME})(?=\s*(?:[,.;]|$))"),
+]
+# Capitalised words that start sentences but name nobody.
+_NOT_NAMES = frozenset(
+    {"The", "A", "An", "It", "He", "She", "They", "We", "I", "This", "That", "These", "Those"}
+    | {"But", "And", "In", "On", "At", "As", "If", "When", "While", "After", "Before"}
+    | {"Following", "Officials", "Reports", "Sources"}
+)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who a sentence's claim comes from: the source it is reported by, and who said it."""
+
+    reported_by: str | None = None  # named by "per", "according to", "X reported"
+    speaker: str | None = None  # named by "X said", "said X"
+
+    @property
+    def source(self) -> str | None:
+        """The attribution a citation shows: the reporting source when named, else the speaker.
+
+        "Peskov confirmed ..., per POLITICO": the reader's evidence is POLITICO's report of
+        what Peskov said, so POLITICO is the attribution.
+        """
+        return self.reported_by or self.speaker
+
+
+def find_attribution(sentence: str) -> Attribution:
+    """Who `sentence` attributes its claim to (either part None when not named)."""
+    return Attribution(_first_name(_REPORTED_BY, sentence), _first_name(_SPOKEN_BY, sentence))
+
+
+def _first_name(patterns: list[re.Pattern], sentence: str) -> str | None:
+    for pattern in patterns:
+        for m in pattern.finditer(sentence):
+            name = _clean_name(m.group("who"))
+            if name:
+                return name
+    return None
+
+
+def _clean_name(name: str) -> str | None:
+    name = name.strip(" ,.;:'\"’”")
+    words = name.split()
+    # "Kremlin spokesperson Dmitry Peskov": the name is the trailing run of capitalised words.
+    while words and words[0] in _NOT_NAMES and len(words) > 1 and words[0] != "The":
+        words.pop(0)
+    if not words or (len(words) == 1 and words[0] in _NOT_NAMES):
+        return None
+    return " ".join(words)
+
+
+# -- figures ------------------------------------------------------------------------------
+
+MIN_SHARED_WORDS = 0.3  # word overlap for two sentences to be about the same event
+_FIGURE_RE = re.compile(
+    r"(?<![\w.,])(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w,.]\d)\s*"
+    r"(?P<unit>%|per\s?cent\b|percent\b|(?:(?:more|fewer|new|other|additional)\s+)?[a-z]+)"
+)
+_WORD_RE = re.compile(r"[a-z]{3,}")
+
+
+def find_figures(sentence: str) -> dict[str, str]:
+    """Counted nouns and their figures, e.g. {"people": "137 people"}; dates are not figures."""
+    text = _DATE_RE.sub(" ", sentence)
+    out: dict[str, str] = {}
+    for m in _FIGURE_RE.finditer(text):
+        unit = m.group("unit").split()[-1]
+        noun = "percent" if unit in ("%", "cent", "percent") else unit.removesuffix("s")
+        out.setdefault(noun, " ".join(m.group(0).split()))
+    return out
+
+
+def disagreeing_figure(first: str, second: str) -> tuple[str, str] | None:
+    """The two figures when both sentences describe one event with different numbers.
+
+    Conservative: the sentences must share a good part of their words and count the same noun.
+    """
+    a, b = find_figures(first), find_figures(second)
+    words_a, words_b = set(_WORD_RE.findall(first.lower())), set(_WORD_RE.findall(second.lower()))
+    if not words_a or not words_b:
+        return None
+    if len(words_a & words_b) / len(words_a | words_b) < MIN_SHARED_WORDS:
+        return None
+    for noun, figure in a.items():
+        other = b.get(noun)
+        if other is not None and _number(figure) != _number(other):
+            return figure, other
+    return None
+
+
+def _number(figure: str) -> float:
+    return float(re.match(r"[\d,.]+", figure).group(0).replace(",", ""))
+
+
+# -- for answers and citations ------------------------------------------------------------
+
+_ASKS_REPORTER = re.compile(
+    r"\b(which|what)\s+(news\s+)?(outlet|newspaper|paper|publication|broadcaster|agency|media"
+    r"|website|site|source)s?\b|\bwho\s+(first\s+)?report(ed|s)\b|\baccording to (whom|who)\b",
+    re.IGNORECASE,
+)
+
+
+def passage_dates(passage: Passage, start: int, end: int) -> list[str]:
+    """ISO dates that `passage.text[start:end]` refers to: stored at ingest, else resolved now."""
+    if passage.dated_sentences is not None:
+        return dates_within(passage.dated_sentences, start, end)
+    published = None
+    if passage.published is not None:
+        published = datetime.fromtimestamp(passage.published, UTC).date()
+    return [d.iso for d in find_dates(passage.text[start:end], published)]
+
+
+def with_date_note(sentence: str, isos: list[str], *, asked_when: bool) -> str:
+    """The sentence with its resolved dates shown, "... yesterday (24 February 2022).".
+
+    Only where they add something: the sentence's dates are relative, or the question asks when.
+    """
+    if not isos or not (asked_when or has_relative_date(sentence)):
+        return sentence
+    labels = [d.label for iso in isos if (d := parse_event_date(iso)) is not None]
+    note = f" ({', '.join(labels)})"
+    body = sentence.rstrip()
+    if body and body[-1] in ".!?":
+        return f"{body[:-1]}{note}{body[-1]}"
+    return f"{body}{note}"
+
+
+def cite(n: int, passage: Passage, start: int, end: int) -> Citation:
+    """Citation [n] of the sentence `passage.text[start:end]`, with its dates and attribution."""
+    quote = passage.text[start:end]
+    return Citation(
+        n=n,
+        passage=passage,
+        quote=quote,
+        quote_start=start,
+        quote_end=end,
+        attribution=find_attribution(quote).source,
+        dates=passage_dates(passage, start, end),
+        also_published_by=list(passage.also_published_by),
+    )
+
+
+def reporting_source(question: str, sentences: list[str]) -> str | None:
+    """The outlet or source the sentences name as reporting, if the question asks for it."""
+    if _ASKS_REPORTER.search(question) is None:
+        return None
+    return next((a for s in sentences if (a := find_attribution(s).reported_by)), None)
+
+
+def age_in_days(published: int | None, as_of: datetime | None) -> int | None:
+    """Whole days from publication (epoch seconds) to `as_of` (default: now)."""
+    if published is None:
+        return None
+    now = as_of or datetime.now(UTC)
+    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    return (now.date() - datetime.fromtimestamp(published, UTC).date()).days
+
+
+def set_ages(citations: list[Citation], as_of: datetime | None) -> None:
+    """Stamp each citation with its article's age relative to the question's "as of" date."""
+    for c in citations:
+        c.age_days = age_in_days(c.passage.published, as_of)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Another outlet's sentence giving a different figure for the same event."""
+
+    passage: Passage
+    start: int
+    end: int
+    figure: str  # in the answer's sentence, e.g. "137 people"
+    other_figure: str  # in the other outlet's sentence
+    source: str  # the answer sentence's outlet
+
+    def note(self, n: int, other_n: int) -> str:
+        """One line for the answer, citing both: "Outlets disagree on this figure: ..."."""
+        return (
+            f"Outlets disagree on this figure: {self.figure} per {self.source} [{n}], "
+            f"{self.other_figure} per {self.passage.source} [{other_n}]."
+        )
+
+
+def find_disagreement(
+    sentence: str, passage: Passage, passages: list[Passage]
+) -> Disagreement | None:
+    """A sentence from another outlet's article among `passages` that disputes a figure."""
+    if not find_figures(sentence):
+        return None
+    for p in passages:
+        if p.article_id == passage.article_id or not p.source or p.source == passage.source:
+            continue
+        for start, end in sentence_spans(p.text):
+            pair = disagreeing_figure(sentence, p.text[start:end])
+            if pair is not None:
+                return Disagreement(p, start, end, *pair, source=passage.source or "one outlet")
+    return None

@@ -1,0 +1,141 @@
+"""Follow-up questions: rewriting with and without an LLM, and chats kept across page sessions."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from streamlit.testing.v1 import AppTest
+
+from qa.ask import Asker
+from qa.chat import carry_context, is_followup, names_in, rewrite_followup, topic_of
+from qa.config import Settings
+from qa.conversations import DB_FILE
+from qa.llm import make_chat_model
+
+APP = str(Path(__file__).parent.parent / "app.py")
+MINSK = "Who proposed talks in Minsk?"
+LAVROV = "And what did Lavrov say?"
+HISTORY = [
+    {"role": "user", "content": MINSK},
+    {"role": "assistant", "content": "Putin called Belarussian President Alexander Lukashenko."},
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (LAVROV, True),
+        ("What about Zelensky?", True),
+        ("Why?", True),
+        ("What did he say about it?", True),
+        ("When were diplomatic relations broken off?", False),
+        ("Which holiday did Trump mention in his inauguration speech?", True),  # "his"
+    ],
+)
+def test_is_followup(question, expected):
+    assert is_followup(question) is expected
+
+
+def test_names_and_topic():
+    assert names_in("Foreign minister Sergei Lavrov met Xi Jinping. The talks ended.") == [
+        "Sergei Lavrov",
+        "Xi Jinping",
+    ]
+    assert topic_of(MINSK) == "proposed talks in Minsk"
+    assert topic_of("And what about the ceasefire?") == "the ceasefire"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (LAVROV, "And what did Lavrov say? (context: proposed talks in Minsk)"),
+        (
+            "What did he do next?",
+            "What did he do next? (context: proposed talks in Minsk; Putin; "
+            "Belarussian President Alexander Lukashenko)",
+        ),
+        ("When were diplomatic relations broken off?", None),  # stands alone
+    ],
+)
+def test_context_is_carried_without_an_llm(question, expected):
+    assert carry_context(question, HISTORY) == expected
+
+
+def test_an_older_topic_does_not_linger():
+    history = [*HISTORY, {"role": "user", "content": LAVROV}, {"role": "assistant", "content": "x"}]
+    assert carry_context("What about Zelensky?", history) == (
+        "What about Zelensky? (context: Lavrov say)"
+    )
+
+
+def test_llm_condenses_the_follow_up_and_a_failure_falls_back():
+    model = FakeListChatModel(responses=['"What did Sergei Lavrov say about talks in Minsk?"'])
+    assert rewrite_followup(LAVROV, HISTORY, model) == (
+        "What did Sergei Lavrov say about talks in Minsk?"
+    )
+    nobody = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens: the endpoint is down
+    broken = make_chat_model(Settings(llm="openai", llm_base_url=nobody, llm_timeout=2))
+    assert rewrite_followup(LAVROV, HISTORY, broken) == carry_context(LAVROV, HISTORY)
+    assert rewrite_followup(MINSK, [], model) is None  # the first question stands alone
+
+
+def test_follow_up_answered_in_extractive_mode(sample_index):
+    asker = Asker(sample_index)
+    first = asker.ask(MINSK)
+    assert "Putin" in first.text and first.rewritten_question is None
+    answer = asker.ask(LAVROV)
+    assert "not to occupy" in answer.text and answer.citations
+    assert answer.question == LAVROV
+    assert (
+        answer.rewritten_question == "And what did Lavrov say? (context: proposed talks in Minsk)"
+    )
+
+
+# -- chats kept across page sessions ------------------------------------------------------------
+
+
+def open_page(store: Path) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input("question").set_value(question).run()
+    assert not at.exception
+    return at
+
+
+def chat_buttons(at: AppTest) -> list:
+    return [b for b in at.sidebar.button if b.key.startswith("open_chat_")]
+
+
+def test_chat_is_saved_reopened_in_a_new_session_and_deleted(monkeypatch, tmp_path, sample_store):
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)  # other page tests may have saved chats in the copy:
+    (store / DB_FILE).unlink(missing_ok=True)  # start with none
+    monkeypatch.setenv("NEWSQA_STORE", str(store))
+    first = ask(ask(open_page(store), MINSK), LAVROV)
+    rewritten = [c.value for c in first.caption if "Searched for" in c.value]
+    assert rewritten and "Minsk" in rewritten[0]
+    [button] = chat_buttons(first)
+    assert "Who proposed talks in Minsk" in button.label.replace("\\", "")
+
+    second = open_page(store)  # a new browser session, as after a reload or restart
+    assert not second.chat_message
+    [button] = chat_buttons(second)
+    button.click().run()
+    assert not second.exception
+    assert [m.name for m in second.chat_message] == ["user", "assistant"] * 2
+    assert "not to occupy" in second.chat_message[-1].markdown[0].value
+    assert len(second.expander) == 2  # each answer's source comes back
+    ask(second, "What about Zelensky?")  # the reopened chat goes on with its history
+    assert "Zelensky" in second.chat_message[-1].markdown[0].value
+
+    second.button(f"delete_chat_{button.key.removeprefix('open_chat_')}").click().run()
+    assert not chat_buttons(second) and not second.chat_message
