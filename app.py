@@ -24,8 +24,10 @@ from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.conversations import ConversationStore
 from qa.errors import NewsQAError
-from qa.models import Answer
+from qa.models import Answer, Citation
+from qa.news import parse_event_date, set_ages
 from qa.store import NewsIndex
+from qa.timeline import build_timeline
 
 PAGE_TITLE = "Ask the news"
 STREAM_UPDATES = 20  # most updates per streamed answer: each one is a message to the browser
@@ -100,12 +102,18 @@ def safe_url(url: str) -> str | None:
 def answer_record(answer: Answer) -> dict:
     """What the chat history keeps of an answer: `Answer.to_dict()` plus what highlighting needs."""
     record = answer.to_dict()
-    for citation, data in zip(answer.citations, record["citations"], strict=True):
-        data["passage"] = citation.passage.text
-        data["quote_start"], data["quote_end"] = quote_span(
-            citation.passage.text, citation.quote, citation.quote_start, citation.quote_end
-        )
+    record["citations"] = [citation_record(c) for c in answer.citations]
     return record
+
+
+def citation_record(citation: Citation) -> dict:
+    """`Citation.to_dict()` plus the passage and the quote's offsets in it, for highlighting."""
+    data = citation.to_dict()
+    data["passage"] = citation.passage.text
+    data["quote_start"], data["quote_end"] = quote_span(
+        citation.passage.text, citation.quote, citation.quote_start, citation.quote_end
+    )
+    return data
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -154,22 +162,41 @@ class AnswerStream:
 
 
 def source_label(citation: dict) -> str:
-    """The expander label of one source: number, title, source and date."""
-    parts = [
-        citation.get("title") or "(untitled)",
-        citation.get("source"),
-        citation.get("published"),
-    ]
+    """The expander label of one source: number, title, source, date and age, attribution."""
+    published = citation.get("published")
+    if published and (age := age_label(citation.get("age_days"))):
+        published = f"{published} ({age})"
+    parts = [citation.get("title") or "(untitled)", citation.get("source"), published]
+    if citation.get("attribution"):
+        parts.append(f"per {citation['attribution']}")
     return f"**[{citation['n']}]** " + " · ".join(escape_markdown(p) for p in parts if p)
 
 
+def age_label(days: int | None) -> str | None:
+    """How old an article was on the answer's "as of" date: "published that day", "3 days old"."""
+    if days is None:
+        return None
+    if days < 0:
+        return "published after the as-of date"
+    if days == 0:
+        return "published that day"
+    return "1 day old" if days == 1 else f"{days:,} days old"
+
+
+def date_label(iso: str) -> str:
+    """A stored event date as a reader sees it: "2022-02-24" -> "24 February 2022"."""
+    parsed = parse_event_date(iso)
+    return parsed.label if parsed is not None else iso
+
+
 def source_details(citation: dict) -> str:
-    """The lines above the passage: link, who said it, other outlets that ran the story."""
+    """The lines above the passage: link, who said it, when it happened, other outlets."""
     url = safe_url(citation.get("url") or "")
     host = urlsplit(url).netloc if url else ""
     lines = [f"[Read the article on {escape_markdown(host)}]({url})" if url else "No link stored"]
-    if citation.get("attribution"):
-        lines.append(f"Attributed to {escape_markdown(citation['attribution'])}")
+    if citation.get("dates"):
+        days = ", ".join(date_label(iso) for iso in citation["dates"])
+        lines.append(f"Refers to {escape_markdown(days)}")
     if citation.get("also_published_by"):
         outlets = ", ".join(citation["also_published_by"])
         lines.append(f"Also published by {escape_markdown(outlets)}")
@@ -237,6 +264,7 @@ def open_chat(conversations: ConversationStore, conversation_id: int) -> None:
     st.session_state.messages = conversations.messages(conversation_id)
     st.session_state.conversation_id = conversation_id
     st.session_state.pop("asker", None)  # rebuilt from the reopened messages
+    st.session_state.timeline_view = False  # a reopened chat is read in the chat view
 
 
 def delete_chat(conversations: ConversationStore, conversation_id: int) -> None:
@@ -329,6 +357,8 @@ def show_sources(record: dict) -> None:
         st.caption(escape_markdown(record["notice"]))
     if record.get("rewritten_question"):
         st.caption(f"Searched for: {escape_markdown(record['rewritten_question'])}")
+    if record.get("as_of") and record.get("citations"):
+        st.caption(f"Ages as of {escape_markdown(record['as_of'])}")
     for citation in record.get("citations", []):
         with st.expander(source_label(citation)):
             st.caption(source_details(citation))
@@ -358,6 +388,7 @@ def respond(question: str, options: AskOptions) -> dict:
         log.exception("answering %r failed", question)
         return show_error("Something went wrong while answering; the server log has details.")
     record = answer_record(stream.answer)
+    record["as_of"] = options.as_of.date().isoformat() if options.as_of else None
     show_sources(record)
     return {
         "role": "assistant",
@@ -365,6 +396,41 @@ def respond(question: str, options: AskOptions) -> dict:
         "markdown": markdown,
         "answer": record,
     }
+
+
+def show_timeline(index: NewsIndex, options: AskOptions) -> None:
+    """The Timeline view: dated events about a query, earliest first, each cited.
+
+    The sidebar's filters apply, so "as of" hides later articles and sets the citations' ages.
+    """
+    st.subheader("Timeline")
+    query = st.text_input(
+        "Events about", key="timeline_query", placeholder="e.g. talks between Russia and Ukraine"
+    )
+    if not query.strip():
+        st.caption("Type a subject to see the dated events the articles report about it.")
+        return
+    try:
+        events = build_timeline(index, query, filters=options.filters())
+    except NewsQAError as e:
+        st.error(str(e))
+        return
+    if not events:
+        st.info("No dated events found for this subject in the ingested articles.")
+        return
+    set_ages([e.citation for e in events], options.as_of)
+    st.markdown("\n".join(timeline_line(e.to_dict()) for e in events))
+    as_of = options.as_of.date().isoformat() if options.as_of else None
+    show_sources({"citations": [citation_record(e.citation) for e in events], "as_of": as_of})
+
+
+def timeline_line(event: dict) -> str:
+    """One event as a Markdown list item: date in bold, the sentence, its citation number."""
+    when = date_label(event["date"])
+    if event.get("dated_by") == "published":
+        when = f"{when} (publication date)"
+    n = event["citation"]["n"]
+    return f"- **{escape_markdown(when)}**: {escape_markdown(event['event'])} \\[{n}\\]"
 
 
 def show_error(message: str) -> dict:
@@ -402,11 +468,17 @@ def main() -> None:
         show_stats(stats)
         st.header("Filters")
         options = replace(choose_options(stats), llm=choose_llm(settings))
+        st.toggle("Timeline view", key="timeline_view", help="Dated events about a subject")
         st.button("New chat", key="new_chat", on_click=start_new_chat, width="stretch")
         chats = st.container()  # filled last, so a chat saved on this run is listed at once
     if not stats["chunks"]:
         st.info(INGEST_HELP.format(store=settings.store_label))
         st.chat_input("Ingest some articles first", key="question", disabled=True)
+        return
+    if st.session_state.get("timeline_view"):
+        show_timeline(index, options)
+        with chats:
+            show_conversations(open_conversations(str(index.state_dir())))
         return
 
     st.session_state.setdefault("messages", [])

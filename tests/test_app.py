@@ -137,7 +137,8 @@ def test_source_links_to_the_article(monkeypatch, tmp_path, embeddings):
         ingest_articles([article], index, progress=False)
     at = ask(open_page(monkeypatch, store), "When did the ferry strike end?")
     [source] = at.expander
-    assert source.caption[0].value == (
+    link, *_ = source.caption[0].value.split("  \n")
+    assert link == (
         r"[Read the article on news\.example](https://news.example/ferry%20strike%20%28update%29)"
     )
 
@@ -160,6 +161,56 @@ def test_sidebar_filters_restrict_the_articles(monkeypatch, tricky_store, key, v
     at = ask(at, MINSK)
     assert ("Putin" in last_answer(at)) is answered
     assert (ABSTAINED in last_answer(at)) is not answered
+
+
+def test_citation_shows_attribution_resolved_dates_and_age(monkeypatch, sample_store):
+    at = open_page(monkeypatch, sample_store)
+    at.date_input("as_of").set_value(date(2022, 3, 7)).run()
+    at = ask(at, "Which outlet reported that Putin called Lukashenko?")
+    [source] = at.expander
+    label = unescape(source.label)
+    assert "2022-02-25 (10 days old)" in label and label.endswith("per the BBC")
+    assert "Ages as of 2022-03-07" in [unescape(c.value) for c in at.caption]
+    at = ask(at, "When were diplomatic relations broken off?")
+    assert "Refers to 24 February 2022" in unescape(at.expander[-1].caption[0].value)
+
+
+def test_timeline_view_lists_dated_events_with_citations(monkeypatch, sample_store):
+    at = open_page(monkeypatch, sample_store)
+    at.toggle("timeline_view").set_value(True).run()
+    assert not at.exception and not at.chat_input
+    at.text_input("timeline_query").input("Putin talks with Ukraine").run()
+    assert not at.exception
+    lines = unescape(at.markdown[0].value).split("\n")
+    assert lines[0].startswith("- **24 February 2022**:") and lines[0].endswith("[1]")
+    assert lines[-1].startswith("- **25 February 2022")
+    assert len(at.expander) == len(lines)
+    labels = [unescape(e.label) for e in at.expander]
+    assert any(label.endswith("per POLITICO") for label in labels)
+    at.toggle("timeline_view").set_value(False).run()
+    assert at.chat_input("question") and not at.exception
+
+
+def test_timeline_view_without_matching_events(monkeypatch, sample_store):
+    at = open_page(monkeypatch, sample_store)
+    at.toggle("timeline_view").set_value(True).run()
+    at.text_input("timeline_query").input("World Cup football final").run()
+    assert "No dated events" in at.info[0].value
+    assert not at.expander and not at.exception
+
+
+@pytest.mark.parametrize(
+    ("days", "label"),
+    [
+        (None, None),
+        (-2, "published after the as-of date"),
+        (0, "published that day"),
+        (1, "1 day old"),
+        (1200, "1,200 days old"),
+    ],
+)
+def test_age_label(days, label):
+    assert page.age_label(days) == label
 
 
 def test_question_errors_show_one_line(monkeypatch, sample_store):
