@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--llm", choices=LLM_PROVIDERS, help="answer with an LLM (default: $NEWSQA_LLM)")
     a.add_argument("--llm-model", help="the LLM's model name (default: $NEWSQA_LLM_MODEL)")
     a.add_argument("--llm-base-url", help="the LLM endpoint (default: $NEWSQA_LLM_BASE_URL)")
+    a.add_argument(
+        "--llm-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="give up on the LLM after this long and answer extractively "
+        "(default: $NEWSQA_LLM_TIMEOUT or 60)",
+    )
     _store_flag(a)
 
     s = sub.add_parser("stats", help="what the store holds")
@@ -72,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             llm=getattr(args, "llm", None),
             llm_model=getattr(args, "llm_model", None),
             llm_base_url=getattr(args, "llm_base_url", None),
+            llm_timeout=getattr(args, "llm_timeout", None),
         )
         with NewsIndex(settings) as index:
             return COMMANDS[args.command](args, index)

@@ -63,6 +63,10 @@ class Settings:
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
         if isinstance(settings.store_dir, str):
             settings = replace(settings, store_dir=Path(settings.store_dir))
+        if not settings.llm_timeout > 0:
+            raise ConfigError(
+                f"NEWSQA_LLM_TIMEOUT={settings.llm_timeout:g} must be a positive number of seconds."
+            )
         if settings.llm not in LLM_PROVIDERS:
             raise ConfigError(
                 f"NEWSQA_LLM={settings.llm!r} is not supported: use one of {', '.join(LLM_PROVIDERS)}."

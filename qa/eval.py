@@ -209,9 +209,7 @@ def evaluate(
     for q in tqdm(
         questions, desc=f"Asking ({name})", unit=" q", disable=None if progress else True
     ):
-        answer, latency_ms = timed(
-            lambda q=q: asker.ask(q.question, replace(options, k=depth, as_of=q.as_of))
-        )
+        answer, latency_ms = timed(lambda q=q: ask_alone(asker, q, replace(options, k=depth)))
         records.append(prediction(q, answer, latency_ms))
         outcomes.append(
             Outcome(
@@ -222,7 +220,27 @@ def evaluate(
                 latency_ms=latency_ms,
             )
         )
+    report_fallbacks(name, records)
     return Run(name, options, records, summarize(outcomes))
+
+
+def ask_alone(asker: Asker, q: Question, options: AskOptions) -> Answer:
+    """Answer `q` as the first question of a chat: evaluation questions are independent, so
+    none may be rewritten as a follow-up of the one asked before it."""
+    asker.history.clear()
+    return asker.ask(q.question, replace(options, as_of=q.as_of))
+
+
+def report_fallbacks(name: str, records: Sequence[dict]) -> None:
+    """Say on stderr when a configured LLM did not answer, so its scores are not mistaken for
+    the model's: the answers that fell back are extractive."""
+    fell_back = [r for r in records if r["mode"] == "extractive" and r["notice"]]
+    if fell_back:
+        print(
+            f"{name}: {len(fell_back)} of {len(records)} answers fell back to extractive, "
+            f"e.g. {fell_back[0]['notice']}",
+            file=sys.stderr,
+        )
 
 
 def timed(call: Callable[[], Answer]) -> tuple[Answer, float]:
@@ -239,6 +257,8 @@ def prediction(q: Question, answer: Answer, latency_ms: float) -> dict:
         "question": q.question,
         "answer": d["answer"],
         "abstained": d["abstained"],
+        "mode": d["mode"],  # "llm" or "extractive" (also when a configured LLM fell back)
+        "notice": d["notice"],
         "citations": d["citations"],
         "passages": [p.text for p in answer.passages],
         "latency_ms": round(latency_ms, 1),

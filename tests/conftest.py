@@ -38,13 +38,24 @@ The mayor called the programme **spectacular** and linked to [tickets](javascrip
 Tickets cost $5 for children and $10 for adults."""
 
 
+# A developer's own LLM configuration must not reach the tests (nor their API key a stand-in).
+HOST_LLM_VARIABLES = (
+    "NEWSQA_LLM",
+    "NEWSQA_LLM_MODEL",
+    "NEWSQA_LLM_BASE_URL",
+    "NEWSQA_LLM_API_KEY",
+    "NEWSQA_LLM_TIMEOUT",
+    "OPENAI_API_KEY",
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path, monkeypatch):
     """Every test gets its own default store and no LLM or server settings from the host."""
     monkeypatch.setenv("NEWSQA_STORE", str(tmp_path / "default-store"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    for name in ("CHROMA_HOST", "NEWSQA_LLM", "NEWSQA_PASSWORD", "NEWSQA_LLM_BASE_URL"):
+    for name in ("CHROMA_HOST", "NEWSQA_PASSWORD", *HOST_LLM_VARIABLES):
         monkeypatch.delenv(name, raising=False)
 
 

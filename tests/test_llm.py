@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ChatServer
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
@@ -256,26 +257,50 @@ def test_cli_streams_tokens_to_the_terminal(capsys, monkeypatch, sample_store, c
     assert "[1] Putin ready for talks in Minsk" in out and "note: Removed citation [9]" in err
 
 
-@pytest.mark.parametrize(
-    ("script", "reason"),
-    [("shut down", "cannot connect"), ("hang", "no reply within 1 s"), ("500", "HTTP 500")],
-)
+def break_server(server: ChatServer, script: str) -> None:
+    """Make the stand-in endpoint fail the way `script` says."""
+    if script == "shut down":
+        server.close()
+    elif script == "hang":
+        server.hang_s = 5
+    else:
+        server.status = int(script)
+
+
+FAILURES = [("shut down", "cannot connect"), ("hang", "no reply within 1 s"), ("500", "HTTP 500")]
+
+
+@pytest.mark.parametrize(("script", "reason"), FAILURES)
 def test_cli_falls_back_to_the_extractive_answer(
     capsys, monkeypatch, sample_store, chat_server, script, reason
 ):
     monkeypatch.setenv("NEWSQA_LLM_API_KEY", "dummy-key")
-    monkeypatch.setenv("NEWSQA_LLM_TIMEOUT", "1")
-    if script == "shut down":
-        chat_server.close()
-    elif script == "hang":
-        chat_server.hang_s = 5
-    else:
-        chat_server.status = 500
-    out = ask_json(capsys, sample_store, chat_server.url)
+    monkeypatch.setenv("NEWSQA_LLM_TIMEOUT", "30")  # the flag below wins
+    break_server(chat_server, script)
+    out = ask_json(capsys, sample_store, chat_server.url, "--llm-timeout", "1")
     assert out["mode"] == "extractive" and "Putin" in out["answer"] and out["citations"]
     assert out["notice"] == (
         f"The LLM at {chat_server.url} did not answer ({reason}); showing the extractive answer."
     )
+
+
+def test_cli_fallback_in_the_terminal_is_one_note_line(capsys, sample_store, chat_server):
+    chat_server.close()
+    argv = ["ask", MINSK, "--store", str(sample_store), "--llm", "openai"]
+    assert cli.main([*argv, "--llm-base-url", chat_server.url]) == cli.EXIT_OK
+    out, err = capsys.readouterr()
+    assert "Putin" in out and "[1] Putin ready for talks in Minsk" in out
+    assert err.strip().splitlines() == [
+        f"note: The LLM at {chat_server.url} did not answer (cannot connect); "
+        "showing the extractive answer."
+    ]
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
+def test_cli_refuses_a_timeout_that_is_not_positive(capsys, sample_store, seconds):
+    argv = ["ask", MINSK, "--store", str(sample_store), "--llm-timeout", seconds]
+    assert cli.main(argv) == cli.EXIT_USAGE
+    assert "must be a positive number of seconds" in capsys.readouterr().err
 
 
 # -- through the page --------------------------------------------------------------------------
@@ -308,13 +333,38 @@ def test_page_streams_the_llm_answer_with_checked_citations(monkeypatch, sample_
     assert llm_env.requests and llm_env.requests[0]["stream"] is True
 
 
-def test_page_falls_back_when_the_llm_is_down(monkeypatch, sample_store, llm_env):
-    llm_env.close()
+@pytest.mark.parametrize(("script", "reason"), FAILURES)
+def test_page_falls_back_when_the_llm_fails(monkeypatch, sample_store, llm_env, script, reason):
+    monkeypatch.setenv("NEWSQA_LLM_TIMEOUT", "1")
+    break_server(llm_env, script)
     at = ask_page(open_page(monkeypatch, sample_store), MINSK)
     assert "Putin" in at.chat_message[-1].markdown[0].value
     notices = [c.value.replace("\\", "") for c in at.caption]
-    assert any("did not answer (cannot connect)" in n for n in notices)
-    assert not at.error
+    expected = f"The LLM at {llm_env.url} did not answer ({reason}); showing the extractive answer."
+    assert expected in notices
+    assert not at.error and at.expander  # the extractive answer's sources are shown
+
+
+def test_page_marks_an_answer_citing_no_given_passage_as_unsupported(
+    monkeypatch, sample_store, llm_env
+):
+    llm_env.replies = ["It was Putin [99]."]
+    at = ask_page(open_page(monkeypatch, sample_store), MINSK)
+    assert at.chat_message[-1].markdown[0].value.replace("\\", "") == "It was Putin."
+    notices = [c.value.replace("\\", "") for c in at.caption]
+    assert any("Removed citation [99]" in n and UNSUPPORTED_NOTICE in n for n in notices)
+    assert not at.expander
+
+
+def test_page_follow_up_is_condensed_by_the_llm_and_shown(monkeypatch, sample_store, llm_env):
+    standalone = "What did Sergei Lavrov say about the talks in Minsk?"
+    llm_env.replies = [REPLY, standalone, "Lavrov said Russia would not occupy Ukraine [2]."]
+    at = ask_page(ask_page(open_page(monkeypatch, sample_store), MINSK), "And what did Lavrov say?")
+    captions = [c.value.replace("\\", "") for c in at.chat_message[-1].caption]
+    assert f"Searched for: {standalone}" in captions
+    _, condense, second = llm_env.requests
+    assert "Follow-up question: And what did Lavrov say?" in condense["messages"][1]["content"]
+    assert f"Question: {standalone}" in second["messages"][1]["content"]
 
 
 def test_page_can_switch_the_llm_off(monkeypatch, sample_store, llm_env):
@@ -324,10 +374,31 @@ def test_page_can_switch_the_llm_off(monkeypatch, sample_store, llm_env):
     assert "Putin" in at.chat_message[-1].markdown[0].value and not llm_env.requests
 
 
-def test_eval_runs_with_the_llm_configured(tmp_path, capsys, llm_env):
-    llm_env.replies = ["The answer is in the articles [1]."]
+def run_eval(tmp_path: Path, *extra: str) -> list[dict]:
+    """`python -m qa.eval` on the tiny fixtures; returns its prediction lines."""
     fixtures = Path(__file__).parent / "fixtures"
+    predictions = tmp_path / "predictions.jsonl"
     argv = ["--articles", str(fixtures / "eval_articles.jsonl"), "--quiet", "--json"]
     argv += ["--questions", str(fixtures / "eval_questions.jsonl"), "--store", str(tmp_path)]
-    assert evaluation.main([*argv, "--limit", "2"]) == 0
-    assert len(llm_env.requests) >= 2
+    assert evaluation.main([*argv, "--predictions", str(predictions), *extra]) == 0
+    return [json.loads(line) for line in predictions.read_text().splitlines()]
+
+
+def test_eval_runs_with_the_llm_configured(tmp_path, capsys, llm_env):
+    llm_env.replies = ["The answer is in the articles [1]."]
+    lines = run_eval(tmp_path)
+    assert json.loads(capsys.readouterr().out)["n"] == 5
+    assert [x["mode"] for x in lines] == ["llm"] * 5
+    assert all(x["answer"] == "The answer is in the articles [1]." for x in lines)
+    # Each question stands alone: none is condensed (a non-streamed request) as a follow-up of
+    # the one before, although q4 ("whom did he beat") reads like one.
+    assert len(llm_env.requests) == 6 and all(r["stream"] for r in llm_env.requests)
+    asked = [r["messages"][1]["content"].rsplit("Question: ", 1)[1] for r in llm_env.requests]
+    assert asked[1:] == [x["question"] for x in lines]
+
+
+def test_eval_says_when_the_llm_fell_back(tmp_path, capsys, llm_env):
+    llm_env.close()
+    lines = run_eval(tmp_path, "--limit", "2")
+    assert [(x["mode"], bool(x["notice"])) for x in lines] == [("extractive", True)] * 2
+    assert "full: 2 of 2 answers fell back to extractive" in capsys.readouterr().err
