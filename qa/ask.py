@@ -16,7 +16,7 @@ from qa.errors import ConfigError, QuestionError
 from qa.llm import make_chat_model, stream_answer
 from qa.models import Answer, SearchFilters
 from qa.news import set_ages
-from qa.query import understand
+from qa.query import time_window, understand
 from qa.retrieve import DEFAULT_K, hybrid_search
 from qa.store import NewsIndex
 
@@ -127,7 +127,12 @@ class Asker:
         return self._models[provider]
 
     def preferences(self, question: str, options: AskOptions) -> list[SearchFilters]:
-        """Soft preferences read from the question: its time window and any outlet it names."""
+        """Soft preferences read from the question: its time window and any outlet it names.
+
+        A time the question names ("last week", "on Friday") is matched against publication
+        dates and against the dates the articles' sentences refer to (an article published
+        today about "last Thursday").
+        """
         if not options.news_aware:
             return []
         known = sorted(set(self.index.catalog.sources))
@@ -135,6 +140,8 @@ class Asker:
         prefer = []
         if info.window is not None:
             prefer.append(SearchFilters(since=info.window[0], until=info.window[1]))
+            if info.window != time_window("", options.as_of):  # not just the default window
+                prefer.append(SearchFilters(event_since=info.window[0], event_until=info.window[1]))
         if info.sources:
             prefer.append(SearchFilters(sources=info.sources))
         return prefer

@@ -202,7 +202,14 @@ class SearchFilters:
     since: int | None = None
     until: int | None = None
     include_undated: bool = True  # undated articles pass an `until` (as-of) bound, not `since`
+    # Chunks whose sentences refer to a date in this range (qa.news.event_span): "what happened
+    # last week" in an article published today. Chunks without dated sentences never match.
+    event_since: int | None = None
+    event_until: int | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.sources or self.topics or self.since is not None or self.until is not None)
+        dated = self.event_since is not None or self.event_until is not None
+        return not (
+            self.sources or self.topics or self.since is not None or self.until is not None or dated
+        )

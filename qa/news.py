@@ -188,6 +188,35 @@ def dated_sentences(
     return out
 
 
+def event_span(isos: list[str]) -> tuple[int, int] | None:
+    """Epoch seconds (UTC) from the start of the earliest to the end of the latest period named.
+
+    Stored per chunk so retrieval can prefer chunks about a time window by a numeric range
+    filter (cheap in Chroma and in the catalog) rather than matching ISO strings one by one.
+    """
+    periods = [d for iso in isos if (d := parse_event_date(iso)) is not None]
+    if not periods:
+        return None
+    first = min(d.start for d in periods)
+    last = max(_period_end(d) for d in periods)
+    return _epoch(first), _epoch(last) - 1
+
+
+def _epoch(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _period_end(d: EventDate) -> date:
+    """The first day after the period `d` names."""
+    if d.precision == "day":
+        return d.start + timedelta(days=1)
+    if d.precision == "week":
+        return d.start + timedelta(weeks=1)
+    if d.precision == "month":
+        return _add_months(d.start, 1)
+    return date(d.start.year + 1, 1, 1)
+
+
 def dates_within(spans: list[tuple[int, int, list[str]]], start: int, end: int) -> list[str]:
     """The ISO dates of the stored sentence spans that overlap [start, end), without repeats."""
     out: list[str] = []

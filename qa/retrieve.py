@@ -66,6 +66,8 @@ def narrow(base: SearchFilters, extra: SearchFilters) -> SearchFilters:
         since=since,
         until=until,
         include_undated=base.include_undated and extra.include_undated,
+        event_since=extra.event_since if extra.event_since is not None else base.event_since,
+        event_until=extra.event_until if extra.event_until is not None else base.event_until,
     )
 
 

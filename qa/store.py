@@ -26,6 +26,7 @@ from qa.config import Settings
 from qa.errors import StoreError, StoreLockedError
 from qa.lexical import LexicalIndex
 from qa.models import Article, Chunk, Passage, SearchFilters
+from qa.news import event_span
 
 SCHEMA_VERSION = 1
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
@@ -55,6 +56,8 @@ class CatalogRow:
     published: int  # NO_DATE when unknown
     topics: tuple[str, ...]
     also_published_by: tuple[str, ...] = ()
+    event_start: int = NO_DATE  # qa.news.event_span of the chunk's dated sentences
+    event_end: int = NO_DATE
 
 
 class Catalog:
@@ -65,6 +68,8 @@ class Catalog:
         self.row_of = {r.id: i for i, r in enumerate(rows)}
         self.published = np.array([r.published for r in rows], dtype=np.int64)
         self.sources = np.array([r.source for r in rows], dtype=object)
+        self.event_start = np.array([r.event_start for r in rows], dtype=np.int64)
+        self.event_end = np.array([r.event_end for r in rows], dtype=np.int64)
         self.broken = self._find_broken(rows)
 
     @staticmethod
@@ -96,6 +101,10 @@ class Catalog:
             keep &= self.published <= filters.until
             if not filters.include_undated:
                 keep &= self.published != NO_DATE
+        if filters.event_since is not None:
+            keep &= self.event_end >= filters.event_since
+        if filters.event_until is not None:
+            keep &= (self.event_start <= filters.event_until) & (self.event_start != NO_DATE)
         if filters.sources:
             wanted = {s.lower() for s in filters.sources}
             keep &= np.array([s.lower() in wanted for s in self.sources], dtype=bool)
@@ -394,7 +403,7 @@ class NewsIndex:
         """Write precomputed vectors for the chunks of `items`, in order."""
         chunks = [(a, c) for a, cs in items for c in cs]
         n_chunks = {a.id: len(cs) for a, cs in items}
-        old_counts = {aid: row.n_chunks for aid, row in self.catalog.articles().items()}
+        old_counts = self._stored_chunk_counts([a.id for a, _ in items])
         # Move the stamp before writing too: if this process is killed mid-write, every reader's
         # cached catalog is stale and rebuilt from Chroma, where the half-written article shows.
         self._bump(dimension=len(vectors[0]) if len(vectors) else None)
@@ -410,6 +419,19 @@ class NewsIndex:
         if stale:
             self.collection.delete(ids=stale)
         self._bump()
+
+    def _stored_chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """How many chunks the stored version of each article has, read from its chunk 0.
+
+        A lookup by id, not the catalog: the catalog is rebuilt from the whole collection after
+        every write, and consulting it per batch made a large ingest quadratic.
+        """
+        got = self.collection.get(ids=[f"{aid}:0" for aid in article_ids], include=["metadatas"])
+        return {
+            str(meta["article_id"]): int(meta["n_chunks"])
+            for meta in got["metadatas"]
+            if meta and "n_chunks" in meta
+        }
 
     def fingerprints(self) -> Iterator[tuple[str, str, str]]:
         """(article_id, source, fingerprint) of each stored article that has a MinHash signature.
@@ -601,6 +623,11 @@ class NewsIndex:
             clauses.append({"published": {"$lte": filters.until}})
             if not filters.include_undated:
                 clauses.append({"published": {"$gt": NO_DATE}})
+        # Chunks without dated sentences have no event_* keys, so these clauses exclude them.
+        if filters.event_since is not None:
+            clauses.append({"event_end": {"$gte": filters.event_since}})
+        if filters.event_until is not None:
+            clauses.append({"event_start": {"$lte": filters.event_until}})
         if filters.sources:
             names = self._matching_sources(filters.sources)
             clauses.append({"source": {"$in": names or ["\x00none"]}})
@@ -714,6 +741,7 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         event_dates = sorted({iso for _, _, isos in chunk.dated_sentences for iso in isos})
         if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
             meta["event_dates"] = event_dates
+            meta["event_start"], meta["event_end"] = event_span(event_dates)
     return meta
 
 
@@ -730,6 +758,8 @@ def _row_from_metadata(cid: str, meta: dict) -> CatalogRow:
         published=int(meta.get("published", NO_DATE)),
         topics=tuple(meta.get("topics") or ()),
         also_published_by=tuple(meta.get("also_published_by") or ()),
+        event_start=int(meta.get("event_start", NO_DATE)),
+        event_end=int(meta.get("event_end", NO_DATE)),
     )
 
 
@@ -787,5 +817,5 @@ def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
         return None
     if data.get("stamp") != stamp:
         return None
-    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10])) for r in data["rows"]]
+    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), *r[11:13]) for r in data["rows"]]
     return Catalog(rows)

@@ -8,14 +8,15 @@ from datetime import date
 import pytest
 
 from ingest.pipeline import ingest_articles
-from qa.ask import AskOptions, ask
+from qa.ask import Asker, AskOptions, ask
 from qa.cli import main as qa_main
 from qa.config import Settings
-from qa.dates import parse_date
-from qa.models import Article
+from qa.dates import epoch, parse_date
+from qa.models import Article, SearchFilters
 from qa.news import (
     EventDate,
     disagreeing_figure,
+    event_span,
     find_attribution,
     find_dates,
     find_figures,
@@ -23,6 +24,7 @@ from qa.news import (
     parse_event_date,
     with_date_note,
 )
+from qa.retrieve import hybrid_search
 from qa.sentences import split_sentences
 from qa.store import NewsIndex
 
@@ -274,3 +276,35 @@ def test_ask_topic_filter_and_topic_counts(sample_store, capsys):
     assert qa_main(["stats", "--store", str(sample_store), "--json"]) == 0
     topics = json.loads(capsys.readouterr().out)["topics"]
     assert topics == {"Russia": 1, "Ukraine": 1, "World News": 1}
+
+
+def test_event_span_covers_every_period_named():
+    assert event_span([]) is None
+    start, end = event_span(["2022-02-24", "2022-W09"])  # 28 February to 6 March
+    assert (start, end + 1) == (epoch(parse_date("2022-02-24")), epoch(parse_date("2022-03-07")))
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "titles"),
+    [
+        ("2022-02-24", "2022-02-24", {"Finance minister quits"}),  # "resigned yesterday"
+        ("2022-03-01", "2022-03-01", {"Finance minister quits", "Strike on Kharkiv"}),
+        ("2022-02-20", "2022-02-23", set()),
+    ],
+)
+def test_search_by_the_dates_sentences_refer_to(news_index, since, until, titles):
+    filters = SearchFilters(
+        event_since=epoch(parse_date(since)), event_until=epoch(parse_date(until)) + 86399
+    )
+    for mode in ("dense", "lexical"):
+        found = hybrid_search(news_index, "minister strike", k=5, filters=filters, mode=mode)
+        assert {p.title.split(" (")[0] for p in found} == titles
+
+
+def test_a_named_time_is_preferred_by_event_dates_too(news_index):
+    asker = Asker(news_index)
+    as_of = AskOptions(as_of=parse_date("2022-03-02"))
+    named = asker.preferences("What happened last week?", as_of)
+    assert any(f.event_since is not None for f in named)
+    plain = asker.preferences("What did the minister do?", as_of)
+    assert not any(f.event_since is not None for f in plain)
