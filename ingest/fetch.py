@@ -3,7 +3,9 @@
 Every hop of a redirect chain is checked before it is requested: its host must
 resolve only to public addresses, unless `Settings.allow_private_urls` is set
 (so a feed cannot make the ingester read a router page or a cloud metadata
-endpoint). Any failure is a `FetchError` naming the URL and what to do.
+endpoint), and so is the address each connection actually reached (a DNS answer
+that changes between the check and the connection). Any failure is a `FetchError`
+naming the URL and what to do.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import ipaddress
 import re
 import socket
 import time
+import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -81,7 +84,14 @@ def fetch(
         for _ in range(MAX_REDIRECTS + 1):
             check_url_allowed(current, settings=settings, source=url)
             try:
-                page = _request(client, current, source=url, deadline=deadline, max_bytes=max_bytes)
+                page = _request(
+                    client,
+                    current,
+                    settings=settings,
+                    source=url,
+                    deadline=deadline,
+                    max_bytes=max_bytes,
+                )
             except httpx.TimeoutException as e:
                 raise FetchError(url, f"timed out after {timeout:g} s") from e
             except httpx.HTTPError as e:
@@ -95,13 +105,20 @@ def fetch(
 
 
 def _request(
-    client: httpx.Client, url: str, *, source: str, deadline: float, max_bytes: int
+    client: httpx.Client,
+    url: str,
+    *,
+    settings: Settings,
+    source: str,
+    deadline: float,
+    max_bytes: int,
 ) -> FetchedPage | str:
     """One hop: the page, or the absolute URL it redirects to."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise httpx.ReadTimeout("total time limit")
     with client.stream("GET", url, timeout=remaining) as response:
+        _check_peer(response, settings=settings, source=source)
         if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
             return urljoin(url, response.headers["location"])
         if response.status_code >= 400:
@@ -112,6 +129,38 @@ def _request(
         _check_declared_length(response, source=source, max_bytes=max_bytes)
         body = _read_capped(response, source=source, deadline=deadline, max_bytes=max_bytes)
         return FetchedPage(str(response.url), response.status_code, media_type, body, charset)
+
+
+def _check_peer(response: httpx.Response, *, settings: Settings, source: str) -> None:
+    """Refuse a response from a non-public address, whatever the earlier DNS answer said.
+
+    `check_url_allowed` resolved the host before the request; the connection resolves it
+    again, and a hostile DNS server can answer differently the second time (DNS rebinding).
+    The address actually connected to is checked here, before any of the body is read.
+    Behind a proxy the peer is the proxy, so the check is left to `check_url_allowed`.
+    """
+    if settings.allow_private_urls or _uses_proxy(str(response.url)):
+        return
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if not peer:
+        return
+    address = ipaddress.ip_address(str(peer[0]).split("%")[0])
+    if not _is_public(address):
+        host = urlsplit(str(response.url)).hostname
+        raise FetchError(
+            source,
+            f"{host} connected to a private address ({address}); "
+            "set NEWSQA_ALLOW_PRIVATE_URLS=1 to allow it",
+        )
+
+
+def _uses_proxy(url: str) -> bool:
+    proxies = urllib.request.getproxies()
+    scheme = urlsplit(url).scheme
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(urlsplit(url).hostname or "")
 
 
 def _read_capped(
@@ -166,9 +215,9 @@ def _check_media_type(media_type: str, *, source: str) -> None:
 def check_url_allowed(url: str, *, settings: Settings, source: str | None = None) -> None:
     """Refuse non-http(s) URLs, and hosts resolving to non-public addresses unless allowed.
 
-    The check resolves the host itself; httpx resolves it again when connecting,
-    so a DNS answer that changes in between is not caught (acceptable for a
-    local ingester; the check is about mistakes and hostile feed links).
+    The check resolves the host itself; httpx resolves it again when connecting, so
+    `fetch` also checks the address it actually connected to (`_check_peer`): a DNS
+    answer that changes in between (rebinding) is refused before the body is read.
 
     Raises:
         FetchError: naming the URL, the address, and `NEWSQA_ALLOW_PRIVATE_URLS`.

@@ -111,7 +111,8 @@ def ingest_articles(
     """Write `items` into `index`: new ones added, edited ones replaced, the rest counted."""
     summary = IngestSummary()
     with index.writing(on_wait=on_message):
-        known = index.article_hashes()
+        stored = index.catalog.articles()  # read once: every write below invalidates it
+        known = {aid: row.content_hash for aid, row in stored.items()}
         copies = CopyFinder.from_stored(index.fingerprints())
         copied: dict[str, list[str]] = defaultdict(list)  # kept article id -> copies' outlets
         seen: set[str] = set()
@@ -133,7 +134,7 @@ def ingest_articles(
             setattr(summary, status, getattr(summary, status) + 1)
             copies.add(article.id, article.source, article.fingerprint)
             if status == "updated":  # an edit keeps the outlets its copies came from
-                kept = index.catalog.articles().get(article.id)
+                kept = stored.get(article.id)
                 article.also_published_by = list(kept.also_published_by) if kept else []
             batch.append((article, prepared.chunks))
             if sum(len(cs) for _, cs in batch) >= BATCH_CHUNKS:

@@ -21,7 +21,7 @@ MINILM_SHA256 = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 }
-ENCODE_BATCH_SIZE = 32
+ENCODE_BATCH_SIZE = 64  # texts per forward pass: 32 left tiny chunks overhead-bound (2-3x slower)
 
 
 def resolve_model_path(name: str) -> Path:

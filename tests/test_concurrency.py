@@ -59,7 +59,9 @@ def chunk_texts(index: NewsIndex) -> dict[str, str]:
     return dict(zip(got["ids"], got["documents"], strict=True))
 
 
-def test_reader_answers_while_an_ingest_writes_and_sees_new_articles(tmp_path, embeddings):
+def test_reader_answers_while_an_ingest_writes_and_sees_new_articles(
+    tmp_path, embeddings, record_property
+):
     store = tmp_path / "store"
     first = write_articles(tmp_path / "first", N_FIRST)
     later = write_articles(tmp_path / "later", N_LATER, start=N_FIRST)
@@ -90,6 +92,8 @@ def test_reader_answers_while_an_ingest_writes_and_sees_new_articles(tmp_path, e
     assert code == 0, err
     assert not errors, errors
     assert asked > 0
+    record_property("questions_answered_during_ingest", asked)  # docs/reliability.md
+    record_property("reader_errors", len(errors))
     # The same Asker, never restarted, now answers about the last article the child stored.
     last = N_FIRST + N_LATER - 1
     answer = asker.ask(question(last))

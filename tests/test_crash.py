@@ -86,7 +86,9 @@ def assert_consistent(index: NewsIndex) -> None:
     assert sum(per_article.values()) == len(ids)
 
 
-def test_ingest_killed_three_times_then_rerun_equals_a_clean_ingest(tmp_path, embeddings):
+def test_ingest_killed_three_times_then_rerun_equals_a_clean_ingest(
+    tmp_path, embeddings, record_property
+):
     folder = write_articles(tmp_path / "articles", N_ARTICLES)
     clean_store, crashed_store = tmp_path / "clean", tmp_path / "crashed"
     clean = NewsIndex(Settings(store_dir=clean_store), embeddings=embeddings)
@@ -102,12 +104,15 @@ def test_ingest_killed_three_times_then_rerun_equals_a_clean_ingest(tmp_path, em
         hits = crashed.lexical_search("bridge mayor", k=100)
         assert all(p.article_id not in crashed.catalog.broken for p in hits)
     assert len(kills) == 3 and kills == sorted(kills)
+    record_property("kills", len(kills))  # figures for docs/reliability.md (--junitxml)
+    record_property("chunks_stored_at_each_kill", kills)
 
     # The re-run, in this process (a fourth child would only repeat the model load).
     summary = ingest_sources([str(folder)], settings=crashed.settings, index=crashed)
     assert not summary.failed and summary.articles_total == N_ARTICLES
     assert summary.added + summary.unchanged == N_ARTICLES
     assert snapshot(crashed) == snapshot(clean)
+    record_property("articles_compared_with_clean_ingest", len(snapshot(clean)))
     assert_consistent(crashed)
     answer = Asker(crashed).ask(f"Who opened the new river bridge in {town(N_ARTICLES - 1)}?")
     assert not answer.abstained

@@ -7,6 +7,7 @@ except the ones checking that such addresses are refused by default.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest import fetch as fetch_module
 from ingest.errors import FetchError
 from ingest.fetch import FetchedPage, check_url_allowed, decode_body, fetch, format_size
 from ingest.load import ArticleDefaults, LoadFailure, load_sources
@@ -86,6 +88,8 @@ class NewsHandler(BaseHTTPRequestHandler):
             "/paper.pdf": lambda: self._send(200, "application/pdf", b"%PDF-1.4"),
             "/loop": lambda: self._redirect("/loop"),
             "/hop": lambda: self._redirect("/article.html"),
+            "/to-metadata": lambda: self._redirect("http://169.254.169.254/latest/meta-data/"),
+            "/to-loopback": lambda: self._redirect(f"http://127.0.0.2:{self.server.server_port}/"),
             "/slow": self._slow,
             "/endless": self._endless,
             "/500": lambda: self._send(500, "text/html", b"<h1>oops</h1>"),
@@ -188,6 +192,49 @@ def test_private_address_is_refused_by_default(server):
         fetch(f"{server}/article.html", settings=Settings())
     assert "resolves to a private address (127.0.0.1)" in caught.value.reason
     assert "set NEWSQA_ALLOW_PRIVATE_URLS=1 to allow it" in caught.value.reason
+
+
+@pytest.fixture
+def only_this_server_is_public(monkeypatch):
+    """Treat 127.0.0.1 (this test server) as a public address and nothing else new.
+
+    No public host is reachable offline, so this is the one seam the redirect and
+    DNS-rebinding tests need: every other address is judged by the real rule.
+    """
+    real = fetch_module._is_public
+    monkeypatch.setattr(fetch_module, "_is_public", lambda a: str(a) == "127.0.0.1" or real(a))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [("/to-metadata", "169.254.169.254"), ("/to-loopback", "127.0.0.2")],
+)
+def test_a_redirect_to_a_private_address_is_refused(
+    server, only_this_server_is_public, path, refused
+):
+    """The first hop is allowed; the hop it redirects to is checked before it is requested."""
+    with pytest.raises(FetchError) as caught:
+        fetch(f"{server}{path}", settings=Settings())
+    assert caught.value.source == f"{server}{path}"
+    assert f"{refused} resolves to a private address ({refused})" in caught.value.reason
+    assert "NEWSQA_ALLOW_PRIVATE_URLS=1" in caught.value.reason
+
+
+def test_dns_rebinding_is_refused_at_the_connected_address(server, monkeypatch):
+    """The check's DNS answer is public, the connection lands on loopback: refused."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    rebinding = [ipaddress.ip_address("93.184.216.34")]  # what a hostile DNS answers first
+    monkeypatch.setattr(fetch_module, "_resolve", lambda host, port, *, source: rebinding)
+    url = server.replace("127.0.0.1", "localhost") + "/article.html"
+    with pytest.raises(FetchError) as caught:
+        fetch(url, settings=Settings())
+    assert caught.value.source == url
+    assert "localhost connected to a private address (127.0.0.1)" in caught.value.reason
+    assert "NEWSQA_ALLOW_PRIVATE_URLS=1" in caught.value.reason
+    fetch(url, settings=LOCAL)  # allowed when the user says so
 
 
 @pytest.mark.parametrize(

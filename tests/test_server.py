@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_TITLE, free_port, write_articles
+from conftest import SAMPLE_TITLE, free_port, town, write_articles
 
 from ingest.cli import main as ingest_main
 from ingest.pipeline import ingest_sources
@@ -22,11 +22,13 @@ from qa.ask import Asker, AskOptions
 from qa.cli import main as qa_main
 from qa.config import Settings
 from qa.errors import StoreError
+from qa.eval import main as eval_main
 from qa.store import NewsIndex
 
 pytestmark = pytest.mark.server
 
 CHROMA = Path(__file__).parent.parent / ".venv" / "bin" / "chroma"
+APP = Path(__file__).parent.parent / "app.py"
 HEARTBEAT_TIMEOUT_S = 30.0
 HEARTBEAT_STEP_S = 0.1
 
@@ -167,3 +169,46 @@ def test_unreachable_server_is_one_clear_error(monkeypatch, capsys):
     assert qa_main(["stats"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and f"127.0.0.1:{port}" in err and "unset CHROMA_HOST" in err
+
+
+def test_page_answers_from_the_server_and_sees_a_later_ingest(server_env, tmp_path, embeddings):
+    """The chat page (AppTest), selected onto the server by the environment only."""
+    from streamlit.testing.v1 import AppTest
+
+    index = NewsIndex(server_env, embeddings=embeddings)
+    ingest_sources([str(write_articles(tmp_path / "a", 2))], settings=server_env, index=index)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.sidebar.metric][:1] == ["2"]  # articles, read from the server
+
+    more = write_articles(tmp_path / "b", 1, start=2)
+    ingest_sources([str(more)], settings=server_env, index=index, progress=False)
+    at.chat_input("question").set_value("Who opened the new river bridge in Marhaven?").run()
+    assert not at.exception and not at.error
+    assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
+    assert "Quill2" in assistant.markdown[0].value.replace("\\", "")
+
+
+def test_eval_command_runs_on_the_server(server_env, tmp_path, capsys):
+    """`python -m qa.eval` ingests and scores through the server, with no --store."""
+    articles, questions = tmp_path / "articles.jsonl", tmp_path / "questions.jsonl"
+    rows = []
+    for path in sorted(write_articles(tmp_path / "src", 3).iterdir()):
+        title, _, text = path.read_text().partition("\n\n")
+        rows.append({"title": title, "text": text, "published": "2024-05-01"})
+    articles.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    asked = [
+        {"id": str(i), "question": f"Who opened the bridge in {town(i)}?", "answers": [f"Quill{i}"]}
+        for i in range(3)
+    ]
+    questions.write_text("".join(json.dumps(q) + "\n" for q in asked))
+    code = eval_main(
+        ["--articles", str(articles), "--questions", str(questions), "--json", "--quiet"]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    metrics = json.loads(captured.out)
+    assert metrics["n"] == 3 and metrics["hits@5"] == 1.0
+    assert NewsIndex(server_env).count_articles() == 3  # stored on the server, not on disk
+    assert not (tmp_path / "default-store").exists()

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import child_env, filler
+from conftest import child_env, filler, free_port
 
 from ingest.errors import UsageError
 from ingest.watch import (
@@ -110,18 +110,25 @@ def test_watch_ingests_only_new_items_and_survives_a_dead_feed(tmp_path, local_s
     settings = Settings(store_dir=tmp_path / "store", allow_private_urls=True)
     index = NewsIndex(settings, embeddings=embeddings)
     feed, dead = f"{local_site.base}/feed.xml", f"{local_site.base}/gone.xml"
+    refused = f"http://127.0.0.1:{free_port()}/feed.xml"  # nothing listens: a network error
     items = [item(1, "Porthaven"), item(2, "Eastwick")]
     local_site.routes["/feed.xml"] = (200, "application/rss+xml", rss(items))
     local_site.routes["/a/3"] = (200, "text/html", page("Northmere", 3))
     logs: list[str] = []
 
     first = watch_feeds(
-        [feed, dead], settings=settings, every=FAST_EVERY_S, cycles=3, index=index, log=logs.append
+        [feed, dead, refused],
+        settings=settings,
+        every=FAST_EVERY_S,
+        cycles=3,
+        index=index,
+        log=logs.append,
     )
     assert (first.added, first.cycles, first.failed) == (2, 3, [])
     # The dead feed is retried after its back-off; by the third cycle at the latest.
     assert first.feed_errors >= 2
     assert any("HTTP 404" in line and "retrying in 0.2 s" in line for line in logs)
+    assert any(refused in line and "could not be fetched" in line for line in logs), logs
     assert (settings.store_dir / STATE_FILE).exists()
 
     # A new full item and a teaser whose page must be fetched; the old two are not re-read.
