@@ -117,10 +117,15 @@ def citation_record(citation: Citation) -> dict:
 
 
 def answer_markdown(answer: Answer) -> str:
-    text = escape_markdown(answer.text)
-    if answer.short_answer and not answer.abstained:
-        text = f"**{escape_markdown(answer.short_answer)}**\n\n{text}"
-    return text
+    """The answer as Markdown, its short answer in bold inside the cited sentence."""
+    text, short = answer.text, answer.short_answer
+    if not short or answer.abstained:
+        return escape_markdown(text)
+    at = text.find(short)
+    if at < 0:  # not word for word in the text: show it in bold above
+        return f"**{escape_markdown(short)}**\n\n{escape_markdown(text)}"
+    before, after = text[:at], text[at + len(short) :]
+    return f"{escape_markdown(before)}**{escape_markdown(short)}**{escape_markdown(after)}"
 
 
 def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator[str, None, Answer]:

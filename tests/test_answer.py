@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import ABSTAIN_TEXT, answer_type, short_answer
+from qa.answer import ABSTAIN_TEXT, answer_extractive, answer_type, short_answer
 from qa.ask import Asker, AskOptions, check_question
 from qa.errors import QuestionError
+from qa.models import Passage
 from qa.retrieve import fuse, hybrid_search
 
 
@@ -131,3 +132,16 @@ def test_answer_carries_the_short_answer(asker):
     answer = asker.ask("Who proposed talks in Minsk?")
     assert answer.short_answer == "Putin"
     assert answer.short_answer in answer.citations[0].quote
+
+
+def test_a_question_in_the_text_is_never_the_answer(embeddings):
+    """Articles carry FAQ headings ("Who spoke at the funeral?") that echo the question."""
+    text = (
+        "Who spoke at Jimmy Carter's funeral? "
+        "President Joe Biden delivered the eulogy at Jimmy Carter's funeral in Washington. "
+        "The service lasted two hours."
+    )
+    passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
+    answer = answer_extractive("Who spoke at Jimmy Carter's funeral?", [passage], embeddings)
+    assert not answer.abstained
+    assert "?" not in answer.text and "Joe Biden delivered the eulogy" in answer.text

@@ -69,6 +69,15 @@ def test_answer_cites_the_article(monkeypatch, sample_store):
     assert not at.error
 
 
+def test_short_answer_is_bold_inside_the_cited_sentence(monkeypatch, sample_store):
+    at = ask(open_page(monkeypatch, sample_store), MINSK)
+    answer = last_answer(at)
+    assert "**Putin**" in answer
+    before = answer.split("**Putin**")[0]
+    assert "\n" not in before  # in the sentence, not a heading above it
+    assert answer.rstrip().endswith("]")  # the sentence keeps its citation marker
+
+
 def test_unanswerable_question_abstains_without_sources(monkeypatch, sample_store):
     at = ask(open_page(monkeypatch, sample_store), "Who won the World Cup?")
     assert ABSTAINED in last_answer(at)
