@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import ABSTAIN_TEXT, answer_extractive, answer_type, short_answer
+from qa.answer import (
+    ABSTAIN_TEXT,
+    answer_extractive,
+    answer_type,
+    candidates_from,
+    short_answer,
+    shortlist,
+)
 from qa.ask import Asker, AskOptions, check_question
 from qa.errors import QuestionError
 from qa.models import Passage
@@ -145,3 +152,18 @@ def test_a_question_in_the_text_is_never_the_answer(embeddings):
     answer = answer_extractive("Who spoke at Jimmy Carter's funeral?", [passage], embeddings)
     assert not answer.abstained
     assert "?" not in answer.text and "Joe Biden delivered the eulogy" in answer.text
+
+
+def test_only_a_shortlist_of_sentences_is_embedded(embeddings):
+    """The model reads the sentences the cheap signals rank best, and the answer is among them."""
+    filler = " ".join(
+        f"Unrelated sentence number {i} is about the weather today." for i in range(30)
+    )
+    text = f"{filler} Lukashenko proposed holding the talks in Minsk on Friday."
+    passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
+    candidates = candidates_from([passage])
+    kept = shortlist("Who proposed talks in Minsk?", candidates, [passage], n=5)
+    assert len(candidates) > 30 and len(kept) == 5
+    assert any("Lukashenko" in c.text for c in kept)
+    answer = answer_extractive("Who proposed talks in Minsk?", [passage], embeddings)
+    assert "Lukashenko" in answer.text
