@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--llm-model", help="the LLM's model name (default: $NEWSQA_LLM_MODEL)")
     a.add_argument("--llm-base-url", help="the LLM endpoint (default: $NEWSQA_LLM_BASE_URL)")
     a.add_argument(
+        "--llm-api-key",
+        help="the endpoint's API key (default: $NEWSQA_LLM_API_KEY or $OPENAI_API_KEY; prefer "
+        "those, since a flag is visible in shell history and process lists)",
+    )
+    a.add_argument(
         "--llm-timeout",
         type=float,
         metavar="SECONDS",
@@ -79,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             llm=getattr(args, "llm", None),
             llm_model=getattr(args, "llm_model", None),
             llm_base_url=getattr(args, "llm_base_url", None),
+            llm_api_key=getattr(args, "llm_api_key", None),
             llm_timeout=getattr(args, "llm_timeout", None),
         )
         with NewsIndex(settings) as index:

@@ -311,6 +311,7 @@ class ChatServer:
     def __init__(self, *replies: str) -> None:
         self.replies = list(replies) or ["I couldn't find this in the ingested articles."]
         self.requests: list[dict] = []
+        self.authorizations: list[str | None] = []  # each request's Authorization header
         self.hang_s = 0.0
         self.status = 200
         self._released = threading.Event()
@@ -322,6 +323,7 @@ class ChatServer:
             def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 chat.requests.append(body)
+                chat.authorizations.append(self.headers.get("Authorization"))
                 if chat.hang_s:
                     chat._released.wait(min(chat.hang_s, HANG_LIMIT_S))
                 if chat.status != 200:

@@ -247,6 +247,15 @@ def test_cli_answers_with_the_llm_and_drops_invented_citations(
     )
 
 
+def test_api_key_flag_overrides_the_environment(capsys, monkeypatch, sample_store, chat_server):
+    monkeypatch.setenv("NEWSQA_LLM_API_KEY", "key-from-env")
+    chat_server.replies = [REPLY]
+    assert ask_json(capsys, sample_store, chat_server.url)["mode"] == "llm"
+    out = ask_json(capsys, sample_store, chat_server.url, "--llm-api-key", "key-from-flag")
+    assert out["mode"] == "llm"
+    assert chat_server.authorizations == ["Bearer key-from-env", "Bearer key-from-flag"]
+
+
 def test_cli_streams_tokens_to_the_terminal(capsys, monkeypatch, sample_store, chat_server):
     monkeypatch.setenv("NEWSQA_LLM_API_KEY", "dummy-key")
     chat_server.replies = [REPLY]
