@@ -411,3 +411,27 @@ def llm_env(monkeypatch, chat_server) -> ChatServer:
     monkeypatch.setenv("NEWSQA_LLM_API_KEY", "dummy-key")
     monkeypatch.setenv("NEWSQA_LLM_TIMEOUT", "5")
     return chat_server
+
+
+# --- the chat page through Streamlit's AppTest ---------------------------------------------------
+
+APP = str(Path(__file__).parent.parent / "app.py")
+
+
+def open_page(monkeypatch=None, store: Path | None = None):
+    """The chat page in AppTest after its first run, on `store` when given (else $NEWSQA_STORE)."""
+    from streamlit.testing.v1 import AppTest
+
+    if store is not None:
+        monkeypatch.setenv("NEWSQA_STORE", str(store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def ask_page(at, question: str):
+    """Type `question` into the page's chat input and run the page; returns `at`."""
+    at.chat_input("question").set_value(question).run()
+    assert not at.exception
+    return at

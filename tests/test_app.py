@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 from datetime import date
-from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_TITLE, TRICKY_SOURCE
+from conftest import APP, SAMPLE_TITLE, TRICKY_SOURCE, open_page
+from conftest import ask_page as ask
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import ingest_articles
@@ -15,8 +15,6 @@ from qa.config import Settings
 from qa.dates import parse_date
 from qa.models import Article
 from qa.store import NewsIndex
-
-APP = str(Path(__file__).parent.parent / "app.py")
 
 
 def load_app_module():
@@ -30,21 +28,6 @@ def load_app_module():
 page = load_app_module()
 MINSK = "Who proposed talks in Minsk?"
 ABSTAINED = "couldn't find"
-
-
-def open_page(monkeypatch, store: Path | None = None) -> AppTest:
-    if store is not None:
-        monkeypatch.setenv("NEWSQA_STORE", str(store))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    at.chat_input("question").set_value(question).run()
-    assert not at.exception
-    return at
 
 
 def unescape(markdown: str) -> str:

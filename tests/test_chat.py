@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import ask_page, free_port, open_page
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from streamlit.testing.v1 import AppTest
 
@@ -16,7 +15,6 @@ from qa.config import Settings
 from qa.conversations import DB_FILE
 from qa.llm import make_chat_model
 
-APP = str(Path(__file__).parent.parent / "app.py")
 MINSK = "Who proposed talks in Minsk?"
 LAVROV = "And what did Lavrov say?"
 HISTORY = [
@@ -98,19 +96,6 @@ def test_follow_up_answered_in_extractive_mode(sample_index):
 # -- chats kept across page sessions ------------------------------------------------------------
 
 
-def open_page(store: Path) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    at.chat_input("question").set_value(question).run()
-    assert not at.exception
-    return at
-
-
 def chat_buttons(at: AppTest) -> list:
     return [b for b in at.sidebar.button if b.key.startswith("open_chat_")]
 
@@ -120,13 +105,13 @@ def test_chat_is_saved_reopened_in_a_new_session_and_deleted(monkeypatch, tmp_pa
     shutil.copytree(sample_store, store)  # other page tests may have saved chats in the copy:
     (store / DB_FILE).unlink(missing_ok=True)  # start with none
     monkeypatch.setenv("NEWSQA_STORE", str(store))
-    first = ask(ask(open_page(store), MINSK), LAVROV)
+    first = ask_page(ask_page(open_page(), MINSK), LAVROV)
     rewritten = [c.value for c in first.caption if "Searched for" in c.value]
     assert rewritten and "Minsk" in rewritten[0]
     [button] = chat_buttons(first)
     assert "Who proposed talks in Minsk" in button.label.replace("\\", "")
 
-    second = open_page(store)  # a new browser session, as after a reload or restart
+    second = open_page()  # a new browser session, as after a reload or restart
     assert not second.chat_message
     [button] = chat_buttons(second)
     button.click().run()
@@ -134,7 +119,7 @@ def test_chat_is_saved_reopened_in_a_new_session_and_deleted(monkeypatch, tmp_pa
     assert [m.name for m in second.chat_message] == ["user", "assistant"] * 2
     assert "not to occupy" in second.chat_message[-1].markdown[0].value
     assert len(second.expander) == 2  # each answer's source comes back
-    ask(second, "What about Zelensky?")  # the reopened chat goes on with its history
+    ask_page(second, "What about Zelensky?")  # the reopened chat goes on with its history
     assert "Zelensky" in second.chat_message[-1].markdown[0].value
 
     second.button(f"delete_chat_{button.key.removeprefix('open_chat_')}").click().run()

@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ChatServer
+from conftest import ChatServer, ask_page, open_page
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
-from streamlit.testing.v1 import AppTest
 
 from qa import cli
 from qa import eval as evaluation
@@ -30,7 +29,6 @@ from qa.llm import (
 )
 from qa.models import Passage
 
-APP = str(Path(__file__).parent.parent / "app.py")
 MINSK = "Who proposed talks in Minsk?"
 REPLY = "Putin proposed the talks [1]. See also [9]."
 INJECTION = (
@@ -313,20 +311,6 @@ def test_cli_refuses_a_timeout_that_is_not_positive(capsys, sample_store, second
 
 
 # -- through the page --------------------------------------------------------------------------
-
-
-def open_page(monkeypatch, store: Path) -> AppTest:
-    monkeypatch.setenv("NEWSQA_STORE", str(store))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def ask_page(at: AppTest, question: str) -> AppTest:
-    at.chat_input("question").set_value(question).run()
-    assert not at.exception
-    return at
 
 
 def test_page_streams_the_llm_answer_with_checked_citations(monkeypatch, sample_store, llm_env):
