@@ -142,8 +142,13 @@ def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
     print(f"embedding model: {stats['embedding_model']}")
     print(f"published: {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
     print(f"last updated: {stats['last_updated'] or '-'}")
+    print("sources:")
     for name, count in stats["sources"].items():
         print(f"  {count:6d}  {name}")
+    if stats.get("topics"):
+        print("topics:")
+        for name, count in stats["topics"].items():
+            print(f"  {count:6d}  {name}")
     return EXIT_OK
 
 

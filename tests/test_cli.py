@@ -154,6 +154,16 @@ def test_stats_json(store, sample_path, capsys):
     assert stats["embedding_model"] == "all-MiniLM-L6-v2"
 
 
+def test_stats_text_lists_sources_and_topics(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    assert qa_main(["stats", "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 articles, ")
+    sources, topics = out.split("sources:\n")[1].split("topics:\n")
+    assert sources.split() == ["1", "Sample"]
+    assert "1  Russia" in topics and "1  World News" in topics
+
+
 def test_module_entry_points_run(store, sample_path):
     """`python -m ingest` as a user runs it: a real process, stdin as a source."""
     done = subprocess.run(
