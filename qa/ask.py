@@ -13,7 +13,7 @@ from qa.chat import rewrite_followup
 from qa.config import LLM_PROVIDERS
 from qa.dates import epoch
 from qa.errors import ConfigError, QuestionError
-from qa.llm import make_chat_model, stream_answer
+from qa.llm import fallback_notice, make_chat_model, stream_answer
 from qa.models import Answer, SearchFilters
 from qa.news import set_ages
 from qa.query import time_window, understand
@@ -91,7 +91,8 @@ class Asker:
         question = check_question(question)
         self.index.refresh()  # an ingest in another process becomes visible without a restart
         model = self.chat_model(options)
-        rewritten = rewrite_followup(question, self.history, model)
+        failures: list[Exception] = []
+        rewritten = rewrite_followup(question, self.history, model, on_error=failures.append)
         searched = rewritten or question
         passages = hybrid_search(
             self.index,
@@ -105,10 +106,12 @@ class Asker:
             searched,
             passages,
             embeddings=self.index.embeddings,
-            model=model,
+            model=None if failures else model,  # it just failed: don't wait for it again
             settings=self.index.settings,
             as_of=options.as_of,
         )
+        if failures:
+            answer.notice = fallback_notice(failures[0], self.index.settings)
         answer.question, answer.rewritten_question = question, rewritten
         set_ages(answer.citations, options.as_of)
         self.history += [

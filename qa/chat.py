@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -159,12 +160,22 @@ def condense_messages(question: str, history: list[dict]) -> list[BaseMessage]:
     return [SystemMessage(CONDENSE_PROMPT), HumanMessage(user)]
 
 
-def condense_with_model(question: str, history: list[dict], model: BaseChatModel) -> str | None:
-    """The model's standalone form of `question`, or None if it failed or said nothing useful."""
+def condense_with_model(
+    question: str,
+    history: list[dict],
+    model: BaseChatModel,
+    on_error: Callable[[Exception], None] | None = None,
+) -> str | None:
+    """The model's standalone form of `question`, or None if it failed or said nothing useful.
+
+    An endpoint failure is passed to `on_error` (the caller then skips the LLM answer rather
+    than wait for the same endpoint twice) and never raised."""
     try:
         reply = model.invoke(condense_messages(question, history)).text
-    except Exception as e:  # the endpoint's failure is reported by the answer step; carry on
+    except Exception as e:
         log.info("condensing the follow-up failed: %r", e)
+        if on_error is not None:
+            on_error(e)
         return None
     rewritten = " ".join(reply.strip().strip('"').split())
     if not rewritten or len(rewritten) > MAX_REWRITE_CHARS:
@@ -173,14 +184,20 @@ def condense_with_model(question: str, history: list[dict], model: BaseChatModel
 
 
 def rewrite_followup(
-    question: str, history: list[dict], model: BaseChatModel | None = None
+    question: str,
+    history: list[dict],
+    model: BaseChatModel | None = None,
+    on_error: Callable[[Exception], None] | None = None,
 ) -> str | None:
-    """The standalone question to search for, or None when `question` stands alone as asked."""
+    """The standalone question to search for, or None when `question` stands alone as asked.
+
+    Without a model, or when the model fails (reported to `on_error`), the previous turn's
+    topic and names are carried into the question instead."""
     if last_turn(history) is None:
         return None
     rewritten = None
     if model is not None:
-        rewritten = condense_with_model(question, history, model)
+        rewritten = condense_with_model(question, history, model, on_error)
     if rewritten is None:
         rewritten = carry_context(question, history)
     if rewritten is None or _same(rewritten, question):

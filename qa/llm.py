@@ -105,6 +105,12 @@ def endpoint_url(settings: Settings) -> str:
     return settings.llm_base_url or DEFAULT_BASE_URLS.get(settings.llm, "")
 
 
+def fallback_notice(error: BaseException, settings: Settings) -> str:
+    """The one line shown when the LLM failed and the extractive answer stands in."""
+    reason = failure_reason(error, timeout=settings.llm_timeout)
+    return FALLBACK_NOTICE.format(url=endpoint_url(settings), reason=reason)
+
+
 def failure_reason(error: BaseException, *, timeout: float) -> str:
     """A few words on why the endpoint did not answer, for the one-line notice."""
     if isinstance(error, (ModelTimeoutError, httpx.TimeoutException, TimeoutError)):
@@ -334,9 +340,8 @@ def stream_answer(
                 yield token
         except Exception as e:  # any endpoint failure: the reader gets an answer, never a traceback
             log.info("LLM at %s failed: %r", endpoint_url(settings), e)  # the notice says it
-            reason = failure_reason(e, timeout=settings.llm_timeout)
             answer = answer_extractive(question, passages, embeddings)
-            answer.notice = FALLBACK_NOTICE.format(url=endpoint_url(settings), reason=reason)
+            answer.notice = fallback_notice(e, settings)
             yield ("\n\n" if streamed else "") + answer.text  # after a half-written reply
             return answer
     answer = answer_extractive(question, passages, embeddings)

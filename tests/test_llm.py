@@ -15,6 +15,7 @@ from langchain_openai import ChatOpenAI
 
 from qa import cli
 from qa import eval as evaluation
+from qa.ask import Asker
 from qa.config import Settings
 from qa.dates import parse_date
 from qa.llm import (
@@ -28,6 +29,7 @@ from qa.llm import (
     stream_answer,
 )
 from qa.models import Passage
+from qa.store import NewsIndex
 
 MINSK = "Who proposed talks in Minsk?"
 REPLY = "Putin proposed the talks [1]. See also [9]."
@@ -395,3 +397,24 @@ def test_eval_says_when_the_llm_fell_back(tmp_path, capsys, llm_env):
     lines = run_eval(tmp_path, "--limit", "2")
     assert [(x["mode"], bool(x["notice"])) for x in lines] == [("extractive", True)] * 2
     assert "full: 2 of 2 answers fell back to extractive" in capsys.readouterr().err
+
+
+def test_a_follow_up_waits_for_a_hanging_endpoint_only_once(monkeypatch, sample_store, llm_env):
+    """The rewrite asks the endpoint first; when that times out the answer does not ask again."""
+    monkeypatch.setenv("NEWSQA_LLM_TIMEOUT", "1")
+    with NewsIndex(Settings.from_env(store_dir=sample_store)) as index:
+        asker = Asker(
+            index,
+            history=[
+                {"role": "user", "content": MINSK},
+                {"role": "assistant", "content": "Putin proposed them [1]."},
+            ],
+        )
+        llm_env.hang_s = 5
+        answer = asker.ask("And what did Lavrov say?")
+    assert len(llm_env.requests) == 1  # the condensing request only
+    assert answer.mode == "extractive" and "not to occupy" in answer.text
+    assert answer.notice == (
+        f"The LLM at {llm_env.url} did not answer (no reply within 1 s); showing the extractive answer."
+    )
+    assert answer.rewritten_question and "Minsk" in answer.rewritten_question
