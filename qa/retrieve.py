@@ -12,7 +12,7 @@ from dataclasses import replace
 from qa.models import Passage, SearchFilters
 from qa.store import NewsIndex
 
-DEFAULT_K = 8  # passages handed to the answerer
+DEFAULT_K = 10  # passages handed to the answerer
 CANDIDATES = 40  # candidates taken from each ranking before fusion
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 MODES = ("hybrid", "dense", "lexical")
