@@ -222,48 +222,48 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"'”’)").endswith("?")
 
 
-def shortlist(
-    question: str, candidates: list[Candidate], passages: list[Passage], n: int = SHORTLIST
-) -> list[Candidate]:
-    """The `n` candidates that score best without the model, in their original order."""
-    if len(candidates) <= n:
-        return candidates
+def score_without_model(
+    question: str, candidates: list[Candidate], passages: list[Passage]
+) -> None:
+    """Set `overlap` and the model-free part of `score` (question words, passage rank, answer
+    type) on every candidate."""
     overlap = Overlap(question, passages)
     kind = answer_type(question)
-
-    def cheap(c: Candidate) -> float:
+    for c in candidates:
+        c.overlap = overlap(c.text)
         rank_prior = 1.0 / math.sqrt(max(c.passage.rank, 1))
-        return (
-            W_OVERLAP * overlap(c.text)
+        c.score = (
+            W_OVERLAP * c.overlap
             + W_RANK * rank_prior
             + W_TYPE * type_match(kind, c.text, question)
         )
 
-    kept = set(sorted(range(len(candidates)), key=lambda i: cheap(candidates[i]), reverse=True)[:n])
+
+def shortlist(candidates: list[Candidate], n: int = SHORTLIST) -> list[Candidate]:
+    """The `n` candidates with the best `score` so far, in their original order."""
+    if len(candidates) <= n:
+        return candidates
+    kept = set(sorted(range(len(candidates)), key=lambda i: candidates[i].score, reverse=True)[:n])
     return [c for i, c in enumerate(candidates) if i in kept]
+
+
+def add_cosines(question: str, candidates: list[Candidate], embeddings) -> None:
+    """Set `cosine` (MiniLM, sentence to question) on every candidate and add it to `score`."""
+    if not candidates:
+        return
+    vectors = np.asarray(embeddings.embed_documents([c.text for c in candidates]))
+    q = np.asarray(embeddings.embed_query(question))
+    for c, cos in zip(candidates, vectors @ q, strict=True):
+        c.cosine = float(cos)
+        c.score += W_COSINE * c.cosine
 
 
 def score_candidates(
     question: str, candidates: list[Candidate], passages: list[Passage], embeddings
 ) -> None:
     """Set `score`, `cosine` and `overlap` on every candidate."""
-    if not candidates:
-        return
-    vectors = np.asarray(embeddings.embed_documents([c.text for c in candidates]))
-    q = np.asarray(embeddings.embed_query(question))
-    cosines = vectors @ q
-    overlap = Overlap(question, passages)
-    kind = answer_type(question)
-    for c, cos in zip(candidates, cosines, strict=True):
-        c.cosine = float(cos)
-        c.overlap = overlap(c.text)
-        rank_prior = 1.0 / math.sqrt(max(c.passage.rank, 1))
-        c.score = (
-            W_COSINE * c.cosine
-            + W_OVERLAP * c.overlap
-            + W_RANK * rank_prior
-            + W_TYPE * type_match(kind, c.text, question)
-        )
+    score_without_model(question, candidates, passages)
+    add_cosines(question, candidates, embeddings)
 
 
 def is_evidence(c: Candidate) -> bool:
@@ -276,8 +276,10 @@ def is_evidence(c: Candidate) -> bool:
 def answer_extractive(question: str, passages: list[Passage], embeddings) -> Answer:
     """A short cited answer from the top passages' sentences, or an honest abstention."""
     top = passages[:PASSAGES_READ]
-    candidates = shortlist(question, candidates_from(top), top)
-    score_candidates(question, candidates, top, embeddings)
+    candidates = candidates_from(top)
+    score_without_model(question, candidates, top)
+    candidates = shortlist(candidates)  # only these are embedded
+    add_cosines(question, candidates, embeddings)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked or not is_evidence(ranked[0]):
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
