@@ -17,10 +17,8 @@ from ingest.pipeline import ingest_sources
 from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
 from qa.config import Settings
 from qa.dates import parse_date_option
-from qa.errors import ConfigError, NewsQAError
+from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError, run_command
 from qa.store import NewsIndex
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,18 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except (UsageError, ConfigError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except NewsQAError as e:
-        if args.verbose:
-            raise
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAILED
+    args = build_parser().parse_args(argv)
+    return run_command(
+        lambda: run(args), verbose=args.verbose, usage_errors=(UsageError, ConfigError)
+    )
 
 
 def run(args: argparse.Namespace) -> int:

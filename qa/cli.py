@@ -11,13 +11,11 @@ from datetime import UTC, datetime
 from qa.ask import Asker, AskOptions
 from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
-from qa.errors import ConfigError, NewsQAError
+from qa.errors import EXIT_OK, run_command
 from qa.models import Answer, SearchFilters
 from qa.retrieve import DEFAULT_K
 from qa.store import NewsIndex
 from qa.timeline import DEFAULT_TIMELINE_K, build_timeline
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,25 +76,20 @@ def _store_flag(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        settings = Settings.from_env(
-            store_dir=args.store,
-            llm=getattr(args, "llm", None),
-            llm_model=getattr(args, "llm_model", None),
-            llm_base_url=getattr(args, "llm_base_url", None),
-            llm_api_key=getattr(args, "llm_api_key", None),
-            llm_timeout=getattr(args, "llm_timeout", None),
-        )
-        with NewsIndex(settings) as index:
-            return COMMANDS[args.command](args, index)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except NewsQAError as e:
-        if args.verbose:
-            raise
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAILED
+    return run_command(lambda: run(args), verbose=args.verbose)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(
+        store_dir=args.store,
+        llm=getattr(args, "llm", None),
+        llm_model=getattr(args, "llm_model", None),
+        llm_base_url=getattr(args, "llm_base_url", None),
+        llm_api_key=getattr(args, "llm_api_key", None),
+        llm_timeout=getattr(args, "llm_timeout", None),
+    )
+    with NewsIndex(settings) as index:
+        return COMMANDS[args.command](args, index)
 
 
 def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # every command line's exit statuses
+
 
 class NewsQAError(Exception):
     """Base class: every message names the input and says what to do."""
@@ -29,3 +34,26 @@ class QuestionError(NewsQAError):
 
 class LLMError(NewsQAError):
     """The configured LLM endpoint failed; callers fall back to extractive answers."""
+
+
+def run_command(
+    command: Callable[[], int],
+    *,
+    verbose: bool = False,
+    usage_errors: tuple[type[NewsQAError], ...] = (ConfigError,),
+) -> int:
+    """Run a command line's `command` and return its exit status.
+
+    A NewsQAError becomes one `error: ...` line on stderr: EXIT_USAGE for `usage_errors` (a
+    setting or flag to fix), EXIT_FAILED otherwise, re-raised instead with `verbose`.
+    """
+    try:
+        return command()
+    except usage_errors as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except NewsQAError as e:
+        if verbose:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED

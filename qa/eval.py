@@ -24,12 +24,11 @@ from tqdm import tqdm
 from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import ConfigError, NewsQAError
+from qa.errors import EXIT_OK, ConfigError, run_command
 from qa.metrics import HITS_DEPTHS, METRIC_KEYS, MRR_DEPTH, SHOWN_CHARS, Outcome, summarize
 from qa.models import Answer
 from qa.store import NewsIndex
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_EVAL_K = 10  # passages kept per question; hits@10 and mrr@10 need at least 10
 FULL = "full"
 
@@ -100,16 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return run(args, argv if argv is not None else sys.argv[1:])
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except NewsQAError as e:
-        if args.verbose:
-            raise
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAILED
+    argv = argv if argv is not None else sys.argv[1:]
+    return run_command(lambda: run(args, argv), verbose=args.verbose)
 
 
 def run(args: argparse.Namespace, argv: Sequence[str]) -> int:

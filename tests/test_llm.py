@@ -18,6 +18,7 @@ from qa import eval as evaluation
 from qa.ask import Asker
 from qa.config import Settings
 from qa.dates import parse_date
+from qa.errors import EXIT_USAGE
 from qa.llm import (
     UNSUPPORTED_NOTICE,
     CitationFilter,
@@ -308,7 +309,7 @@ def test_cli_fallback_in_the_terminal_is_one_note_line(capsys, sample_store, cha
 @pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
 def test_cli_refuses_a_timeout_that_is_not_positive(capsys, sample_store, seconds):
     argv = ["ask", MINSK, "--store", str(sample_store), "--llm-timeout", seconds]
-    assert cli.main(argv) == cli.EXIT_USAGE
+    assert cli.main(argv) == EXIT_USAGE
     assert "must be a positive number of seconds" in capsys.readouterr().err
 
 
