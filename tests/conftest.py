@@ -251,6 +251,20 @@ def local_site() -> Iterator[LocalSite]:
         site.close()
 
 
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A threaded HTTP server on 127.0.0.1 and a free port, serving `handler` from a daemon
+    thread until `stop`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def stop(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 class LocalSite:
     """A threaded HTTP server whose routes tests can change while it runs.
 
@@ -280,18 +294,14 @@ class LocalSite:
             def log_message(self, *args) -> None:  # keep the test output clean
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = serve(Handler)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 # --- a local OpenAI-compatible chat server, the stand-in for any LLM endpoint (issue 6) ---
@@ -351,10 +361,7 @@ class ChatServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = serve(Handler)
 
     @property
     def url(self) -> str:
@@ -366,8 +373,7 @@ class ChatServer:
 
     def close(self) -> None:
         self._released.set()
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 def _chunk(delta: dict, *, finish: str | None = None) -> dict:
