@@ -16,11 +16,8 @@ from conftest import town, write_articles
 
 from ingest import fetch as fetch_module
 from ingest.cli import main as ingest_main
-from ingest.errors import FetchError
-from ingest.fetch import check_url_allowed
 from qa.answer import ABSTAIN_TEXT
 from qa.cli import main as qa_main
-from qa.config import Settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
@@ -246,24 +243,6 @@ def test_questions_in_other_languages_are_answered_honestly(question, sample_sto
         assert answer["answer"] == ABSTAIN_TEXT and not answer["citations"]
     else:
         assert all("Minsk" in c["title"] for c in answer["citations"])
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://localhost/",
-        "http://127.0.0.1:8080/admin",
-        "http://[::1]/",
-        "http://169.254.169.254/latest/meta-data/",
-        "http://10.1.2.3/",
-        "http://192.168.0.1/",
-        "http://[::ffff:127.0.0.1]/",
-        "http://0.0.0.0/",
-    ],
-)
-def test_private_addresses_are_refused_by_default(url):
-    with pytest.raises(FetchError, match="NEWSQA_ALLOW_PRIVATE_URLS=1"):
-        check_url_allowed(url, settings=Settings())
 
 
 def test_private_url_is_refused_end_to_end_and_never_requested(local_site, good, capsys):

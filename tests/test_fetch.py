@@ -241,6 +241,7 @@ def test_dns_rebinding_is_refused_at_the_connected_address(server, monkeypatch):
     "url",
     [
         "http://localhost/",
+        "http://127.0.0.1:8080/admin",
         "http://127.0.0.2:8080/a",
         "http://[::1]/",
         "http://[::ffff:127.0.0.1]/",
@@ -253,8 +254,9 @@ def test_dns_rebinding_is_refused_at_the_connected_address(server, monkeypatch):
     ],
 )
 def test_non_public_addresses_are_refused(url):
-    with pytest.raises(FetchError, match="resolves to a private address"):
+    with pytest.raises(FetchError, match="resolves to a private address") as caught:
         check_url_allowed(url, settings=Settings())
+    assert "NEWSQA_ALLOW_PRIVATE_URLS=1" in caught.value.reason  # says how to allow it
     check_url_allowed(url, settings=LOCAL)  # allowed when the user says so
 
 
