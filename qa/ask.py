@@ -16,7 +16,7 @@ from qa.errors import ConfigError, QuestionError
 from qa.llm import fallback_notice, make_chat_model, stream_answer
 from qa.models import Answer, SearchFilters
 from qa.news import set_ages
-from qa.query import time_window, understand
+from qa.query import understand
 from qa.retrieve import DEFAULT_K, hybrid_search
 from qa.store import NewsIndex
 
@@ -138,12 +138,13 @@ class Asker:
         """
         if not options.news_aware:
             return []
-        known = sorted(set(self.index.catalog.sources))
-        info = understand(question, as_of=options.as_of, known_sources=known)
+        info = understand(
+            question, as_of=options.as_of, known_sources=self.index.catalog.source_names
+        )
         prefer = []
         if info.window is not None:
             prefer.append(SearchFilters(since=info.window[0], until=info.window[1]))
-            if info.window != time_window("", options.as_of):  # not just the default window
+            if info.names_time:
                 prefer.append(SearchFilters(event_since=info.window[0], event_until=info.window[1]))
         if info.sources:
             prefer.append(SearchFilters(sources=info.sources))

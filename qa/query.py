@@ -41,11 +41,27 @@ class QueryInfo:
     """What retrieval should prefer: a time window (epoch seconds) and named outlets."""
 
     window: tuple[int, int] | None = None
+    names_time: bool = False  # the question names a window other than the default one
     sources: tuple[str, ...] = ()
 
 
 def time_window(question: str, as_of: datetime | None) -> tuple[int, int] | None:
-    """The days a question is about, resolved against `as_of`; None without an as-of date."""
+    """The days a question is about, resolved against `as_of`: the days it names, else the
+    `DEFAULT_WINDOW_DAYS` before `as_of`; None without an as-of date."""
+    return named_window(question, as_of) or default_window(as_of)
+
+
+def default_window(as_of: datetime | None) -> tuple[int, int] | None:
+    """The `DEFAULT_WINDOW_DAYS` up to and including the as-of day; None without one."""
+    if as_of is None:
+        return None
+    end = as_of + DAY
+    return epoch(end - DEFAULT_WINDOW_DAYS * DAY), epoch(end)
+
+
+def named_window(question: str, as_of: datetime | None) -> tuple[int, int] | None:
+    """The days a question names ("this week", "on Friday"), resolved against `as_of`; None
+    when it names none or there is no as-of date."""
     if as_of is None:
         return None
     q = question.lower()
@@ -59,7 +75,7 @@ def time_window(question: str, as_of: datetime | None) -> tuple[int, int] | None
         back = (as_of.weekday() - WEEKDAYS.index(m.group(1))) % 7
         day = as_of - back * DAY
         return epoch(day - DAY), epoch(day + 2 * DAY)
-    return epoch(end - DEFAULT_WINDOW_DAYS * DAY), epoch(end)
+    return None
 
 
 def named_sources(question: str, known: list[str]) -> tuple[str, ...]:
@@ -88,6 +104,9 @@ def _key(source: str) -> str:
 
 
 def understand(question: str, *, as_of: datetime | None, known_sources: list[str]) -> QueryInfo:
+    named, default = named_window(question, as_of), default_window(as_of)
     return QueryInfo(
-        window=time_window(question, as_of), sources=named_sources(question, known_sources)
+        window=named or default,
+        names_time=named not in (None, default),  # "recently" names the default window
+        sources=named_sources(question, known_sources),
     )

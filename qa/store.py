@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
 
@@ -83,6 +84,11 @@ class Catalog:
             for aid, rs in by_article.items()
             if len(rs) != rs[0].n_chunks or len({r.content_hash for r in rs}) > 1
         }
+
+    @cached_property
+    def source_names(self) -> list[str]:
+        """The distinct source names, sorted (read per question; the catalog is immutable)."""
+        return sorted(set(self.sources))
 
     def articles(self) -> dict[str, CatalogRow]:
         """The first row of each complete article."""
@@ -383,10 +389,6 @@ class NewsIndex:
         if broken:
             self._bump()
         return broken
-
-    def article_hashes(self) -> dict[str, str]:
-        """content_hash of every complete article, by article id."""
-        return {aid: row.content_hash for aid, row in self.catalog.articles().items()}
 
     def upsert(self, items: Sequence[tuple[Article, list[Chunk]]]) -> None:
         """Write articles and their chunks, replacing any older version of each.

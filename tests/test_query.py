@@ -8,7 +8,7 @@ import pytest
 
 from qa.ask import Asker, AskOptions
 from qa.dates import epoch, parse_date
-from qa.query import named_sources, time_window
+from qa.query import named_sources, time_window, understand
 
 AS_OF = datetime(2022, 2, 25, tzinfo=UTC)  # a Friday
 
@@ -54,3 +54,18 @@ def test_as_of_hides_later_articles(sample_index):
     assert asker.ask("Who proposed talks in Minsk?", before).abstained
     on_the_day = AskOptions(as_of=AS_OF)
     assert "Putin" in asker.ask("Who proposed talks in Minsk?", on_the_day).text
+
+
+@pytest.mark.parametrize(
+    ("question", "names_time"),
+    [
+        ("Who resigned this week?", True),
+        ("What happened on Friday?", True),
+        ("Who proposed talks in Minsk?", False),
+        ("Who was recently hospitalized?", False),  # the same days as the default window
+    ],
+)
+def test_understand_says_whether_the_question_names_its_own_time(question, names_time):
+    info = understand(question, as_of=AS_OF, known_sources=[])
+    assert info.names_time is names_time
+    assert info.window is not None
