@@ -17,6 +17,7 @@ from qa.llm import fallback_notice, make_chat_model, stream_answer
 from qa.models import Answer, SearchFilters
 from qa.news import set_ages
 from qa.query import understand
+from qa.rerank import Reranker, load_reranker
 from qa.retrieve import DEFAULT_K, hybrid_search
 from qa.store import NewsIndex
 
@@ -37,6 +38,7 @@ class AskOptions:
     retrieval: str = "hybrid"
 
     news_aware: bool = True  # time window and named-outlet preferences (off for the ablation)
+    rerank: bool = True  # use the configured reranker, if any (NEWSQA_RERANKER)
     llm: str | None = None  # "none" | "ollama" | "openai"; None: as configured (NEWSQA_LLM)
 
     def filters(self) -> SearchFilters:
@@ -101,6 +103,8 @@ class Asker:
             filters=options.filters(),
             mode=options.retrieval,
             prefer=self.preferences(searched, options),
+            reranker=self.reranker(options),
+            rerank_depth=self.index.settings.rerank_depth,
         )
         answer = yield from stream_answer(
             searched,
@@ -128,6 +132,11 @@ class Asker:
         if provider not in self._models:
             self._models[provider] = make_chat_model(replace(self.index.settings, llm=provider))
         return self._models[provider]
+
+    def reranker(self, options: AskOptions) -> Reranker | None:
+        """The configured cross-encoder (loaded once per process), or None."""
+        path = self.index.settings.reranker
+        return load_reranker(path) if path and options.rerank else None
 
     def preferences(self, question: str, options: AskOptions) -> list[SearchFilters]:
         """Soft preferences read from the question: its time window and any outlet it names.

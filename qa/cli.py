@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="give up on the LLM after this long and answer extractively "
         "(default: $NEWSQA_LLM_TIMEOUT or 60)",
     )
+    a.add_argument(
+        "--reranker",
+        metavar="FOLDER",
+        help="rerank passages with the cross-encoder in FOLDER (default: $NEWSQA_RERANKER; "
+        "'none': off)",
+    )
     _store_flag(a)
 
     s = sub.add_parser("stats", help="what the store holds")
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         llm_base_url=getattr(args, "llm_base_url", None),
         llm_api_key=getattr(args, "llm_api_key", None),
         llm_timeout=getattr(args, "llm_timeout", None),
+        reranker=getattr(args, "reranker", None),
     )
     with NewsIndex(settings) as index:
         return COMMANDS[args.command](args, index)

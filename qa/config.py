@@ -17,6 +17,7 @@ DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_COLLECTION = "news"
 DEFAULT_CHROMA_PORT = 8000
 DEFAULT_LLM_TIMEOUT = 60.0
+DEFAULT_RERANK_DEPTH = 30
 LLM_PROVIDERS = ("none", "ollama", "openai")
 
 
@@ -37,6 +38,8 @@ class Settings:
     llm_timeout: float = DEFAULT_LLM_TIMEOUT
     allow_private_urls: bool = False
     password: str | None = None
+    reranker: str | None = None  # a local cross-encoder folder (qa.rerank); None: no reranking
+    rerank_depth: int = DEFAULT_RERANK_DEPTH
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -59,6 +62,8 @@ class Settings:
             llm_timeout=_float(env, "NEWSQA_LLM_TIMEOUT", DEFAULT_LLM_TIMEOUT),
             allow_private_urls=env.get("NEWSQA_ALLOW_PRIVATE_URLS", "") in ("1", "true", "yes"),
             password=env.get("NEWSQA_PASSWORD") or None,
+            reranker=env.get("NEWSQA_RERANKER") or None,
+            rerank_depth=_int(env, "NEWSQA_RERANK_DEPTH", DEFAULT_RERANK_DEPTH),
         )
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
         if isinstance(settings.store_dir, str):
@@ -66,6 +71,12 @@ class Settings:
         if not settings.llm_timeout > 0:
             raise ConfigError(
                 f"NEWSQA_LLM_TIMEOUT={settings.llm_timeout:g} must be a positive number of seconds."
+            )
+        if settings.reranker is not None and settings.reranker.lower() == "none":
+            settings = replace(settings, reranker=None)
+        if settings.rerank_depth < 1:
+            raise ConfigError(
+                f"NEWSQA_RERANK_DEPTH={settings.rerank_depth} must be at least 1 passage."
             )
         if settings.llm not in LLM_PROVIDERS:
             raise ConfigError(

@@ -36,11 +36,13 @@ FULL = "full"
 # are plain retrieval baselines with the same extractive answerer and every optional mechanism
 # switched off. A new mechanism gets switched off in the baseline rows and, if it is worth
 # isolating, a row of its own: one line each.
-BASELINE = AskOptions(news_aware=False)
+BASELINE = AskOptions(news_aware=False, rerank=False)
+NO_RERANK = "full without reranker"  # a row of its own when a reranker is configured
 CONFIGURATIONS: dict[str, AskOptions] = {
     "dense": replace(BASELINE, retrieval="dense"),
     "lexical": replace(BASELINE, retrieval="lexical"),
     "hybrid": replace(BASELINE, retrieval="hybrid"),
+    NO_RERANK: AskOptions(rerank=False),
     FULL: AskOptions(),
 }
 
@@ -92,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--report", help="write a markdown report here (e.g. docs/eval.md)")
     p.add_argument("--limit", type=int, help="ask only the first N questions")
+    p.add_argument(
+        "--reranker",
+        metavar="FOLDER",
+        help="rerank with the cross-encoder in FOLDER (default: $NEWSQA_RERANKER; 'none': off)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--verbose", action="store_true", help="show tracebacks")
     return p
@@ -105,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     questions = load_questions(Path(args.questions), limit=args.limit)
-    settings = Settings.from_env(store_dir=args.store)
+    settings = Settings.from_env(store_dir=args.store, reranker=args.reranker)
     with NewsIndex(settings) as index:
         ingest_into(index, args.articles, progress=not args.quiet)
         names = list(CONFIGURATIONS) if args.ablation else [FULL]
+        if settings.reranker is None:
+            names = [n for n in names if n != NO_RERANK]  # it would repeat "full"
         runs = [
             evaluate(
                 index, questions, name, CONFIGURATIONS[name], k=args.k, progress=not args.quiet

@@ -120,6 +120,7 @@ class Passage:
     also_published_by: list[str] = field(default_factory=list)
     dense: float | None = None  # cosine similarity
     lexical: float | None = None  # BM25 score
+    rerank: float | None = None  # the reranker's score, when one is configured (qa.rerank)
     score: float = 0.0  # fused score; higher is better
     rank: int = 0
 

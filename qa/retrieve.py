@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from qa.config import DEFAULT_RERANK_DEPTH
 from qa.models import Passage, SearchFilters
+from qa.rerank import Reranker, rerank
 from qa.store import NewsIndex
 
 DEFAULT_K = 10  # passages handed to the answerer
@@ -26,6 +28,8 @@ def hybrid_search(
     filters: SearchFilters = SearchFilters(),
     mode: str = "hybrid",
     prefer: Sequence[SearchFilters] = (),
+    reranker: Reranker | None = None,
+    rerank_depth: int = DEFAULT_RERANK_DEPTH,
 ) -> list[Passage]:
     """The `k` best passages for `query` under `filters`, best first, with `score` and `rank` set.
 
@@ -33,6 +37,8 @@ def hybrid_search(
         mode: "hybrid" (both, fused), "dense" or "lexical" alone (for the ablation).
         prefer: soft preferences (a time window, a named outlet): each adds rankings restricted
             to it to the fusion, so matching passages rise without the others being excluded.
+        reranker: reorders the best `rerank_depth` fused candidates (qa.rerank); None: no
+            reranking.
     """
     if mode not in MODES:
         raise ValueError(f"retrieval mode {mode!r} is not one of {MODES}")
@@ -44,6 +50,8 @@ def hybrid_search(
     fused = fuse(rankings)
     for rank, p in enumerate(fused, 1):
         p.rank = rank
+    if reranker is not None:
+        fused = rerank(reranker, query, fused, depth=rerank_depth)
     return fused[:k]
 
 
