@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import news
+from qa.embeddings import unpack_vectors
 from qa.lexical import make_tokenizer
 from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
@@ -29,9 +30,9 @@ MAX_ANSWER_CHARS = 300  # what a reader takes in at a glance
 # stopping at one sentence, when the best sentence is not the one that holds it.
 SECOND_SENTENCE_RATIO = 0.8
 MIN_SENTENCE_CHARS = 25
-# Sentences embedded per question: the rest are ruled out first by the cheap signals (question
-# words, passage rank, answer type). Embedding is most of an answer's time; on the dev set the
-# best 12 of ~35 candidates give the same answers as all of them, in a third of the time.
+# Sentences embedded per question when their vectors were not stored at ingest (older stores):
+# the rest are ruled out first by the cheap signals (question words, passage rank, answer
+# type). On the dev set the best 12 of ~35 candidates give the same answers as all of them.
 SHORTLIST = 12
 
 # Abstention: the best sentence must mean something close to the question, or share its rare
@@ -75,6 +76,7 @@ class Candidate:
     passage: Passage
     start: int  # offsets in passage.text
     end: int
+    vector: np.ndarray | None = None  # stored at ingest; None: embedded when scored
     score: float = 0.0
     cosine: float = 0.0
     overlap: float = 0.0
@@ -203,17 +205,22 @@ class Overlap:
 
 
 def candidates_from(passages: list[Passage]) -> list[Candidate]:
-    """The sentences of `passages`, each once (chunks overlap), in passage order."""
+    """The sentences of `passages`, each once (chunks overlap), in passage order, with the
+    vectors stored for them at ingest where there are any."""
     seen: set[str] = set()
     out = []
     for p in passages:
-        for start, end in sentence_spans(p.text):
+        spans = sentence_spans(p.text)
+        vectors = unpack_vectors(p.sentence_vectors) if p.sentence_vectors else None
+        if vectors is not None and len(vectors) != len(spans):
+            vectors = None  # split differently when stored: embed afresh
+        for i, (start, end) in enumerate(spans):
             text = p.text[start:end]
             key = " ".join(text.lower().split())
             if len(text) < MIN_SENTENCE_CHARS or key in seen or _is_question(text):
                 continue
             seen.add(key)
-            out.append(Candidate(p, start, end))
+            out.append(Candidate(p, start, end, vector=None if vectors is None else vectors[i]))
     return out
 
 
@@ -247,13 +254,22 @@ def shortlist(candidates: list[Candidate], n: int = SHORTLIST) -> list[Candidate
     return [c for i, c in enumerate(candidates) if i in kept]
 
 
-def add_cosines(question: str, candidates: list[Candidate], embeddings) -> None:
-    """Set `cosine` (MiniLM, sentence to question) on every candidate and add it to `score`."""
+def add_cosines(question: str, candidates: list[Candidate], embeddings, query_vector=None) -> None:
+    """Set `cosine` (MiniLM, sentence to question) on every candidate and add it to `score`.
+
+    Sentences without a stored vector are embedded now; `query_vector` saves embedding the
+    question again when retrieval already did."""
     if not candidates:
         return
-    vectors = np.asarray(embeddings.embed_documents([c.text for c in candidates]))
-    q = np.asarray(embeddings.embed_query(question))
-    for c, cos in zip(candidates, vectors @ q, strict=True):
+    missing = [c for c in candidates if c.vector is None]
+    if missing:
+        fresh = embeddings.embed_documents([c.text for c in missing])
+        for c, v in zip(missing, fresh, strict=True):
+            c.vector = np.asarray(v, dtype=np.float32)
+    if query_vector is None:
+        query_vector = embeddings.embed_query(question)
+    q = np.asarray(query_vector, dtype=np.float32)
+    for c, cos in zip(candidates, np.stack([c.vector for c in candidates]) @ q, strict=True):
         c.cosine = float(cos)
         c.score += W_COSINE * c.cosine
 
@@ -273,13 +289,16 @@ def is_evidence(c: Candidate) -> bool:
     )
 
 
-def answer_extractive(question: str, passages: list[Passage], embeddings) -> Answer:
+def answer_extractive(
+    question: str, passages: list[Passage], embeddings, query_vector=None
+) -> Answer:
     """A short cited answer from the top passages' sentences, or an honest abstention."""
     top = passages[:PASSAGES_READ]
     candidates = candidates_from(top)
     score_without_model(question, candidates, top)
-    candidates = shortlist(candidates)  # only these are embedded
-    add_cosines(question, candidates, embeddings)
+    if any(c.vector is None for c in candidates):
+        candidates = shortlist(candidates)  # the model runs on these alone
+    add_cosines(question, candidates, embeddings, query_vector)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked or not is_evidence(ranked[0]):
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)

@@ -96,6 +96,7 @@ class Asker:
         failures: list[Exception] = []
         rewritten = rewrite_followup(question, self.history, model, on_error=failures.append)
         searched = rewritten or question
+        vector = self.index.embed_query(searched)  # for retrieval and for the answerer
         passages = hybrid_search(
             self.index,
             searched,
@@ -105,6 +106,7 @@ class Asker:
             prefer=self.preferences(searched, options),
             reranker=self.reranker(options),
             rerank_depth=self.index.settings.rerank_depth,
+            vector=vector,
         )
         answer = yield from stream_answer(
             searched,
@@ -113,6 +115,7 @@ class Asker:
             model=None if failures else model,  # it just failed: don't wait for it again
             settings=self.index.settings,
             as_of=options.as_of,
+            query_vector=vector,
         )
         if failures:
             answer.notice = fallback_notice(failures[0], self.index.settings)

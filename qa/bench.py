@@ -189,7 +189,8 @@ def prepare_file(path: Path) -> list[tuple[Article, list[Chunk]]]:
 def measure_ingest(
     prefix: Path, items, embeddings, store: Path, *, twice: bool
 ) -> tuple[dict, np.ndarray]:
-    """Chunks/s of the whole pipeline vs raw encode of the same texts; also returns the vectors."""
+    """Chunks/s of the whole pipeline vs raw encode of the same texts; also returns the stored
+    chunk vectors (and attaches the stored sentence vectors to the chunks of `items`)."""
     from ingest.pipeline import ingest_sources
 
     model = embeddings._client  # the SentenceTransformer inside HuggingFaceEmbeddings
@@ -207,6 +208,7 @@ def measure_ingest(
         summary, pipeline_s = _timed(
             lambda: ingest_sources([str(prefix)], settings=settings, index=index, progress=False)
         )
+        vectors = stored_vectors(index, items, np.asarray(vectors, dtype=np.float32))
     if twice:
         _log("raw encode again")
         raw_s = (raw_s + _timed(encode)[1]) / 2
@@ -223,6 +225,26 @@ def measure_ingest(
     }
     result["ratio"] = round(result["chunks_per_s"] / result["raw_chunks_per_s"], 3)
     return result, np.asarray(vectors, dtype=np.float32)
+
+
+def stored_vectors(index: NewsIndex, items, fallback: np.ndarray) -> np.ndarray:
+    """The chunk vectors the pipeline stored for `items`, in order, with each chunk's stored
+    sentence vectors attached (so the copies in larger stores answer as ingested stores do);
+    `fallback` (the raw encode) for any chunk the pipeline did not store."""
+    chunks = [c for _, cs in items for c in cs]
+    out = fallback.copy()
+    for start in range(0, len(chunks), 1000):
+        part = chunks[start : start + 1000]
+        got = index.collection.get(ids=[c.id for c in part], include=["embeddings", "metadatas"])
+        found = {
+            cid: (vec, meta or {})
+            for cid, vec, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
+        }
+        for i, c in enumerate(part, start):
+            if c.id in found:
+                out[i] = found[c.id][0]
+                c.sentence_vectors = found[c.id][1].get("sentence_vectors")
+    return out
 
 
 def _timed(call: Callable):
@@ -378,7 +400,7 @@ def stage_times(index: NewsIndex, question: str, options: AskOptions) -> dict[st
     for rank, p in enumerate(fused, 1):
         p.rank = rank
     _, out["answer"] = _timed(
-        lambda: answer_extractive(question, fused[: options.k], index.embeddings)
+        lambda: answer_extractive(question, fused[: options.k], index.embeddings, vector)
     )
     return {k: v * 1000 for k, v in out.items()}
 

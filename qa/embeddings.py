@@ -7,10 +7,14 @@ are loaded; no pickled weights, no remote code, no download (HF_HUB_OFFLINE=1).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from qa.errors import ModelError
 
@@ -99,3 +103,66 @@ def load_embeddings(name: str = MINILM):
 
 def model_dimension(embeddings) -> int:
     return len(embeddings.embed_query("dimension probe"))
+
+
+# -- sentence vectors --------------------------------------------------------------------------
+# Every sentence of a chunk is embedded once at ingest and stored with the chunk (packed into its
+# metadata), so the extractive answerer reads sentence vectors instead of running the model on
+# a dozen sentences per question (most of an answer's time before). The chunk's own vector is
+# the normalised mean of its sentence vectors: embedding sentences (short texts, each once
+# though chunks overlap) costs less than embedding the chunks, so ingest gets no slower. On the
+# dev set this chunk vector retrieves about as well as embedding the chunk text (docs/eval.md).
+
+
+def embed_by_sentence(
+    embeddings, texts: Sequence[str], heads: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk vectors and per-chunk sentence vectors for `texts`, in one model call.
+
+    Sentences are those of `qa.sentences.sentence_spans`, in order; a sentence repeated across
+    chunks (the overlap, a title) is embedded once. A chunk's vector is the normalised mean of
+    its sentences' and of its head's (title and date, `heads[i]`), so a chunk still reads with
+    its title. Returns (len(texts) x d unit vectors, and for each text an n_sentences x d array).
+    """
+    from qa.sentences import sentence_spans
+
+    unique: dict[str, int] = {}
+    per_text: list[list[int]] = []
+    head_keys: list[int | None] = []
+    for i, text in enumerate(texts):
+        sentences = [text[s:e] for s, e in sentence_spans(text)] or [text or " "]
+        per_text.append([unique.setdefault(s, len(unique)) for s in sentences])
+        head = heads[i] if heads else ""
+        head_keys.append(unique.setdefault(head, len(unique)) if head else None)
+    vectors = np.asarray(embeddings.embed_documents(list(unique)), dtype=np.float32)
+    sentence_vectors = [vectors[keys] for keys in per_text]
+    chunk_vectors = np.stack(
+        [
+            vectors[keys + ([head] if head is not None else [])].mean(axis=0)
+            for keys, head in zip(per_text, head_keys, strict=True)
+        ]
+    )
+    chunk_vectors /= np.maximum(np.linalg.norm(chunk_vectors, axis=1, keepdims=True), 1e-12)
+    return chunk_vectors, sentence_vectors
+
+
+def pack_vectors(vectors: np.ndarray) -> str:
+    """Unit vectors as compact text for Chroma metadata: int8 per component, one scale each."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    scale = np.maximum(np.abs(vectors).max(axis=1, keepdims=True), 1e-12) / 127.0
+    q = np.round(vectors / scale).astype(np.int8)
+    header = np.asarray(vectors.shape, dtype=np.int32).tobytes()
+    return base64.b64encode(header + scale.astype(np.float32).tobytes() + q.tobytes()).decode()
+
+
+def unpack_vectors(packed: str) -> np.ndarray | None:
+    """The vectors of `pack_vectors` (unit length again), or None if `packed` is damaged."""
+    try:
+        raw = base64.b64decode(packed, validate=True)
+        n, d = (int(x) for x in np.frombuffer(raw[:8], dtype=np.int32))
+        scale = np.frombuffer(raw[8 : 8 + 4 * n], dtype=np.float32).reshape(n, 1)
+        q = np.frombuffer(raw[8 + 4 * n :], dtype=np.int8).reshape(n, d)
+    except (ValueError, TypeError):
+        return None
+    v = q.astype(np.float32) * scale
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)

@@ -323,6 +323,7 @@ def stream_answer(
     model: BaseChatModel | None,
     settings: Settings,
     as_of: datetime | None = None,
+    query_vector=None,
 ) -> Generator[str, None, Answer]:
     """Yield the answer text as it is produced and return the Answer: the LLM's when `model` is
     given and its endpoint answers, else the extractive one (whole, in one chunk), with a notice
@@ -340,10 +341,10 @@ def stream_answer(
                 yield token
         except Exception as e:  # any endpoint failure: the reader gets an answer, never a traceback
             log.info("LLM at %s failed: %r", endpoint_url(settings), e)  # the notice says it
-            answer = answer_extractive(question, passages, embeddings)
+            answer = answer_extractive(question, passages, embeddings, query_vector)
             answer.notice = fallback_notice(e, settings)
             yield ("\n\n" if streamed else "") + answer.text  # after a half-written reply
             return answer
-    answer = answer_extractive(question, passages, embeddings)
+    answer = answer_extractive(question, passages, embeddings, query_vector)
     yield answer.text
     return answer

@@ -88,18 +88,27 @@ class Chunk:
     # (start, end, ISO dates) of the sentences that refer to dates, offsets in `text`;
     # None when not computed (qa.news.dated_sentences fills it at ingest).
     dated_sentences: list[tuple[int, int, list[str]]] | None = None
+    # The vectors of the sentences of `text` (qa.sentences order), packed by
+    # qa.embeddings.pack_vectors; set at ingest so answering needs no model call per sentence.
+    sentence_vectors: str | None = None
 
     @property
     def id(self) -> str:
         return f"{self.article_id}:{self.n}"
 
     @property
-    def embed_text(self) -> str:
-        """What is embedded and indexed: the chunk carries its title and date so it reads alone."""
+    def head(self) -> str:
+        """The chunk's title and date, so it reads alone: "Title (2022-02-25)"."""
         head = self.title
         if self.published is not None:
             day = datetime.fromtimestamp(self.published, UTC).date().isoformat()
             head = f"{head} ({day})" if head else day
+        return head
+
+    @property
+    def embed_text(self) -> str:
+        """The chunk as one text, headed by its title and date (what BM25 indexes)."""
+        head = self.head
         return f"{head}\n{self.text}" if head else self.text
 
 
@@ -118,6 +127,7 @@ class Passage:
     start: int = 0
     dated_sentences: list[tuple[int, int, list[str]]] | None = None  # as on Chunk
     also_published_by: list[str] = field(default_factory=list)
+    sentence_vectors: str | None = None  # as on Chunk; None for chunks stored without them
     dense: float | None = None  # cosine similarity
     lexical: float | None = None  # BM25 score
     rerank: float | None = None  # the reranker's score, when one is configured (qa.rerank)

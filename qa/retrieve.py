@@ -30,6 +30,7 @@ def hybrid_search(
     prefer: Sequence[SearchFilters] = (),
     reranker: Reranker | None = None,
     rerank_depth: int = DEFAULT_RERANK_DEPTH,
+    vector: Sequence[float] | None = None,
 ) -> list[Passage]:
     """The `k` best passages for `query` under `filters`, best first, with `score` and `rank` set.
 
@@ -39,11 +40,13 @@ def hybrid_search(
             to it to the fusion, so matching passages rise without the others being excluded.
         reranker: reorders the best `rerank_depth` fused candidates (qa.rerank); None: no
             reranking.
+        vector: the query's embedding, if the caller has it already.
     """
     if mode not in MODES:
         raise ValueError(f"retrieval mode {mode!r} is not one of {MODES}")
     depth = max(CANDIDATES, k)
-    vector = index.embed_query(query) if mode != "lexical" else None
+    if vector is None and mode != "lexical":
+        vector = index.embed_query(query)
     rankings = _rankings(index, query, vector, filters, mode, depth)
     for extra in prefer:
         rankings += _rankings(index, query, vector, narrow(filters, extra), mode, depth)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import Settings
+from qa.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError
 from qa.lexical import LexicalIndex
 from qa.models import Article, Chunk, Passage, SearchFilters
@@ -393,12 +394,18 @@ class NewsIndex:
     def upsert(self, items: Sequence[tuple[Article, list[Chunk]]]) -> None:
         """Write articles and their chunks, replacing any older version of each.
 
-        Embeds all chunk texts of the batch in one call. Call inside `writing()`.
+        Embeds the sentences of all chunks of the batch in one call; each chunk's vector is the
+        mean of its sentences' and its title's (qa.embeddings.embed_by_sentence). Call inside
+        `writing()`.
         """
         chunks = [c for _, cs in items for c in cs]
         if not chunks:
             return
-        vectors = self.embeddings.embed_documents([c.embed_text for c in chunks])
+        vectors, sentence_vectors = embed_by_sentence(
+            self.embeddings, [c.text for c in chunks], [c.head for c in chunks]
+        )
+        for chunk, sv in zip(chunks, sentence_vectors, strict=True):
+            chunk.sentence_vectors = pack_vectors(sv)
         self.write_vectors(items, vectors)
 
     def write_vectors(self, items: Sequence[tuple[Article, list[Chunk]]], vectors) -> None:
@@ -523,16 +530,22 @@ class NewsIndex:
         while got := old.get(limit=PAGE_SIZE, offset=offset, include=["documents", "metadatas"]):
             if not got["ids"]:
                 return done
-            rows = [
-                _row_from_metadata(cid, m or {})
+            heads = [
+                _head(_row_from_metadata(cid, m or {}))
                 for cid, m in zip(got["ids"], got["metadatas"], strict=True)
             ]
-            texts = [_indexed_text(r, d or "") for r, d in zip(rows, got["documents"], strict=True)]
+            vectors, sentence_vectors = embed_by_sentence(
+                model, [d or "" for d in got["documents"]], heads
+            )
+            metadatas = [
+                {**(m or {}), "sentence_vectors": pack_vectors(sv)}
+                for m, sv in zip(got["metadatas"], sentence_vectors, strict=True)
+            ]
             new.add(
                 ids=got["ids"],
-                embeddings=np.asarray(model.embed_documents(texts), dtype=np.float32),
+                embeddings=vectors,
                 documents=got["documents"],
-                metadatas=got["metadatas"],
+                metadatas=metadatas,
             )
             done += len(got["ids"])
             offset += len(got["ids"])
@@ -738,6 +751,8 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         meta["also_published_by"] = list(article.also_published_by)
     if chunk.n == 0 and article.fingerprint:  # one signature per article is enough
         meta["fingerprint"] = article.fingerprint
+    if chunk.sentence_vectors is not None:
+        meta["sentence_vectors"] = chunk.sentence_vectors
     if chunk.dated_sentences is not None:
         meta["dated_sentences"] = json.dumps(chunk.dated_sentences, separators=(",", ":"))
         event_dates = sorted({iso for _, _, isos in chunk.dated_sentences for iso in isos})
@@ -765,11 +780,16 @@ def _row_from_metadata(cid: str, meta: dict) -> CatalogRow:
     )
 
 
+def _head(row: CatalogRow) -> str:
+    """The chunk's title and date, as `Chunk.head`."""
+    if row.published == NO_DATE:
+        return row.title
+    return f"{row.title} ({_iso_day(row.published)})" if row.title else _iso_day(row.published)
+
+
 def _indexed_text(row: CatalogRow, text: str) -> str:
-    """What BM25 indexes: the same title-and-date header the embedding sees."""
-    head = row.title
-    if row.published != NO_DATE:
-        head = f"{head} ({_iso_day(row.published)})"
+    """What BM25 indexes: the chunk headed by its title and date, as `Chunk.embed_text`."""
+    head = _head(row)
     return f"{head}\n{text}" if head else text
 
 
@@ -787,6 +807,7 @@ def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
         start=int(meta.get("start", 0)),
         dated_sentences=_dated_sentences(meta),
         also_published_by=list(meta.get("also_published_by") or []),
+        sentence_vectors=meta.get("sentence_vectors"),
     )
 
 

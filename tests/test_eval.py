@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.eval import CONFIGURATIONS, NO_RERANK, main
+from qa.eval import CONFIGURATIONS, KEPT_HEADING, NO_RERANK, main
 from qa.metrics import METRIC_KEYS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -67,6 +67,16 @@ def test_eval_scores_answers_and_writes_predictions(tmp_path, capsys, embeddings
 
     text = report.read_text()
     assert "| full |" in text and "| dense |" in text and "shown@300" in text
+
+
+def test_the_hand_written_section_of_the_report_survives_a_rerun(tmp_path, capsys, embeddings):
+    report = tmp_path / "eval.md"
+    hand = f"{KEPT_HEADING}\n\n| answerer | shown@300 |\n|---|---:|\n| one sentence | 0.2 |\n"
+    report.write_text("# Evaluation\n\nold table\n\n" + hand)
+    run_eval(tmp_path, capsys, "--limit", "1", "--report", str(report))
+    text = report.read_text()
+    assert "old table" not in text and "| full |" in text
+    assert text.endswith(hand) and text.count(KEPT_HEADING) == 1
 
 
 def test_a_second_run_reuses_the_store(tmp_path, capsys, embeddings):
