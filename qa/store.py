@@ -63,10 +63,16 @@ class CatalogRow:
 
 
 class Catalog:
-    """Chunk metadata in row order, with vectors for fast filter masks."""
+    """Chunk metadata in row order, with arrays for fast filter masks, and the chunk vectors.
 
-    def __init__(self, rows: list[CatalogRow]) -> None:
+    `vectors` (rows x d, float32) is a local copy of the collection's embeddings: a search with
+    a filter is answered exactly from it, since Chroma's filtered queries cost 60-90 ms at 20k
+    chunks against 4 ms unfiltered.
+    """
+
+    def __init__(self, rows: list[CatalogRow], vectors: np.ndarray | None = None) -> None:
         self.rows = rows
+        self.vectors = vectors
         self.row_of = {r.id: i for i, r in enumerate(rows)}
         self.published = np.array([r.published for r in rows], dtype=np.int64)
         self.sources = np.array([r.source for r in rows], dtype=object)
@@ -315,31 +321,41 @@ class NewsIndex:
         catalog = _load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
         if catalog is None or lexical is None or lexical.size != len(catalog.rows):
-            rows, texts = self._read_all()
-            catalog = Catalog(rows)
+            rows, texts, vectors = self._read_all()
+            catalog = Catalog(rows, vectors)
             lexical = LexicalIndex.build(texts)
+            _save_vectors(folder, stamp, vectors)  # before the catalog, which names the stamp
             _save_catalog(folder, stamp, rows)
             lexical.save(folder, stamp)
         self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
 
-    def _read_all(self) -> tuple[list[CatalogRow], list[str]]:
+    def _read_all(self) -> tuple[list[CatalogRow], list[str], np.ndarray]:
         rows: list[CatalogRow] = []
         texts: list[str] = []
-        for ids, docs, metas in self._pages(include=["documents", "metadatas"]):
+        vectors: list[np.ndarray] = []
+        for ids, docs, metas, embs in self._pages(include=["documents", "metadatas", "embeddings"]):
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
                 row = _row_from_metadata(cid, meta or {})
                 rows.append(row)
                 texts.append(_indexed_text(row, doc or ""))
-        return rows, texts
+            vectors.append(np.asarray(embs, dtype=np.float32))
+        return rows, texts, np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
 
-    def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list]]:
+    def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list, list]]:
         offset = 0
         while True:
             got = self.collection.get(limit=PAGE_SIZE, offset=offset, include=include)
             if not got["ids"]:
                 return
-            yield got["ids"], got.get("documents") or [None] * len(got["ids"]), got["metadatas"]
-            offset += len(got["ids"])
+            n = len(got["ids"])
+            embs = got.get("embeddings")
+            yield (
+                got["ids"],
+                got.get("documents") or [None] * n,
+                got["metadatas"],
+                embs if embs is not None else [None] * n,
+            )
+            offset += n
 
     # -- writing -------------------------------------------------------------------------
 
@@ -562,13 +578,18 @@ class NewsIndex:
         self, vector: Sequence[float], *, k: int, filters: SearchFilters = SearchFilters()
     ) -> list[Passage]:
         """The `k` chunks nearest to `vector` (cosine), as passages with `dense` set."""
-        total = len(self.catalog.rows)
+        catalog = self.catalog
+        total = len(catalog.rows)
         if total == 0:
             return []
+        mask = catalog.mask(filters)
+        unfiltered = bool(mask.all())  # e.g. "as of today": nothing is excluded
+        if not unfiltered and catalog.vectors is not None and len(catalog.vectors) == total:
+            return self._filtered_dense_search(vector, k, mask)
         res = self.collection.query(
             query_embeddings=[list(vector)],
             n_results=min(k, total),
-            where=self._chroma_where(filters),
+            where=None if unfiltered else self._chroma_where(filters),
             include=["documents", "metadatas", "distances"],
         )
         passages = []
@@ -582,6 +603,22 @@ class NewsIndex:
             p = _passage(cid, doc, meta or {})
             p.dense = 1.0 - float(dist)
             passages.append(p)
+        return passages
+
+    def _filtered_dense_search(self, vector, k: int, mask: np.ndarray) -> list[Passage]:
+        """Exact cosine search over the chunks `mask` keeps, from the local vector copy."""
+        kept = int(mask.sum())
+        if kept == 0:
+            return []
+        # One product over all rows beats gathering the kept rows first (no copy of the matrix).
+        scores = np.asarray(self.catalog.vectors @ np.asarray(vector, dtype=np.float32))
+        scores = np.where(mask, scores, -np.inf)
+        k = min(k, kept)
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        passages = self.get([self.catalog.rows[i].id for i in best])
+        for p, i in zip(passages, best, strict=True):
+            p.dense = float(scores[i])
         return passages
 
     def raw_query(self, vector: Sequence[float], *, k: int) -> dict:
@@ -833,6 +870,25 @@ def _save_catalog(folder: Path, stamp: str, rows: list[CatalogRow]) -> None:
     os.replace(tmp, folder / "catalog.json")  # atomic: readers see the old or the new file
 
 
+def _save_vectors(folder: Path, stamp: str, vectors: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"vectors.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
+    np.save(tmp, vectors)
+    os.replace(tmp, folder / "vectors.npy")
+    (folder / "vectors.json").write_text(json.dumps({"stamp": stamp, "rows": len(vectors)}))
+
+
+def _load_vectors(folder: Path, stamp: str, rows: int) -> np.ndarray | None:
+    try:
+        info = json.loads((folder / "vectors.json").read_text())
+        if info.get("stamp") != stamp or info.get("rows") != rows:
+            return None
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    return vectors if len(vectors) == rows else None
+
+
 def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
     try:
         data = json.loads((folder / "catalog.json").read_text())
@@ -841,4 +897,5 @@ def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
     if data.get("stamp") != stamp:
         return None
     rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), *r[11:13]) for r in data["rows"]]
-    return Catalog(rows)
+    vectors = _load_vectors(folder, stamp, len(rows))
+    return Catalog(rows, vectors) if vectors is not None or not rows else None

@@ -160,3 +160,38 @@ def test_stats(filled):
     assert (stats["oldest"], stats["newest"]) == ("2023-06-10", "2024-11-20")
     assert stats["embedding_model"] == "all-MiniLM-L6-v2"
     assert stats["last_updated"]
+
+
+def test_filtered_dense_search_matches_chromas_own_filtered_query(filled, embeddings):
+    """Filtered searches run on the local copy of the vectors; they must rank as Chroma does."""
+    more = [
+        news(f"Harbour story {i}", filler_text(i), day=f"2024-0{1 + i % 9}-15") for i in range(12)
+    ]
+    ingest_articles(more, filled, progress=False)
+    filters = SearchFilters(since=epoch(parse_date("2024-02-01")))
+    vector = filled.embed_query("harbour ferry tax")
+    ours = filled.dense_search(vector, k=6, filters=filters)
+    theirs = filled.collection.query(
+        query_embeddings=[vector], n_results=6, where=filled._chroma_where(filters)
+    )
+    assert [p.chunk_id for p in ours] == theirs["ids"][0]
+    for p, distance in zip(ours, theirs["distances"][0], strict=True):
+        assert abs(p.dense - (1.0 - distance)) < 1e-4
+    # A reopened index reads the saved copy, and a store written since rebuilds it.
+    reopened = NewsIndex(filled.settings, embeddings=embeddings)
+    assert [p.chunk_id for p in reopened.dense_search(vector, k=6, filters=filters)] == theirs[
+        "ids"
+    ][0]
+    ingest_articles([news("Harbour ferry tax doubles", "The harbour ferry tax doubled.")], filled)
+    assert reopened.refresh() is True
+    top = reopened.dense_search(vector, k=1, filters=filters)[0]
+    assert top.title == "Harbour ferry tax doubles"
+    assert len(reopened.catalog.vectors) == reopened.count_chunks()
+
+
+def filler_text(i: int) -> str:
+    subjects = ("The ferry", "A harbour pilot", "The port authority", "Fishermen", "The mayor")
+    return (
+        f"{subjects[i % 5]} spoke about the harbour on day {i}. "
+        f"Tickets cost {i + 3} euros and boats left at {i % 12 + 1} o'clock."
+    )
