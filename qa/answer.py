@@ -184,24 +184,29 @@ class Overlap:
 
     def __init__(self, question: str, passages: list[Passage]) -> None:
         self._tokenizer = make_tokenizer()
-        self._terms = set(self._stems(question))
-        docs = [set(self._stems(p.text)) for p in passages] or [set()]
+        stems = self._stems([question, *(p.text for p in passages)])
+        self._terms = set(stems[0])
+        docs = [set(s) for s in stems[1:]] or [set()]
         # Rarity within the retrieved passages: words every passage shares say little.
         self._weight = {
             t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in self._terms
         }
 
-    def _stems(self, text: str) -> list[str]:
+    def _stems(self, texts: list[str]) -> list[list[str]]:
+        """Stemmed, stopword-free words of each text, in one tokenizer call."""
         return self._tokenizer.tokenize(
-            [text], update_vocab=True, return_as="string", show_progress=False
-        )[0]
+            texts, update_vocab=True, return_as="string", show_progress=False
+        )
 
-    def __call__(self, sentence: str) -> float:
+    def of_each(self, sentences: list[str]) -> list[float]:
+        """The share of the question's weighted words that each sentence contains."""
         total = sum(self._weight.values())
-        if not total:
-            return 0.0
-        found = set(self._stems(sentence)) & self._terms
-        return sum(self._weight[t] for t in found) / total
+        if not total or not sentences:
+            return [0.0] * len(sentences)
+        return [
+            sum(self._weight[t] for t in set(stems) & self._terms) / total
+            for stems in self._stems(sentences)
+        ]
 
 
 def candidates_from(passages: list[Passage]) -> list[Candidate]:
@@ -234,10 +239,10 @@ def score_without_model(
 ) -> None:
     """Set `overlap` and the model-free part of `score` (question words, passage rank, answer
     type) on every candidate."""
-    overlap = Overlap(question, passages)
+    overlaps = Overlap(question, passages).of_each([c.text for c in candidates])
     kind = answer_type(question)
-    for c in candidates:
-        c.overlap = overlap(c.text)
+    for c, overlap in zip(candidates, overlaps, strict=True):
+        c.overlap = overlap
         rank_prior = 1.0 / math.sqrt(max(c.passage.rank, 1))
         c.score = (
             W_OVERLAP * c.overlap

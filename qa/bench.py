@@ -401,27 +401,26 @@ def stage_times(asker: Asker, question: str, options: AskOptions) -> dict[str, f
     out: dict[str, float] = {}
     _, out["refresh"] = _timed(index.refresh)
     vector, out["embed_query"] = _timed(lambda: index.embed_query(question))
-    dense, out["dense_search"] = _timed(
-        lambda: index.dense_search(vector, k=depth, filters=filters)
-    )
+    dense, out["dense_search"] = _timed(lambda: index.dense_hits(vector, k=depth, filters=filters))
     lexical, out["lexical_search"] = _timed(
-        lambda: index.lexical_search(question, k=depth, filters=filters)
+        lambda: index.lexical_hits(question, k=depth, filters=filters)
     )
 
     def preferred() -> list:
         rankings = []
         for extra in asker.preferences(question, options):
             narrowed = narrow(filters, extra)
-            rankings.append(index.dense_search(vector, k=depth, filters=narrowed))
-            rankings.append(index.lexical_search(question, k=depth, filters=narrowed))
+            rankings.append(index.dense_hits(vector, k=depth, filters=narrowed))
+            rankings.append(index.lexical_hits(question, k=depth, filters=narrowed))
         return rankings
 
     more, out["preferred"] = _timed(preferred)
     fused, out["fuse"] = _timed(lambda: fuse([dense, lexical, *more]))
-    for rank, p in enumerate(fused, 1):
-        p.rank = rank
+    for rank, hit in enumerate(fused, 1):
+        hit.rank = rank
+    passages, out["read_passages"] = _timed(lambda: index.passages(fused[: options.k]))
     _, out["answer"] = _timed(
-        lambda: answer_extractive(question, fused[: options.k], index.embeddings, vector)
+        lambda: answer_extractive(question, passages, index.embeddings, vector)
     )
     return {k: v * 1000 for k, v in out.items()}
 

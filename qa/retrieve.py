@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from qa.config import DEFAULT_RERANK_DEPTH
 from qa.models import Passage, SearchFilters
 from qa.rerank import Reranker, rerank
-from qa.store import NewsIndex
+from qa.store import Hit, NewsIndex
+
+Ranked = TypeVar("Ranked", Hit, Passage)
 
 DEFAULT_K = 10  # passages handed to the answerer
 CANDIDATES = 40  # candidates taken from each ranking before fusion
@@ -51,19 +54,20 @@ def hybrid_search(
     for extra in prefer:
         rankings += _rankings(index, query, vector, narrow(filters, extra), mode, depth)
     fused = fuse(rankings)
-    for rank, p in enumerate(fused, 1):
-        p.rank = rank
-    if reranker is not None:
-        fused = rerank(reranker, query, fused, depth=rerank_depth)
-    return fused[:k]
+    for rank, hit in enumerate(fused, 1):
+        hit.rank = rank
+    if reranker is None:
+        return index.passages(fused[:k])  # only these are read from the store
+    read = index.passages(fused[: max(rerank_depth, k)])
+    return rerank(reranker, query, read, depth=rerank_depth)[:k]
 
 
-def _rankings(index, query, vector, filters, mode, depth) -> list[list[Passage]]:
+def _rankings(index, query, vector, filters, mode, depth) -> list[list[Hit]]:
     out = []
     if mode in ("hybrid", "dense"):
-        out.append(index.dense_search(vector, k=depth, filters=filters))
+        out.append(index.dense_hits(vector, k=depth, filters=filters))
     if mode in ("hybrid", "lexical"):
-        out.append(index.lexical_search(query, k=depth, filters=filters))
+        out.append(index.lexical_hits(query, k=depth, filters=filters))
     return out
 
 
@@ -82,9 +86,10 @@ def narrow(base: SearchFilters, extra: SearchFilters) -> SearchFilters:
     )
 
 
-def fuse(rankings: Sequence[Sequence[Passage]], *, rrf_k: int = RRF_K) -> list[Passage]:
-    """Reciprocal rank fusion; a passage keeps the dense and lexical scores of both rankings."""
-    merged: dict[str, Passage] = {}
+def fuse(rankings: Sequence[Sequence[Ranked]], *, rrf_k: int = RRF_K) -> list[Ranked]:
+    """Reciprocal rank fusion of hits (or passages); each keeps the dense and lexical scores of
+    both rankings."""
+    merged: dict[str, Ranked] = {}
     for ranking in rankings:
         for rank, p in enumerate(ranking, 1):
             kept = merged.get(p.chunk_id)
