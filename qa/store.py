@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import time
 import uuid
@@ -29,6 +30,8 @@ from qa.errors import StoreError, StoreLockedError
 from qa.lexical import LexicalIndex
 from qa.models import Article, Chunk, Passage, SearchFilters
 from qa.news import event_span
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
@@ -332,25 +335,51 @@ class NewsIndex:
         catalog = _load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
         if catalog is None or lexical is None or lexical.size != len(catalog.rows):
-            rows, texts, vectors = self._read_all()
-            catalog = Catalog(rows, vectors)
+            rows, texts = self._read_all()
+            catalog = Catalog(rows)
             lexical = LexicalIndex.build(texts)
-            _save_vectors(folder, stamp, vectors)  # before the catalog, which names the stamp
             _save_catalog(folder, stamp, rows)
             lexical.save(folder, stamp)
+        if catalog.vectors is None and catalog.rows:
+            catalog.vectors = self._read_vectors(catalog)
+            if catalog.vectors is not None:
+                _save_vectors(folder, stamp, catalog.vectors)
         self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
 
-    def _read_all(self) -> tuple[list[CatalogRow], list[str], np.ndarray]:
+    def _read_all(self) -> tuple[list[CatalogRow], list[str]]:
         rows: list[CatalogRow] = []
         texts: list[str] = []
-        vectors: list[np.ndarray] = []
-        for ids, docs, metas, embs in self._pages(include=["documents", "metadatas", "embeddings"]):
+        for ids, docs, metas, _ in self._pages(include=["documents", "metadatas"]):
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
                 row = _row_from_metadata(cid, meta or {})
                 rows.append(row)
                 texts.append(_indexed_text(row, doc or ""))
-            vectors.append(np.asarray(embs, dtype=np.float32))
-        return rows, texts, np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
+        return rows, texts
+
+    def _read_vectors(self, catalog: Catalog) -> np.ndarray | None:
+        """Every chunk's vector in catalog row order, or None if Chroma cannot give them all.
+
+        After an ingest killed before Chroma wrote its vector segment to disk, reading
+        embeddings fails ("Nothing found on disk") while queries still work: filtered searches
+        then go to Chroma's own filtered query until the next write.
+        """
+        from chromadb.errors import ChromaError
+
+        vectors: np.ndarray | None = None
+        found = 0
+        try:
+            for ids, _, _, embs in self._pages(include=["embeddings"]):
+                part = np.asarray(embs, dtype=np.float32)
+                if vectors is None:
+                    vectors = np.zeros((len(catalog.rows), part.shape[1]), dtype=np.float32)
+                for cid, vector in zip(ids, part, strict=True):
+                    if (row := catalog.row_of.get(cid)) is not None:
+                        vectors[row] = vector
+                        found += 1
+        except ChromaError as e:
+            log.info("chunk vectors not readable from %s (%s)", self.settings.store_label, e)
+            return None
+        return vectors if found == len(catalog.rows) else None
 
     def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list, list]]:
         offset = 0
@@ -921,5 +950,4 @@ def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
     if data.get("stamp") != stamp:
         return None
     rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), *r[11:13]) for r in data["rows"]]
-    vectors = _load_vectors(folder, stamp, len(rows))
-    return Catalog(rows, vectors) if vectors is not None or not rows else None
+    return Catalog(rows, _load_vectors(folder, stamp, len(rows)))
