@@ -71,6 +71,14 @@ class Article:
         )
 
 
+def head_line(title: str, published: int | None) -> str:
+    """A chunk's title and date, so it reads alone: "Title (2022-02-25)"."""
+    if published is None:
+        return title
+    day = datetime.fromtimestamp(published, UTC).date().isoformat()
+    return f"{title} ({day})" if title else day
+
+
 @dataclass
 class Chunk:
     """A sentence-aligned slice of an article, with the metadata filters need."""
@@ -98,12 +106,7 @@ class Chunk:
 
     @property
     def head(self) -> str:
-        """The chunk's title and date, so it reads alone: "Title (2022-02-25)"."""
-        head = self.title
-        if self.published is not None:
-            day = datetime.fromtimestamp(self.published, UTC).date().isoformat()
-            head = f"{head} ({day})" if head else day
-        return head
+        return head_line(self.title, self.published)
 
     @property
     def embed_text(self) -> str:

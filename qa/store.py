@@ -28,7 +28,7 @@ from qa.config import Settings
 from qa.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError
 from qa.lexical import LexicalIndex
-from qa.models import Article, Chunk, Passage, SearchFilters
+from qa.models import Article, Chunk, Passage, SearchFilters, head_line
 from qa.news import event_span
 
 log = logging.getLogger(__name__)
@@ -871,10 +871,7 @@ def _row_from_metadata(cid: str, meta: dict) -> CatalogRow:
 
 
 def _head(row: CatalogRow) -> str:
-    """The chunk's title and date, as `Chunk.head`."""
-    if row.published == NO_DATE:
-        return row.title
-    return f"{row.title} ({_iso_day(row.published)})" if row.title else _iso_day(row.published)
+    return head_line(row.title, None if row.published == NO_DATE else row.published)
 
 
 def _indexed_text(row: CatalogRow, text: str) -> str:
