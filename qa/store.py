@@ -133,16 +133,26 @@ class Catalog:
         if filters.event_until is not None:
             keep &= (self.event_start <= filters.event_until) & (self.event_start != NO_DATE)
         if filters.sources:
-            wanted = {s.lower() for s in filters.sources}
-            keep &= np.array([s.lower() in wanted for s in self.sources], dtype=bool)
+            keep &= np.isin(self._sources_lower, [s.lower() for s in filters.sources])
         if filters.topics:
             wanted = {t.lower() for t in filters.topics}
             keep &= np.array(
                 [any(t.lower() in wanted for t in r.topics) for r in self.rows], dtype=bool
             )
         if self.broken:
-            keep &= np.array([r.article_id not in self.broken for r in self.rows], dtype=bool)
+            keep &= self._complete
         return keep
+
+    # Masks of a whole-catalog scan, made once: every search of a question (dense and BM25, for
+    # each preferred window or outlet) builds a mask, and the catalog never changes.
+    @cached_property
+    def _sources_lower(self) -> np.ndarray:
+        return np.array([s.lower() for s in self.sources], dtype=str)
+
+    @cached_property
+    def _complete(self) -> np.ndarray:
+        """False for the rows of half-written articles."""
+        return np.array([r.article_id not in self.broken for r in self.rows], dtype=bool)
 
 
 class NewsIndex:
