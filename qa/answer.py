@@ -22,7 +22,7 @@ from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
 
 ABSTAIN_TEXT = "I couldn't find this in the ingested articles."
-PASSAGES_READ = 10  # top passages whose sentences are candidates (the shortlist keeps this cheap)
+PASSAGES_READ = 10  # top passages whose sentences are candidates
 MAX_ANSWER_SENTENCES = 3
 MAX_ANSWER_CHARS = 300  # what a reader takes in at a glance
 # A further sentence must score this close to the best. Measured on the dev set (docs/eval.md):

@@ -650,7 +650,7 @@ class NewsIndex:
             return []
         mask = catalog.mask(filters)
         unfiltered = bool(mask.all())  # e.g. "as of today": nothing is excluded
-        if not unfiltered and catalog.vectors is not None and len(catalog.vectors) == total:
+        if not unfiltered and catalog.vectors is not None:  # a copy has a row for every chunk
             return self._filtered_dense_hits(vector, k, mask)
         res = self.collection.query(
             query_embeddings=[list(vector)],
