@@ -199,6 +199,8 @@ def source_details(citation: dict) -> str:
     url = safe_url(citation.get("url") or "")
     host = urlsplit(url).netloc if url else ""
     lines = [f"[Read the article on {escape_markdown(host)}]({url})" if url else "No link stored"]
+    if citation.get("headline"):
+        lines.append(f"Quotes the headline: “{escape_markdown(citation['quote'])}”")
     if citation.get("dates"):
         days = ", ".join(date_label(iso) for iso in citation["dates"])
         lines.append(f"Refers to {escape_markdown(days)}")

@@ -4,16 +4,21 @@ No instruction-tuned model can be installed offline here, so the default answer 
 the passages' own sentences, each cited. A sentence is scored by its meaning (MiniLM cosine
 to the question), by the question words it contains (stemmed, weighted by rarity), by how well
 its passage ranked, and by whether it holds the kind of thing the question asks for (a person
-for "who", a date for "when", a number for "how many"). Weak evidence means abstaining.
+for "who", a date for "when", a number for "how many"). Each article's headline competes too:
+news quizzes are written from headlines, and a headline often names what its sentences only
+refer to ("the automaker"). Weak evidence means abstaining.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
 
 from qa import news
 from qa.embeddings import unpack_vectors
@@ -74,16 +79,18 @@ _NUMBER_SPAN_RE = re.compile(
 @dataclass
 class Candidate:
     passage: Passage
-    start: int  # offsets in passage.text
+    start: int  # offsets in passage.text (in passage.title for a headline)
     end: int
     vector: np.ndarray | None = None  # stored at ingest; None: embedded when scored
     score: float = 0.0
     cosine: float = 0.0
     overlap: float = 0.0
+    headline: bool = False  # the article's title rather than a sentence of the passage
 
     @property
     def text(self) -> str:
-        return self.passage.text[self.start : self.end]
+        source = self.passage.title if self.headline else self.passage.text
+        return source[self.start : self.end]
 
 
 def answer_type(question: str) -> str | None:
@@ -106,20 +113,58 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def names_not_in(sentence: str, question: str) -> list[re.Match]:
-    """Capitalised names in `sentence` that the question does not already contain."""
-    asked = question.lower()
+class Name(NamedTuple):
+    """A capitalised name found in a sentence: its offsets and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+_CALENDAR_RE = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$", re.IGNORECASE)
+_STOPWORDS = frozenset(w.lower() for w in STOPWORDS_EN)
+_LOWER_WORD_RE = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
+
+
+def common_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words `texts` use in lower case: a capitalised word among them ("Watch", "Meet") is
+    an ordinary word at a sentence start, not a name."""
+    return frozenset(w for t in texts for w in _LOWER_WORD_RE.findall(t))
+
+
+def _plain(text: str) -> str:
+    """Lower case without dots and apostrophes, so "U.S." matches "US" and "Trump's" "Trump"."""
+    return re.sub(r"[.'’]", "", text.lower())
+
+
+def names_not_in(sentence: str, question: str, common: frozenset[str] = frozenset()) -> list[Name]:
+    """Capitalised names in `sentence` that the question does not already contain.
+
+    Leading ordinary words are dropped ("The FDA" -> "FDA"; with `common`, "Watch Biden" ->
+    "Biden"); months and weekdays are not names. A single capitalised word opening the sentence
+    counts only when `common` shows it is never written in lower case ("Tesla faces ...").
+    """
+    asked = _plain(question)
     out = []
     for m in _NAME_RE.finditer(sentence):
-        name = m.group(0).rstrip(".")
-        if m.start() == 0 and " " not in name:
+        words = m.group(0).rstrip(".").split()
+        start = m.start()
+        while len(words) > 1 and (words[0].lower() in _STOPWORDS or words[0].lower() in common):
+            start = sentence.index(words[1], start + len(words[0]))
+            words = words[1:]
+        name = " ".join(words)
+        if start == 0 and len(words) == 1 and (not common or name.lower() in common):
             continue  # a capital at the sentence start is not evidence of a name
-        if name.lower() not in asked and len(name) > 1:
-            out.append(m)
+        if name.lower() in _STOPWORDS or all(_CALENDAR_RE.match(w.rstrip(".,")) for w in words):
+            continue
+        if len(name) > 1 and _plain(name) not in asked:
+            out.append(Name(start, start + len(name), name))
     return out
 
 
-def type_match(kind: str | None, sentence: str, question: str) -> float:
+def type_match(
+    kind: str | None, sentence: str, question: str, common: frozenset[str] = frozenset()
+) -> float:
     """1.0 if `sentence` holds what the question asks for (beyond the question's own words)."""
     if kind is None:
         return 0.0
@@ -127,10 +172,12 @@ def type_match(kind: str | None, sentence: str, question: str) -> float:
         return 1.0 if _DATE_RE.search(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER_RE.search(sentence) else 0.0
-    return 1.0 if names_not_in(sentence, question) else 0.0
+    return 1.0 if names_not_in(sentence, question, common) else 0.0
 
 
-def short_answer(kind: str | None, sentence: str, question: str) -> tuple[int, int] | None:
+def short_answer(
+    kind: str | None, sentence: str, question: str, common: frozenset[str] = frozenset()
+) -> tuple[int, int] | None:
     """Offsets of the answer span inside `sentence` (shown in bold), or None if unsure."""
     if kind == "date":
         m = _DATE_SPAN_RE.search(sentence)
@@ -139,12 +186,12 @@ def short_answer(kind: str | None, sentence: str, question: str) -> tuple[int, i
         m = _NUMBER_SPAN_RE.search(sentence)
         return (m.start(), m.end()) if m else None
     if kind in ("person", "entity", "place"):
-        names = names_not_in(sentence, question)
+        names = names_not_in(sentence, question, common)
         if not names:
             return None
         wants_object = bool(_OBJECT_QUESTION.match(question.strip()))
-        best = max(names, key=lambda m: _name_salience(m, sentence, kind, wants_object))
-        return best.start(), best.start() + len(best.group(0).rstrip("."))
+        best = max(names, key=lambda n: _name_salience(n, sentence, kind, wants_object))
+        return best.start, best.end
     return None
 
 
@@ -161,12 +208,12 @@ _VERB_BEFORE = re.compile(r"\b[a-z]+(ed|s)\s+$")
 _ATTRIBUTION_AFTER = re.compile(r"^\s+(reported|said|says|reports|told|wrote)\b")
 
 
-def _name_salience(m: re.Match, sentence: str, kind: str, wants_object: bool) -> float:
+def _name_salience(name: Name, sentence: str, kind: str, wants_object: bool) -> float:
     """How likely a name is the answer: a clause's subject ("Putin called ...") rather than a
     name inside a prepositional phrase ("In a call with Xi Jinping, ..."); the object for
     "whom" questions; never the outlet of a trailing "the BBC reported". Places usually
     follow "in"/"at", so they are not penalised for it."""
-    before, after = sentence[: m.start()], sentence[m.end() :]
+    before, after = sentence[: name.start], sentence[name.end :]
     score = 0.0
     if kind != "place" and _PREPOSITION_BEFORE.search(before):
         score -= 1.0
@@ -176,7 +223,7 @@ def _name_salience(m: re.Match, sentence: str, kind: str, wants_object: bool) ->
         score += 0.5 if _VERB_BEFORE.search(before) else 0.0
     elif kind != "place" and _VERB_AFTER.match(after):
         score += 0.5
-    return score - m.start() / 1000  # ties go to the earlier name
+    return score - name.start / 1000  # ties go to the earlier name
 
 
 class Overlap:
@@ -209,12 +256,21 @@ class Overlap:
         ]
 
 
-def candidates_from(passages: list[Passage]) -> list[Candidate]:
+def candidates_from(passages: list[Passage], *, headlines: bool = False) -> list[Candidate]:
     """The sentences of `passages`, each once (chunks overlap), in passage order, with the
-    vectors stored for them at ingest where there are any."""
+    vectors stored for them at ingest where there are any. With `headlines`, each article's
+    title is a candidate too, before the sentences of its first passage."""
     seen: set[str] = set()
     out = []
     for p in passages:
+        if headlines and (title := p.title.strip()):
+            key = " ".join(title.lower().split())
+            if len(title) >= MIN_SENTENCE_CHARS and key not in seen and not _is_question(title):
+                seen.add(key)
+                head = unpack_vectors(p.head_vector) if p.head_vector else None
+                vector = head[0] if head is not None and len(head) == 1 else None
+                start = p.title.find(title)
+                out.append(Candidate(p, start, start + len(title), vector=vector, headline=True))
         spans = sentence_spans(p.text)
         vectors = unpack_vectors(p.sentence_vectors) if p.sentence_vectors else None
         if vectors is not None and len(vectors) != len(spans):
@@ -241,22 +297,25 @@ def score_without_model(
     type) on every candidate."""
     overlaps = Overlap(question, passages).of_each([c.text for c in candidates])
     kind = answer_type(question)
+    common = common_words(p.text for p in passages)
     for c, overlap in zip(candidates, overlaps, strict=True):
         c.overlap = overlap
         rank_prior = 1.0 / math.sqrt(max(c.passage.rank, 1))
         c.score = (
             W_OVERLAP * c.overlap
             + W_RANK * rank_prior
-            + W_TYPE * type_match(kind, c.text, question)
+            + W_TYPE * type_match(kind, c.text, question, common)
         )
 
 
 def shortlist(candidates: list[Candidate], n: int = SHORTLIST) -> list[Candidate]:
-    """The `n` candidates with the best `score` so far, in their original order."""
-    if len(candidates) <= n:
+    """The candidates with a stored vector, and the `n` without one that have the best `score`
+    so far (the model runs on these alone), in their original order."""
+    bare = [i for i, c in enumerate(candidates) if c.vector is None]
+    if len(bare) <= n:
         return candidates
-    kept = set(sorted(range(len(candidates)), key=lambda i: candidates[i].score, reverse=True)[:n])
-    return [c for i, c in enumerate(candidates) if i in kept]
+    dropped = set(sorted(bare, key=lambda i: candidates[i].score, reverse=True)[n:])
+    return [c for i, c in enumerate(candidates) if i not in dropped]
 
 
 def add_cosines(question: str, candidates: list[Candidate], embeddings, query_vector=None) -> None:
@@ -299,26 +358,37 @@ def answer_extractive(
 ) -> Answer:
     """A short cited answer from the top passages' sentences, or an honest abstention."""
     top = passages[:PASSAGES_READ]
-    candidates = candidates_from(top)
+    candidates = candidates_from(top, headlines=True)
     score_without_model(question, candidates, top)
-    if any(c.vector is None for c in candidates):
-        candidates = shortlist(candidates)  # the model runs on these alone
+    candidates = shortlist(candidates)  # of those without a stored vector
     add_cosines(question, candidates, embeddings, query_vector)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    ranked = [c for c in ranked if is_evidence(c) or not c.headline]  # a weak headline is no lead
     if not ranked or not is_evidence(ranked[0]):
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
-    best = ranked[0]
     chosen = [ranked[0]]
+    if ranked[0].headline and (support := supporting_sentence(ranked[0], ranked)) is not None:
+        chosen.append(support)  # a headline is shown with its article's best sentence
     for c in ranked[1:]:
         if len(chosen) >= MAX_ANSWER_SENTENCES or c.score < SECOND_SENTENCE_RATIO * ranked[0].score:
             break
-        if is_evidence(c) and sum(len(x.text) for x in chosen) + len(c.text) <= MAX_ANSWER_CHARS:
+        fits = sum(len(x.text) for x in chosen) + len(c.text) <= MAX_ANSWER_CHARS
+        if c not in chosen and is_evidence(c) and fits:
             chosen.append(c)
     answer = compose(question, chosen, passages)
-    span = short_answer(answer_type(question), best.text, question)
-    if span is not None:
-        answer.short_answer = best.text[span[0] : span[1]]
+    kind, common = answer_type(question), common_words(p.text for p in top)
+    for c in chosen:  # the first shown sentence (or headline) that holds one
+        if (span := short_answer(kind, c.text, question, common)) is not None:
+            answer.short_answer = c.text[span[0] : span[1]]
+            break
     return answer
+
+
+def supporting_sentence(headline: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The best-scored sentence of the headline's own article: a headline alone is a summary,
+    not evidence a reader can check."""
+    article = headline.passage.article_id
+    return next((c for c in ranked if not c.headline and c.passage.article_id == article), None)
 
 
 def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> Answer:
@@ -334,7 +404,10 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
     asked_when = answer_type(question) == "date"
     for c in chosen:
         n = numbers.setdefault(c.passage.chunk_id, len(numbers) + 1)
-        citation = news.cite(n, c.passage, c.start, c.end)
+        if c.headline:
+            citation = news.cite_headline(n, c.passage)
+        else:
+            citation = news.cite(n, c.passage, c.start, c.end)
         parts.append(f"{news.with_date_note(c.text, citation.dates, asked_when=asked_when)} [{n}]")
         citations.append(citation)
     text = " ".join(parts)

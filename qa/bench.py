@@ -244,6 +244,7 @@ def stored_vectors(index: NewsIndex, items, fallback: np.ndarray) -> np.ndarray:
             if c.id in found:
                 out[i] = found[c.id][0]
                 c.sentence_vectors = found[c.id][1].get("sentence_vectors")
+                c.head_vector = found[c.id][1].get("head_vector")
     return out
 
 

@@ -116,13 +116,15 @@ def model_dimension(embeddings) -> int:
 
 def embed_by_sentence(
     embeddings, texts: Sequence[str], heads: Sequence[str] | None = None
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Chunk vectors and per-chunk sentence vectors for `texts`, in one model call.
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray | None]]:
+    """Chunk vectors, per-chunk sentence vectors and head vectors for `texts`, in one model call.
 
     Sentences are those of `qa.sentences.sentence_spans`, in order; a sentence repeated across
     chunks (the overlap, a title) is embedded once. A chunk's vector is the normalised mean of
     its sentences' and of its head's (title and date, `heads[i]`), so a chunk still reads with
-    its title. Returns (len(texts) x d unit vectors, and for each text an n_sentences x d array).
+    its title. Returns (len(texts) x d unit vectors; for each text an n_sentences x d array;
+    for each text its head's 1 x d vector, None where it has no head). The answerer scores the
+    head as the article's headline.
     """
     from qa.sentences import sentence_spans
 
@@ -143,7 +145,8 @@ def embed_by_sentence(
         ]
     )
     chunk_vectors /= np.maximum(np.linalg.norm(chunk_vectors, axis=1, keepdims=True), 1e-12)
-    return chunk_vectors, sentence_vectors
+    head_vectors = [None if head is None else vectors[[head]] for head in head_keys]
+    return chunk_vectors, sentence_vectors, head_vectors
 
 
 def pack_vectors(vectors: np.ndarray) -> str:

@@ -99,6 +99,9 @@ class Chunk:
     # The vectors of the sentences of `text` (qa.sentences order), packed by
     # qa.embeddings.pack_vectors; set at ingest so answering needs no model call per sentence.
     sentence_vectors: str | None = None
+    # The vector of `head` (title and date), packed the same way; the answerer scores the
+    # headline with it.
+    head_vector: str | None = None
 
     @property
     def id(self) -> str:
@@ -131,6 +134,7 @@ class Passage:
     dated_sentences: list[tuple[int, int, list[str]]] | None = None  # as on Chunk
     also_published_by: list[str] = field(default_factory=list)
     sentence_vectors: str | None = None  # as on Chunk; None for chunks stored without them
+    head_vector: str | None = None  # as on Chunk
     dense: float | None = None  # cosine similarity
     lexical: float | None = None  # BM25 score
     rerank: float | None = None  # the reranker's score, when one is configured (qa.rerank)
@@ -153,6 +157,7 @@ class Citation:
     quote: str
     quote_start: int = 0  # offsets of `quote` inside passage.text, for highlighting
     quote_end: int = 0
+    headline: bool = False  # `quote` is the article's title, not a sentence of the passage
     attribution: str | None = None
     dates: list[str] = field(default_factory=list)
     also_published_by: list[str] = field(default_factory=list)
@@ -163,6 +168,7 @@ class Citation:
         return {
             "n": self.n,
             "quote": self.quote,
+            "headline": self.headline,
             "title": p.title,
             "source": p.source,
             "url": p.url,

@@ -517,6 +517,19 @@ def cite(n: int, passage: Passage, start: int, end: int) -> Citation:
     )
 
 
+def cite_headline(n: int, passage: Passage) -> Citation:
+    """Citation [n] of the headline of `passage`'s article (its title, not in the passage text)."""
+    quote = passage.title.strip()
+    return Citation(
+        n=n,
+        passage=passage,
+        quote=quote,
+        headline=True,
+        attribution=find_attribution(quote).source,
+        also_published_by=list(passage.also_published_by),
+    )
+
+
 def reporting_source(question: str, sentences: list[str]) -> str | None:
     """The outlet or source the sentences name as reporting, if the question asks for it."""
     if _ASKS_REPORTER.search(question) is None:

@@ -467,11 +467,12 @@ class NewsIndex:
         chunks = [c for _, cs in items for c in cs]
         if not chunks:
             return
-        vectors, sentence_vectors = embed_by_sentence(
+        vectors, sentence_vectors, head_vectors = embed_by_sentence(
             self.embeddings, [c.text for c in chunks], [c.head for c in chunks]
         )
-        for chunk, sv in zip(chunks, sentence_vectors, strict=True):
+        for chunk, sv, hv in zip(chunks, sentence_vectors, head_vectors, strict=True):
             chunk.sentence_vectors = pack_vectors(sv)
+            chunk.head_vector = None if hv is None else pack_vectors(hv)
         self.write_vectors(items, vectors)
 
     def write_vectors(self, items: Sequence[tuple[Article, list[Chunk]]], vectors) -> None:
@@ -600,12 +601,12 @@ class NewsIndex:
                 _head(_row_from_metadata(cid, m or {}))
                 for cid, m in zip(got["ids"], got["metadatas"], strict=True)
             ]
-            vectors, sentence_vectors = embed_by_sentence(
+            vectors, sentence_vectors, head_vectors = embed_by_sentence(
                 model, [d or "" for d in got["documents"]], heads
             )
             metadatas = [
-                {**(m or {}), "sentence_vectors": pack_vectors(sv)}
-                for m, sv in zip(got["metadatas"], sentence_vectors, strict=True)
+                _with_vectors(m or {}, sv, hv)
+                for m, sv, hv in zip(got["metadatas"], sentence_vectors, head_vectors, strict=True)
             ]
             new.add(
                 ids=got["ids"],
@@ -853,6 +854,8 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         meta["fingerprint"] = article.fingerprint
     if chunk.sentence_vectors is not None:
         meta["sentence_vectors"] = chunk.sentence_vectors
+    if chunk.head_vector is not None:
+        meta["head_vector"] = chunk.head_vector
     if chunk.dated_sentences is not None:
         meta["dated_sentences"] = json.dumps(chunk.dated_sentences, separators=(",", ":"))
         event_dates = sorted({iso for _, _, isos in chunk.dated_sentences for iso in isos})
@@ -860,6 +863,15 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
             meta["event_dates"] = event_dates
             meta["event_start"], meta["event_end"] = event_span(event_dates)
     return meta
+
+
+def _with_vectors(meta: dict, sentence_vectors, head_vector) -> dict:
+    """`meta` with a chunk's packed sentence vectors and head vector (none without a head)."""
+    out = {k: v for k, v in meta.items() if k != "head_vector"}
+    out["sentence_vectors"] = pack_vectors(sentence_vectors)
+    if head_vector is not None:
+        out["head_vector"] = pack_vectors(head_vector)
+    return out
 
 
 def _row_from_metadata(cid: str, meta: dict) -> CatalogRow:
@@ -905,6 +917,7 @@ def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
         dated_sentences=_dated_sentences(meta),
         also_published_by=list(meta.get("also_published_by") or []),
         sentence_vectors=meta.get("sentence_vectors"),
+        head_vector=meta.get("head_vector"),
     )
 
 

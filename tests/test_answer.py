@@ -39,10 +39,15 @@ def test_sample_questions_are_answered_with_citations(asker, question, expected)
     assert not answer.abstained
     assert expected in answer.text.split("[")[0]
     assert answer.citations and "[1]" in answer.text
-    first = answer.citations[0]
-    assert first.quote in first.passage.text
-    assert first.passage.text[first.quote_start : first.quote_end] == first.quote
-    assert first.passage.published_date == "2022-02-25"
+    for citation in answer.citations:  # the article's headline, or a sentence where it says
+        if citation.headline:
+            assert citation.quote == citation.passage.title
+        else:
+            start, end = citation.quote_start, citation.quote_end
+            assert citation.passage.text[start:end] == citation.quote
+        assert citation.passage.published_date == "2022-02-25"
+    # A headline is never shown alone: a sentence a reader can check comes with it.
+    assert any(not c.headline for c in answer.citations)
 
 
 @pytest.mark.parametrize(
@@ -136,6 +141,36 @@ def test_short_answer_span(question, sentence, span):
     assert (sentence[found[0] : found[1]] if found else None) == span
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "common", "span"),
+    [
+        # An ordinary word opening the sentence is not part of the name.
+        ("Who delivered the eulogy?", "Watch Biden deliver the eulogy", {"watch"}, "Biden"),
+        ("Which agency banned the dye?", "The FDA banned Red No. 3 on Wednesday.", set(), "FDA"),
+        # Months and weekdays are not names; "U.S." is the question's "US".
+        (
+            "Which app is back online in the US?",
+            "On Sunday the U.S. app TikTok returned.",
+            set(),
+            "TikTok",
+        ),
+        (
+            "Which chain will cut its menu?",
+            "By June, Starbucks will cut 30% of its menu.",
+            set(),
+            "Starbucks",
+        ),
+        # A single capitalised word opening a sentence (or headline) is a name only if the
+        # passages never write it in lower case.
+        ("Which automaker faces a probe?", "Tesla faces a new federal probe", {"faces"}, "Tesla"),
+        ("Which automaker faces a probe?", "Regulators opened it on Tuesday", {"regulators"}, None),
+    ],
+)
+def test_names_in_short_answers(question, sentence, common, span):
+    found = short_answer(answer_type(question), sentence, question, frozenset(common))
+    assert (sentence[found[0] : found[1]] if found else None) == span
+
+
 def test_answer_carries_the_short_answer(asker):
     answer = asker.ask("Who proposed talks in Minsk?")
     assert answer.short_answer == "Putin"
@@ -169,3 +204,45 @@ def test_only_a_shortlist_of_sentences_is_embedded(embeddings):
     assert any("Lukashenko" in c.text for c in kept)
     answer = answer_extractive("Who proposed talks in Minsk?", [passage], embeddings)
     assert "Lukashenko" in answer.text
+
+
+def test_a_headline_can_answer_what_its_sentences_only_refer_to(embeddings):
+    """News quizzes are written from headlines; the body often says "the automaker"."""
+    text = (
+        "Federal regulators opened an investigation into the automaker's driver-assistance "
+        "software on Tuesday. The inquiry covers about 2.6 million vehicles sold since 2016. "
+        "Investigators cited four crashes in which the cars failed to detect obstacles."
+    )
+    passage = Passage(
+        chunk_id="t:0",
+        article_id="t",
+        title="Tesla faces new federal probe into its self-driving features",
+        text=text,
+        rank=1,
+    )
+    question = "Which automaker is facing a new investigation into its self-driving features?"
+    answer = answer_extractive(question, [passage], embeddings)
+    assert not answer.abstained
+    assert "Tesla" in answer.text.split("[")[0]
+    headline = answer.citations[0]
+    assert headline.headline and headline.quote == passage.title
+    assert headline.to_dict()["headline"] is True
+    assert answer.short_answer == "Tesla"
+    # Without headlines (as LLM citations are grounded) only the passage's sentences compete.
+    assert not any(c.headline for c in candidates_from([passage]))
+    assert any(c.headline for c in candidates_from([passage], headlines=True))
+
+
+def test_a_headline_is_offered_once_per_article(embeddings):
+    passages = [
+        Passage(
+            chunk_id=f"t:{i}",
+            article_id="t",
+            title="Tesla faces a new federal probe",
+            text=t,
+            rank=i,
+        )
+        for i, t in enumerate(["The inquiry covers 2.6 million cars.", "Shares fell 3% on it."], 1)
+    ]
+    titles = [c for c in candidates_from(passages, headlines=True) if c.headline]
+    assert [c.text for c in titles] == ["Tesla faces a new federal probe"]

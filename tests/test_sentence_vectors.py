@@ -43,6 +43,9 @@ def test_stored_sentence_vectors_are_the_sentences_embeddings(sample_index, embe
     head = embeddings.embed_documents([f"{passage.title} ({passage.published_date})"])
     mean = np.vstack([fresh, head]).mean(axis=0)
     assert float(np.dot(got["embeddings"][0], mean / np.linalg.norm(mean))) > 0.999
+    # The head's own vector is stored too: the answerer scores the headline with it.
+    (stored_head,) = unpack_vectors(passage.head_vector)
+    assert float(np.dot(stored_head, head[0])) > 0.999
 
 
 def test_answering_runs_the_model_on_no_sentence(sample_index, embeddings):
@@ -68,14 +71,19 @@ def test_vectors_that_no_longer_match_the_sentences_are_not_used(sample_index):
 
 
 def test_pack_round_trip_and_damage(embeddings):
-    chunk_vectors, per_chunk = embed_by_sentence(
+    chunk_vectors, per_chunk, heads = embed_by_sentence(
         embeddings, ["Putin called Xi. He proposed talks in Minsk.", "He proposed talks in Minsk."]
     )
+    assert heads == [None, None]  # no head given
     assert chunk_vectors.shape == (2, len(embeddings.embed_query("x")))
     assert [len(v) for v in per_chunk] == [2, 1]
     assert np.allclose(per_chunk[0][1], per_chunk[1][0])  # a shared sentence, embedded once
-    headed, _ = embed_by_sentence(embeddings, ["He proposed talks in Minsk."], ["Minsk talks"])
+    headed, _, (head,) = embed_by_sentence(
+        embeddings, ["He proposed talks in Minsk."], ["Minsk talks"]
+    )
     assert float(np.dot(headed[0], chunk_vectors[1])) < 0.999  # the title counts in the mean
+    assert head.shape == (1, chunk_vectors.shape[1])
+    assert float(head[0] @ np.asarray(embeddings.embed_query("Minsk talks"))) > 0.999
     back = unpack_vectors(pack_vectors(per_chunk[0]))
     assert back.shape == per_chunk[0].shape
     assert np.all(np.sum(back * per_chunk[0], axis=1) > 0.999)
@@ -85,6 +93,6 @@ def test_pack_round_trip_and_damage(embeddings):
 
 @pytest.mark.parametrize("text", ["", "   ", "no sentence end here"])
 def test_texts_without_sentences_still_get_a_vector(embeddings, text):
-    chunk_vectors, per_chunk = embed_by_sentence(embeddings, [text])
+    chunk_vectors, per_chunk, _ = embed_by_sentence(embeddings, [text])
     assert chunk_vectors.shape[0] == 1 and len(per_chunk[0]) == 1
     assert abs(float(np.linalg.norm(chunk_vectors[0])) - 1.0) < 1e-5
