@@ -50,6 +50,8 @@ KEPT_HEADING = "## What each mechanism adds"  # this part of docs/eval.md is wri
 METRIC_DEFINITIONS = {
     "shown@300": f"every gold answer appears in the first {SHOWN_CHARS} characters of the "
     "displayed answer (an abstention never counts)",
+    "bold": "every gold answer appears in the short answer shown in bold (an answer without "
+    "one never counts)",
     "hits@k": "every gold answer appears in at least one of the top-k retrieved passages",
     "mrr@10": f"1/r for the first rank r <= {MRR_DEPTH} at which hits@r holds, else 0 "
     "(for several gold answers: the rank where the last one turns up)",
@@ -219,6 +221,7 @@ def evaluate(
                 abstained=answer.abstained,
                 passages=[p.text for p in answer.passages],
                 latency_ms=latency_ms,
+                short_answer=answer.short_answer,
             )
         )
     report_fallbacks(name, records)
@@ -257,6 +260,7 @@ def prediction(q: Question, answer: Answer, latency_ms: float) -> dict:
         "id": q.id,
         "question": q.question,
         "answer": d["answer"],
+        "short_answer": d["short_answer"],
         "abstained": d["abstained"],
         "mode": d["mode"],  # "llm" or "extractive" (also when a configured LLM fell back)
         "notice": d["notice"],

@@ -9,6 +9,8 @@ Every gold answer of a question must appear for the question to count (multi-ans
 questions are all-or-nothing):
 
 - `shown@300`: in the first 300 characters of the displayed answer; an abstention never counts.
+- `bold`: in the short answer the page shows in bold (the answer span, not the sentence around
+  it); an answer without one never counts. Stricter than `shown@300`; the project's own metric.
 - `hits@k`: each gold answer in at least one of the top-k retrieved passages (different
   answers may be found in different passages).
 - `mrr@10`: 1/r for the smallest r <= 10 at which `hits@r` holds, else 0. For a multi-answer
@@ -31,6 +33,7 @@ MRR_DEPTH = 10
 HITS_DEPTHS = (1, 5, 10)
 METRIC_KEYS = (
     "shown@300",
+    "bold",
     "hits@1",
     "hits@5",
     "hits@10",
@@ -40,6 +43,8 @@ METRIC_KEYS = (
     "p95_ms",
     "n",
 )
+
+PER_QUESTION_KEYS = tuple(k for k in METRIC_KEYS if k not in ("p50_ms", "p95_ms", "n"))
 
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -131,10 +136,13 @@ class Outcome:
     abstained: bool
     passages: list[str] = field(default_factory=list)  # chunk texts in rank order
     latency_ms: float = 0.0
+    short_answer: str | None = None  # the span shown in bold, if any
 
     def scores(self) -> dict[str, float]:
         """This question's per-question metrics (1.0/0.0 flags, and the reciprocal rank)."""
         row = {"shown@300": float(shown_at(self.answer_text, self.golds, abstained=self.abstained))}
+        short = None if self.abstained else self.short_answer
+        row["bold"] = float(bool(short) and all_found([short or ""], self.golds))
         for k in HITS_DEPTHS:
             row[f"hits@{k}"] = float(hits_at(self.passages, self.golds, k))
         row["mrr@10"] = reciprocal_rank(self.passages, self.golds, MRR_DEPTH)
@@ -147,7 +155,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
     rows = [o.scores() for o in outcomes]
     n = len(rows)
     summary: dict[str, float | int] = {
-        key: (sum(r[key] for r in rows) / n if n else 0.0) for key in METRIC_KEYS[:6]
+        key: (sum(r[key] for r in rows) / n if n else 0.0) for key in PER_QUESTION_KEYS
     }
     latencies = [o.latency_ms for o in outcomes]
     summary["p50_ms"] = percentile_ms(latencies, 50)

@@ -137,3 +137,16 @@ def test_summarize_hand_made_run():
 def test_summarize_empty_run():
     m = summarize([])
     assert m["n"] == 0 and m["shown@300"] == 0.0 and m["p50_ms"] == 0.0
+
+
+def test_bold_counts_only_a_short_answer_holding_every_gold():
+    outcomes = [
+        Outcome(["Putin"], "Putin proposed talks [1]", False, short_answer="Putin"),
+        Outcome(["Putin"], "Putin proposed talks [1]", False, short_answer="Minsk"),
+        Outcome(["Putin"], "Putin proposed talks [1]", False),  # shown, but nothing in bold
+        Outcome(["A B", "C D"], "A B and C D [1]", False, short_answer="A B"),  # one of two
+        Outcome(["Putin"], "I couldn't find this.", True, short_answer="Putin"),  # abstained
+    ]
+    m = summarize(outcomes)
+    assert m["shown@300"] == 0.8 and m["bold"] == 0.2
+    assert summarize([])["bold"] == 0.0
