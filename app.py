@@ -194,13 +194,27 @@ def date_label(iso: str) -> str:
     return parsed.label if parsed is not None else iso
 
 
-def source_details(citation: dict) -> str:
-    """The lines above the passage: link, who said it, when it happened, other outlets."""
+def sources_to_show(citations: list[dict]) -> list[tuple[dict, str | None]]:
+    """One expander per cited sentence, each with the headline the answer quotes from the same
+    passage [n] (None if it quotes none). A quoted headline gets an expander of its own only
+    when no sentence of its passage is cited."""
+    headlines = {c["n"]: c["quote"] for c in citations if c.get("headline")}
+    with_sentence = {c["n"] for c in citations if not c.get("headline")}
+    return [
+        (c, headlines.get(c["n"]))
+        for c in citations
+        if not (c.get("headline") and c["n"] in with_sentence)
+    ]
+
+
+def source_details(citation: dict, headline: str | None = None) -> str:
+    """The lines above the passage: link, the headline quoted, who said it, when it happened,
+    other outlets."""
     url = safe_url(citation.get("url") or "")
     host = urlsplit(url).netloc if url else ""
     lines = [f"[Read the article on {escape_markdown(host)}]({url})" if url else "No link stored"]
-    if citation.get("headline"):
-        lines.append(f"Quotes the headline: “{escape_markdown(citation['quote'])}”")
+    if headline:
+        lines.append(f"Quotes the headline: “{escape_markdown(headline)}”")
     if citation.get("dates"):
         days = ", ".join(date_label(iso) for iso in citation["dates"])
         lines.append(f"Refers to {escape_markdown(days)}")
@@ -366,9 +380,9 @@ def show_sources(record: dict) -> None:
         st.caption(f"Searched for: {escape_markdown(record['rewritten_question'])}")
     if record.get("as_of") and record.get("citations"):
         st.caption(f"Ages as of {escape_markdown(record['as_of'])}")
-    for citation in record.get("citations", []):
+    for citation, headline in sources_to_show(record.get("citations", [])):
         with st.expander(source_label(citation)):
-            st.caption(source_details(citation))
+            st.caption(source_details(citation, headline))
             passage = citation.get("passage", "")
             st.markdown(highlight_markdown(passage, citation["quote_start"], citation["quote_end"]))
 

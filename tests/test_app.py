@@ -49,7 +49,17 @@ def test_answer_cites_the_article(monkeypatch, sample_store):
     assert SAMPLE_TITLE in label and "Sample" in label and "2022-02-25" in label
     passage = source.markdown[-1].value
     assert ":orange-background[" in passage and "Putin reportedly said" in unescape(passage)
+    # The answer leads with the headline; it is named above the passage, not a second source.
+    assert "Quotes the headline" in unescape(source.caption[0].value)
     assert not at.error
+
+
+def test_a_headline_gets_its_own_source_only_without_a_sentence_of_its_passage():
+    headline = {"n": 1, "quote": "Putin ready for talks", "headline": True}
+    sentence = {"n": 1, "quote": "Putin said he would send a delegation.", "headline": False}
+    other = {"n": 2, "quote": "Talks may start on Friday", "headline": True}
+    shown = page.sources_to_show([headline, sentence, other])
+    assert shown == [(sentence, "Putin ready for talks"), (other, "Talks may start on Friday")]
 
 
 def test_short_answer_is_bold_inside_the_cited_sentence(monkeypatch, sample_store):
