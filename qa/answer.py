@@ -291,13 +291,17 @@ def _is_question(sentence: str) -> bool:
 
 
 def score_without_model(
-    question: str, candidates: list[Candidate], passages: list[Passage]
+    question: str,
+    candidates: list[Candidate],
+    passages: list[Passage],
+    common: frozenset[str] | None = None,
 ) -> None:
     """Set `overlap` and the model-free part of `score` (question words, passage rank, answer
-    type) on every candidate."""
+    type) on every candidate. `common`: `common_words` of the passages, if already known."""
     overlaps = Overlap(question, passages).of_each([c.text for c in candidates])
     kind = answer_type(question)
-    common = common_words(p.text for p in passages)
+    if common is None:
+        common = common_words(p.text for p in passages)
     for c, overlap in zip(candidates, overlaps, strict=True):
         c.overlap = overlap
         rank_prior = 1.0 / math.sqrt(max(c.passage.rank, 1))
@@ -359,7 +363,8 @@ def answer_extractive(
     """A short cited answer from the top passages' sentences, or an honest abstention."""
     top = passages[:PASSAGES_READ]
     candidates = candidates_from(top, headlines=True)
-    score_without_model(question, candidates, top)
+    common = common_words(p.text for p in top)
+    score_without_model(question, candidates, top, common)
     candidates = shortlist(candidates)  # of those without a stored vector
     add_cosines(question, candidates, embeddings, query_vector)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
@@ -376,7 +381,7 @@ def answer_extractive(
         if c not in chosen and is_evidence(c) and fits:
             chosen.append(c)
     answer = compose(question, chosen, passages)
-    kind, common = answer_type(question), common_words(p.text for p in top)
+    kind = answer_type(question)
     for c in chosen:  # the first shown sentence (or headline) that holds one
         if (span := short_answer(kind, c.text, question, common)) is not None:
             answer.short_answer = c.text[span[0] : span[1]]
