@@ -115,7 +115,11 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     answer = print_stream(Asker(index).ask_stream(args.question, options))
     if answer.notice:
         print(f"note: {answer.notice}", file=sys.stderr)
+    listed: set[int] = set()
     for c in answer.citations:
+        if c.n in listed:
+            continue  # sentences (or the headline) of one passage share its [n]
+        listed.add(c.n)
         p = c.passage
         meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
         print(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else ""))

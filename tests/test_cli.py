@@ -20,7 +20,17 @@ SUMMARY_KEYS = {
     "articles_total",
     "chunks_total",
 }
-CITATION_KEYS = {"n", "quote", "title", "source", "url", "published", "article_id", "chunk_id"}
+CITATION_KEYS = {
+    "n",
+    "quote",
+    "headline",
+    "title",
+    "source",
+    "url",
+    "published",
+    "article_id",
+    "chunk_id",
+}
 
 
 def run_json(main, argv, capsys):
@@ -93,6 +103,16 @@ def test_ask_json_contract(store, sample_path, capsys):
     assert set(citation) >= CITATION_KEYS
     assert (citation["n"], citation["published"], citation["source"]) == (1, "2022-02-25", "Sample")
     assert citation["quote"] in out["answer"]
+
+
+def test_ask_lists_each_cited_passage_once(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    assert qa_main(["ask", "Who proposed talks in Minsk?", "--store", store]) == 0
+    out = capsys.readouterr().out
+    answer, *sources = out.strip().splitlines()
+    # The headline and a sentence of the same passage are both cited as [1]: one source line.
+    assert answer.count("[1]") == 2 and "Putin" in answer
+    assert [line.split("]")[0].strip() for line in sources] == ["[1"]
 
 
 def test_ask_abstains_and_filters(store, sample_path, capsys):
