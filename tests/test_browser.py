@@ -111,8 +111,9 @@ def test_question_answered_in_a_real_browser(server_url, page, tmp_path):
     expect(answer).to_contain_text("Putin", timeout=ANSWER_TIMEOUT_MS)
     source = answer.get_by_test_id("stExpander")
     expect(source).to_contain_text("Putin ready for talks in Minsk · Sample · 2022-02-25")
-    source.get_by_text("Putin ready for talks in Minsk").click()
+    source.get_by_text("[1] Putin ready for talks in Minsk").click()
     expect(source).to_contain_text("Russian president Vladimir Putin has said")
+    expect(source).to_contain_text("Quotes the headline: “Putin ready for talks in Minsk”")
     page.screenshot(path=tmp_path / "answer.png", full_page=True)
 
     ask(page, "What did the organisers post on the festival website?")
