@@ -27,6 +27,7 @@ from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
 
 ABSTAIN_TEXT = "I couldn't find this in the ingested articles."
+HEADLINE_LABEL = "Headline: "  # a quoted headline reads as one, not as a sentence of the article
 PASSAGES_READ = 10  # top passages whose sentences are candidates
 MAX_ANSWER_SENTENCES = 3
 MAX_ANSWER_CHARS = 300  # what a reader takes in at a glance
@@ -413,7 +414,8 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
             citation = news.cite_headline(n, c.passage)
         else:
             citation = news.cite(n, c.passage, c.start, c.end)
-        parts.append(f"{news.with_date_note(c.text, citation.dates, asked_when=asked_when)} [{n}]")
+        shown = news.with_date_note(c.text, citation.dates, asked_when=asked_when)
+        parts.append(f"{HEADLINE_LABEL if c.headline else ''}{shown} [{n}]")
         citations.append(citation)
     text = " ".join(parts)
     reporter = news.reporting_source(question, [c.text for c in chosen])
