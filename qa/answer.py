@@ -50,13 +50,6 @@ MIN_COSINE_WITH_OVERLAP = 0.2
 
 W_COSINE, W_OVERLAP, W_RANK, W_TYPE = 1.0, 0.6, 0.15, 0.15
 
-_MONTHS = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_WEEKDAYS = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
-_DATE_RE = re.compile(
-    rf"\b({_MONTHS}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTHS}|{_WEEKDAYS}|(19|20)\d\d|yesterday|today|"
-    r"last (week|month|year)|\d{1,2}/\d{1,2}/\d{2,4})\b",
-    re.IGNORECASE,
-)
 _NUMBER_RE = re.compile(
     r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
     r"dozen|hundred|thousand|million|billion)s?\b",
@@ -64,12 +57,6 @@ _NUMBER_RE = re.compile(
 )
 _CAP = r"[A-Z][\w'’&.-]*"
 _NAME_RE = re.compile(rf"{_CAP}(?:\s+(?:(?:of|the|de|da|van|von|al|bin|and|&)\s+)?{_CAP})*")
-_DATE_SPAN_RE = re.compile(
-    rf"\b(?:{_WEEKDAYS},?\s+)?(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}(?:\s+(?:19|20)\d\d)?|{_WEEKDAYS}|"
-    rf"(?:in\s+)?{_MONTHS}\s+(?:19|20)\d\d|(?:19|20)\d\d)\b",
-    re.IGNORECASE,
-)
 _NUMBER_SPAN_RE = re.compile(
     r"(?:about |around |nearly |almost |more than |over |some )?[$£€]?\d[\d,.]*(?:\s?%|"
     r"\s+(?:million|billion|trillion|thousand|hundred|percent|per cent))?",
@@ -122,7 +109,6 @@ class Name(NamedTuple):
     text: str
 
 
-_CALENDAR_RE = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$", re.IGNORECASE)
 _STOPWORDS = frozenset(w.lower() for w in STOPWORDS_EN)
 _LOWER_WORD_RE = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 
@@ -156,7 +142,7 @@ def names_not_in(sentence: str, question: str, common: frozenset[str] = frozense
         name = " ".join(words)
         if start == 0 and len(words) == 1 and (not common or name.lower() in common):
             continue  # a capital at the sentence start is not evidence of a name
-        if name.lower() in _STOPWORDS or all(_CALENDAR_RE.match(w.rstrip(".,")) for w in words):
+        if name.lower() in _STOPWORDS or all(news.is_calendar_word(w.rstrip(",")) for w in words):
             continue
         if len(name) > 1 and _plain(name) not in asked:
             out.append(Name(start, start + len(name), name))
@@ -170,7 +156,7 @@ def type_match(
     if kind is None:
         return 0.0
     if kind == "date":
-        return 1.0 if _DATE_RE.search(sentence) else 0.0
+        return 1.0 if news.date_span(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER_RE.search(sentence) else 0.0
     return 1.0 if names_not_in(sentence, question, common) else 0.0
@@ -181,8 +167,7 @@ def short_answer(
 ) -> tuple[int, int] | None:
     """Offsets of the answer span inside `sentence` (shown in bold), or None if unsure."""
     if kind == "date":
-        m = _DATE_SPAN_RE.search(sentence)
-        return (m.start(), m.end()) if m else None
+        return news.date_span(sentence)
     if kind == "number":
         m = _NUMBER_SPAN_RE.search(sentence)
         return (m.start(), m.end()) if m else None

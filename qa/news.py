@@ -64,6 +64,7 @@ _MONTH = (
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?(?![A-Za-z])"
 )
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_CALENDAR_WORD = re.compile(rf"{_MONTH}|{_WEEKDAY}")
 _YEAR = r"(?:19|20)\d\d"
 _DAYNUM = r"\d{1,2}(?:st|nd|rd|th)?"
 _LEAD = r"(?i:in|since|by|until|during|from|before|after|early|late|mid|of|the|end of)"
@@ -228,6 +229,18 @@ def dates_within(spans: list[tuple[int, int, list[str]]], start: int, end: int) 
 
 def _date_matches(sentence: str) -> list[re.Match]:
     return list(_DATE_RE.finditer(sentence)) if may_hold_date(sentence) else []
+
+
+def date_span(sentence: str) -> tuple[int, int] | None:
+    """Offsets of the first date expression in `sentence` ("Thursday, February 24", "in 2019",
+    "last week"), or None: the span a "when" question's answer shows in bold."""
+    m = _date_matches(sentence)
+    return (m[0].start(), m[0].end()) if m else None
+
+
+def is_calendar_word(word: str) -> bool:
+    """A month or weekday name ("Feb.", "June", "Sunday"): a date, never a person or place."""
+    return _CALENDAR_WORD.fullmatch(word) is not None
 
 
 def _resolve(m: re.Match, base: date | None, *, future: bool) -> EventDate | None:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from qa.dates import epoch
+from qa.news import WEEKDAY_NAMES
 
 DAY = timedelta(days=1)
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = [name.lower() for name in WEEKDAY_NAMES]
 # Without a time word, news questions are about the recent past: the weekly quiz's "this week".
 DEFAULT_WINDOW_DAYS = 14
 
