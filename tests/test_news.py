@@ -15,12 +15,14 @@ from qa.dates import epoch, parse_date
 from qa.models import Article, SearchFilters
 from qa.news import (
     EventDate,
+    date_span,
     disagreeing_figure,
     event_span,
     find_attribution,
     find_dates,
     find_figures,
     has_relative_date,
+    is_calendar_word,
     parse_event_date,
     with_date_note,
 )
@@ -308,3 +310,23 @@ def test_a_named_time_is_preferred_by_event_dates_too(news_index):
     assert any(f.event_since is not None for f in named)
     plain = asker.preferences("What did the minister do?", as_of)
     assert not any(f.event_since is not None for f in plain)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span"),
+    [
+        ("Relations were broken off on Thursday, February 24, after it.", "Thursday, February 24"),
+        ("The law was passed in 2019 after a long fight.", "in 2019"),
+        ("Prices rose last week, the agency said.", "last week"),
+        ("The 2019 law stands.", "The 2019"),
+        ("Crowds may march on 300 streets.", None),  # the verbs "may" and "march", a number
+    ],
+)
+def test_date_span_is_the_first_date_expression(sentence, span):
+    found = date_span(sentence)
+    assert (sentence[found[0] : found[1]] if found else None) == span
+
+
+def test_calendar_words():
+    assert all(is_calendar_word(w) for w in ("Feb.", "February", "June", "Sunday", "Sept"))
+    assert not any(is_calendar_word(w) for w in ("Junebug", "Mayor", "Sundance", "Marchetti"))
