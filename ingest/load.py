@@ -831,8 +831,10 @@ def _build_article(
 ) -> Article:
     """Fill what the source lacks: its own fields first, then the defaults, then guesses."""
     text = text.strip()
+    title = fields.title or defaults.title
     return Article(
-        title=fields.title or defaults.title or derive_title(text, name_hint),
+        title=title or derive_title(text, name_hint),
+        title_derived=not title,
         text=text,
         source=fields.source or defaults.source or fallback_source or "",
         url=fields.url or defaults.url or "",

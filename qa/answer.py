@@ -245,11 +245,12 @@ class Overlap:
 def candidates_from(passages: list[Passage], *, headlines: bool = False) -> list[Candidate]:
     """The sentences of `passages`, each once (chunks overlap), in passage order, with the
     vectors stored for them at ingest where there are any. With `headlines`, each article's
-    title is a candidate too, before the sentences of its first passage."""
+    title is a candidate too, before the sentences of its first passage, unless the title was
+    made up at ingest (from a file name or the lead) for lack of one."""
     seen: set[str] = set()
     out = []
     for p in passages:
-        if headlines and (title := p.title.strip()):
+        if headlines and not p.title_derived and (title := p.title.strip()):
             key = " ".join(title.lower().split())
             if len(title) >= MIN_SENTENCE_CHARS and key not in seen and not _is_question(title):
                 seen.add(key)

@@ -42,6 +42,7 @@ class Article:
     id: str = ""
     also_published_by: list[str] = field(default_factory=list)  # outlets of syndicated copies
     fingerprint: str = ""  # MinHash signature of the text (ingest.dedupe), to spot copies
+    title_derived: bool = False  # the source had no title: made from the file name or the lead
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
@@ -68,6 +69,7 @@ class Article:
             published,
             "|".join(self.authors),
             "|".join(self.topics),
+            *(["title derived"] if self.title_derived else []),  # stores from before it was kept
         )
 
 
@@ -135,6 +137,7 @@ class Passage:
     also_published_by: list[str] = field(default_factory=list)
     sentence_vectors: str | None = None  # as on Chunk; None for chunks stored without them
     head_vector: str | None = None  # as on Chunk
+    title_derived: bool = False  # as on Article: such a title is not a headline to quote
     dense: float | None = None  # cosine similarity
     lexical: float | None = None  # BM25 score
     rerank: float | None = None  # the reranker's score, when one is configured (qa.rerank)

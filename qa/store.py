@@ -850,6 +850,8 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         meta["authors"] = list(article.authors)
     if article.also_published_by:
         meta["also_published_by"] = list(article.also_published_by)
+    if article.title_derived:
+        meta["title_derived"] = True
     if chunk.n == 0 and article.fingerprint:  # one signature per article is enough
         meta["fingerprint"] = article.fingerprint
     if chunk.sentence_vectors is not None:
@@ -918,6 +920,7 @@ def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
         also_published_by=list(meta.get("also_published_by") or []),
         sentence_vectors=meta.get("sentence_vectors"),
         head_vector=meta.get("head_vector"),
+        title_derived=bool(meta.get("title_derived", False)),
     )
 
 

@@ -246,3 +246,16 @@ def test_a_headline_is_offered_once_per_article(embeddings):
     ]
     titles = [c for c in candidates_from(passages, headlines=True) if c.headline]
     assert [c.text for c in titles] == ["Tesla faces a new federal probe"]
+
+
+def test_a_made_up_title_is_never_quoted_as_a_headline():
+    """A title made from the file name or the lead at ingest is not the article's headline."""
+    passage = Passage(
+        chunk_id="t:0",
+        article_id="t",
+        title="Regulators opened an investigation into the automaker…",
+        title_derived=True,
+        text="Regulators opened an investigation into the automaker's software on Tuesday.",
+        rank=1,
+    )
+    assert not any(c.headline for c in candidates_from([passage], headlines=True))

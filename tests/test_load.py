@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,6 +93,17 @@ def test_txt_title_rule(tmp_path, name, content, title, text_start):
     article = load_article(write(tmp_path / name, content))
     assert article.title == title
     assert article.text.startswith(text_start)
+
+
+def test_a_made_up_title_is_marked_as_such(tmp_path):
+    """A title from the file name or the lead is not a headline the answerer may quote."""
+    assert load_article(SAMPLE).title_derived
+    assert load_article(write(tmp_path / "a.txt", f"{BODY}\nMore.")).title_derived
+    assert not load_article(write(tmp_path / "b.txt", f"Putin ready\n\n{BODY}")).title_derived
+    flagged = load_article(SAMPLE, defaults=ArticleDefaults(title="From the flag"))
+    assert not flagged.title_derived
+    # A store written before the mark was kept sees the article as changed, and rewrites it.
+    assert replace(flagged, title_derived=True).content_hash != flagged.content_hash
 
 
 def test_title_line_is_not_repeated_in_text(tmp_path):

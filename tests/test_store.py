@@ -195,3 +195,12 @@ def filler_text(i: int) -> str:
         f"{subjects[i % 5]} spoke about the harbour on day {i}. "
         f"Tickets cost {i + 3} euros and boats left at {i % 12 + 1} o'clock."
     )
+
+
+def test_a_made_up_title_is_marked_in_the_store(index):
+    made_up = news("The lake froze in November…", "The lake froze in November for once.")
+    made_up.title_derived = True
+    ingest_articles([made_up, ARTICLES[1]], index, progress=False)
+    passages = index.dense_search(index.embed_query("lake froze"), k=2)
+    marks = {p.title: p.title_derived for p in passages}
+    assert marks == {"The lake froze in November…": True, "Council approves budget": False}
