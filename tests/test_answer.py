@@ -6,9 +6,12 @@ import pytest
 
 from qa.answer import (
     ABSTAIN_TEXT,
+    MIN_BEST_SCORE,
+    add_cosines,
     answer_extractive,
     answer_type,
     candidates_from,
+    is_evidence,
     score_without_model,
     short_answer,
     shortlist,
@@ -160,15 +163,26 @@ def test_short_answer_span(question, sentence, span):
             set(),
             "Starbucks",
         ),
-        # A single capitalised word opening a sentence (or headline) is a name only if the
-        # passages never write it in lower case.
-        ("Which automaker faces a probe?", "Tesla faces a new federal probe", {"faces"}, "Tesla"),
-        ("Which automaker faces a probe?", "Regulators opened it on Tuesday", {"regulators"}, None),
+        # A single capitalised word opening a sentence is not evidence of a name.
+        ("Which automaker faces a probe?", "Tesla faces a new federal probe", set(), None),
     ],
 )
 def test_names_in_short_answers(question, sentence, common, span):
     found = short_answer(answer_type(question), sentence, question, frozenset(common))
     assert (sentence[found[0] : found[1]] if found else None) == span
+
+
+@pytest.mark.parametrize(
+    ("headline", "common", "span"),
+    [
+        ("Tesla faces a new federal probe", {"faces"}, "Tesla"),
+        ("Regulators open a new probe", {"regulators"}, None),  # written in lower case too
+    ],
+)
+def test_a_headline_may_open_with_a_name(headline, common, span):
+    question = "Which automaker faces a probe?"
+    found = short_answer(answer_type(question), headline, question, frozenset(common), True)
+    assert (headline[found[0] : found[1]] if found else None) == span
 
 
 def test_answer_carries_the_short_answer(asker):
@@ -259,3 +273,16 @@ def test_a_made_up_title_is_never_quoted_as_a_headline():
         rank=1,
     )
     assert not any(c.headline for c in candidates_from([passage], headlines=True))
+
+
+def test_on_topic_but_weak_evidence_abstains(embeddings):
+    """Close enough in meaning to pass the cosine bar, but no question words beyond the topic,
+    no name for "which company": saying nothing beats a confident wrong answer."""
+    question = "Which company will build the new football stadium?"
+    text = "A new football ground for the town was debated at length by residents."
+    passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
+    candidates = candidates_from([passage])
+    score_without_model(question, candidates, [passage])
+    add_cosines(question, candidates, embeddings)
+    assert is_evidence(candidates[0]) and candidates[0].score < MIN_BEST_SCORE
+    assert answer_extractive(question, [passage], embeddings).abstained
