@@ -48,9 +48,10 @@ MIN_COSINE = 0.35
 MIN_OVERLAP = 0.5
 MIN_COSINE_WITH_OVERLAP = 0.2
 # ... and its whole score (meaning, question words, passage rank, answer type) must reach this.
-# On the dev set, best sentences below it were wrong 22 times and right once (docs/eval.md):
-# a wrong answer said with confidence is worse than saying nothing was found.
-MIN_BEST_SCORE = 0.8
+# On the dev set, best sentences below it were wrong 14 times and right once (docs/eval.md):
+# a wrong answer said with confidence is worse than saying nothing was found. The sample
+# article's answers score 0.82 to 1.39.
+MIN_BEST_SCORE = 0.75
 
 W_COSINE, W_OVERLAP, W_RANK, W_TYPE = 1.0, 0.6, 0.15, 0.15
 
