@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -69,7 +69,7 @@ _NUMBER_SPAN_RE = re.compile(
 )
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two candidates may share offsets and vectors
 class Candidate:
     passage: Passage
     start: int  # offsets in passage.text (in passage.title for a headline)
@@ -124,9 +124,18 @@ def common_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for t in texts for w in _LOWER_WORD_RE.findall(t))
 
 
+_WORD_RE = re.compile(r"\S+")
+
+
+def _ordinary(word: str) -> bool:
+    """An article, preposition, month or weekday: not (the start of) a name."""
+    return word.lower() in _STOPWORDS or news.is_calendar_word(word.rstrip(","))
+
+
 def _plain(text: str) -> str:
-    """Lower case without dots and apostrophes, so "U.S." matches "US" and "Trump's" "Trump"."""
-    return re.sub(r"[.'’]", "", text.lower())
+    """Lower case, dots and apostrophes dropped ("U.S." is "us", "Trump's" "trumps"), other
+    punctuation a space: for comparing names with the question word by word."""
+    return re.sub(r"[^\w\s]", " ", re.sub(r"[.'’]", "", text.lower()))
 
 
 def names_not_in(
@@ -134,26 +143,27 @@ def names_not_in(
 ) -> list[Name]:
     """Capitalised names in `sentence` that the question does not already contain.
 
-    Leading ordinary words are dropped ("The FDA" -> "FDA"; with `common`, "Watch Biden" ->
-    "Biden"); months and weekdays are not names. A single capitalised word opening a sentence
-    is not evidence of a name; opening a `headline` it is, when `common` shows it is never
-    written in lower case ("Tesla faces new probe").
+    A leading article, preposition, month or weekday is dropped ("The FDA" -> "FDA", "Sunday
+    the U.S." -> "U.S."); months and weekdays alone are not names. A single capitalised word opening a sentence is not evidence of a name; opening
+    a `headline` it is, when `common` (the passages' lower-case words) shows it is never written
+    in lower case ("Tesla faces new probe"). A name the question already holds ("U.S." for "US")
+    is not an answer.
     """
-    asked = _plain(question)
+    asked = f" {' '.join(_plain(question).split())} "
     out = []
     for m in _NAME_RE.finditer(sentence):
-        words = m.group(0).rstrip(".").split()
-        start = m.start()
-        while len(words) > 1 and (words[0].lower() in _STOPWORDS or words[0].lower() in common):
-            start = sentence.index(words[1], start + len(words[0]))
+        end = m.start() + len(m.group(0).rstrip("."))
+        words = list(_WORD_RE.finditer(sentence, m.start(), end))
+        while len(words) > 1 and _ordinary(words[0].group(0)):
             words = words[1:]
-        name = " ".join(words)
+        start = words[0].start()
+        name = sentence[start:end]
         if start == 0 and len(words) == 1 and not (headline and name.lower() not in common):
             continue  # a capital at the sentence start is not evidence of a name
-        if name.lower() in _STOPWORDS or all(news.is_calendar_word(w.rstrip(",")) for w in words):
+        if all(_ordinary(w.group(0)) for w in words):
             continue
-        if len(name) > 1 and _plain(name) not in asked:
-            out.append(Name(start, start + len(name), name))
+        if len(name) > 1 and f" {' '.join(_plain(name).split())} " not in asked:
+            out.append(Name(start, end, name))
     return out
 
 
@@ -371,18 +381,27 @@ def answer_extractive(
     candidates = shortlist(candidates)  # of those without a stored vector
     add_cosines(question, candidates, embeddings, query_vector)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-    ranked = [c for c in ranked if is_evidence(c) or not c.headline]  # a weak headline is no lead
+    # A headline is shown only with a sentence of its article a reader can check (and is cited
+    # with that sentence's passage), and never leads on weak evidence.
+    supports = {id(c): supporting_sentence(c, ranked) for c in ranked if c.headline}
+    ranked = [c for c in ranked if not c.headline or (is_evidence(c) and supports[id(c)])]
     if not ranked or not is_evidence(ranked[0]) or ranked[0].score < MIN_BEST_SCORE:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
-    chosen = [ranked[0]]
-    if ranked[0].headline and (support := supporting_sentence(ranked[0], ranked)) is not None:
-        chosen.append(support)  # a headline is shown with its article's best sentence
-    for c in ranked[1:]:
+    chosen: list[Candidate] = []
+    for c in ranked:
         if len(chosen) >= MAX_ANSWER_SENTENCES or c.score < SECOND_SENTENCE_RATIO * ranked[0].score:
             break
-        fits = sum(len(x.text) for x in chosen) + len(c.text) <= MAX_ANSWER_CHARS
-        if c not in chosen and is_evidence(c) and fits:
-            chosen.append(c)
+        if c in chosen or not is_evidence(c):
+            continue
+        support = supports.get(id(c))
+        shown = [replace(c, passage=support.passage), support] if support else [c]
+        shown = [x for x in shown if x not in chosen]
+        fits = (
+            sum(len(x.text) for x in chosen + shown) <= MAX_ANSWER_CHARS
+            and len(chosen) + len(shown) <= MAX_ANSWER_SENTENCES
+        )
+        if not chosen or fits:  # the best is shown whatever its length
+            chosen.extend(shown)
     answer = compose(question, chosen, passages)
     kind = answer_type(question)
     for c in chosen:  # the first shown sentence (or headline) that holds one

@@ -71,11 +71,12 @@ _LEAD = r"(?i:in|since|by|until|during|from|before|after|early|late|mid|of|the|e
 _DATE_RE = re.compile(
     rf"""
     (?P<iso>\b{_YEAR}-\d\d-\d\d\b)
+    | (?P<numeric>\b\d{{1,2}}/\d{{1,2}}/(?:\d{{4}}|\d{{2}})\b)  # found, never resolved: 3/4 or 4/3?
     | (?P<md>\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAYNUM}\b(?:,?\s+(?P<md_year>{_YEAR})\b)?)
     | (?P<dm>\b(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DAYNUM}\s+(?:of\s+)?{_MONTH}
         (?:,?\s+(?P<dm_year>{_YEAR})\b)?)
     | (?P<my>\b{_MONTH}\s+(?P<my_year>{_YEAR})\b)
-    | (?P<mon>\b{_LEAD}[\s-]+(?P<mon_name>{_MONTH})(?!\s+\d))
+    | (?P<mon>\b{_LEAD}[\s-]+(?P<mon_name>{_MONTH})(?!\.?\s+\d))
     | (?P<year>\b{_LEAD}[\s-]+(?P<year_n>{_YEAR})\b(?![-/]\d))
     | (?P<rel_day>\b(?i:yesterday|today|tonight|tomorrow|last\s+night
         |this\s+(?:morning|afternoon|evening)|earlier\s+(?:in\s+the\s+day|today))\b)
@@ -92,7 +93,7 @@ _DATE_RE = re.compile(
 )
 # The cheap first test: a sentence without any of these words cannot hold a date expression.
 _DATE_HINT = re.compile(
-    rf"{_MONTH}|{_WEEKDAY}|\b{_YEAR}\b|(?i:yesterday|today|tonight|tomorrow|night|morning"
+    rf"{_MONTH}|{_WEEKDAY}|\b{_YEAR}\b|\d/\d|(?i:yesterday|today|tonight|tomorrow|night|morning"
     r"|afternoon|evening|day|week|month|year)"
 )
 _FUTURE = re.compile(r"\b(will|is due to|are due to|is expected to|plans? to|scheduled)\b", re.I)
@@ -233,9 +234,17 @@ def _date_matches(sentence: str) -> list[re.Match]:
 
 def date_span(sentence: str) -> tuple[int, int] | None:
     """Offsets of the first date expression in `sentence` ("Thursday, February 24", "in 2019",
-    "last week"), or None: the span a "when" question's answer shows in bold."""
-    m = _date_matches(sentence)
-    return (m[0].start(), m[0].end()) if m else None
+    "last week", "3/14/2021"), or None: the span a "when" question's answer shows in bold,
+    without a leading "the" or the sentence's own full stop."""
+    found = _date_matches(sentence)
+    if not found:
+        return None
+    start, end = found[0].span()
+    if the := re.match(r"the\s+", sentence[start:end], re.IGNORECASE):
+        start += the.end()
+    if sentence[end - 1 : end] == "." and not sentence[end:].strip():
+        end -= 1
+    return start, end
 
 
 def is_calendar_word(word: str) -> bool:
@@ -533,12 +542,16 @@ def cite(n: int, passage: Passage, start: int, end: int) -> Citation:
 def cite_headline(n: int, passage: Passage) -> Citation:
     """Citation [n] of the headline of `passage`'s article (its title, not in the passage text)."""
     quote = passage.title.strip()
+    published = None
+    if passage.published is not None:
+        published = datetime.fromtimestamp(passage.published, UTC).date()
     return Citation(
         n=n,
         passage=passage,
         quote=quote,
         headline=True,
         attribution=find_attribution(quote).source,
+        dates=[d.iso for d in find_dates(quote, published)],
         also_published_by=list(passage.also_published_by),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from qa.answer import (
@@ -147,8 +149,21 @@ def test_short_answer_span(question, sentence, span):
 @pytest.mark.parametrize(
     ("question", "sentence", "common", "span"),
     [
-        # An ordinary word opening the sentence is not part of the name.
-        ("Who delivered the eulogy?", "Watch Biden deliver the eulogy", {"watch"}, "Biden"),
+        # A leading article is not part of the name; a common word inside a name is.
+        (
+            "Which body ruled on the case?",
+            "Lawyers said the Supreme Court ruled on Friday.",
+            {"supreme", "said"},
+            "Supreme Court",
+        ),
+        ("Who signed the bill?", "Lawmakers said that Joe  Biden signed it.", set(), "Joe  Biden"),
+        # "U.S." is "US" only as a word of the question, not inside "because".
+        (
+            "Which country imposed tariffs because of dumping?",
+            "Officials said the U.S. imposed tariffs on steel.",
+            set(),
+            "U.S",
+        ),
         ("Which agency banned the dye?", "The FDA banned Red No. 3 on Wednesday.", set(), "FDA"),
         # Months and weekdays are not names; "U.S." is the question's "US".
         (
@@ -286,3 +301,37 @@ def test_on_topic_but_weak_evidence_abstains(embeddings):
     add_cosines(question, candidates, embeddings)
     assert is_evidence(candidates[0]) and candidates[0].score < MIN_BEST_SCORE
     assert answer_extractive(question, [passage], embeddings).abstained
+
+
+def test_a_headline_is_never_shown_without_a_sentence_of_its_article(embeddings):
+    title = "Tesla faces new federal probe into its self-driving features"
+    question = "Which automaker is facing a new investigation into its self-driving features?"
+    asking = Passage(
+        chunk_id="t:0", article_id="t", title=title, text="What happens next for owners?", rank=1
+    )
+    answer = answer_extractive(question, [asking], embeddings)
+    assert answer.abstained or not any(c.headline for c in answer.citations)
+    # Title and first sentence of the same length (candidates share offsets) is no problem,
+    # and the headline is cited with the passage of the sentence shown with it.
+    text = f"{title[:-1]}. The inquiry covers about 2.6 million vehicles sold since 2016."
+    opening = Passage(chunk_id="t:0", article_id="t", title=title, text="Shares fell.", rank=1)
+    body = Passage(chunk_id="t:1", article_id="t", title=title, text=text, rank=2)
+    answer = answer_extractive(question, [opening, body], embeddings)
+    assert not answer.abstained and "Tesla" in answer.text.split("[")[0]
+    assert answer.text.count("[1]") >= 1 and "[2]" not in answer.text.split("[1]")[0]
+    assert {c.passage.chunk_id for c in answer.citations if c.n == 1} == {"t:1"}
+
+
+def test_a_headline_citation_resolves_its_dates():
+    from qa.dates import epoch
+    from qa.news import cite_headline
+
+    passage = Passage(
+        chunk_id="z:0",
+        article_id="z",
+        title="Zelensky addressed the European Parliament yesterday",
+        text="He will speak by video link.",
+        published=epoch(datetime(2022, 2, 25, tzinfo=UTC)),
+    )
+    citation = cite_headline(1, passage)
+    assert citation.headline and citation.dates == ["2022-02-24"]
