@@ -503,10 +503,16 @@ def passage_dates(passage: Passage, start: int, end: int) -> list[str]:
     """ISO dates that `passage.text[start:end]` refers to: stored at ingest, else resolved now."""
     if passage.dated_sentences is not None:
         return dates_within(passage.dated_sentences, start, end)
+    return resolved_dates(passage.text[start:end], passage)
+
+
+def resolved_dates(text: str, passage: Passage) -> list[str]:
+    """ISO dates that `text` (from `passage`'s article) refers to, resolved against the day the
+    article was published."""
     published = None
     if passage.published is not None:
         published = datetime.fromtimestamp(passage.published, UTC).date()
-    return [d.iso for d in find_dates(passage.text[start:end], published)]
+    return [d.iso for d in find_dates(text, published)]
 
 
 def with_date_note(sentence: str, isos: list[str], *, asked_when: bool) -> str:
@@ -542,16 +548,13 @@ def cite(n: int, passage: Passage, start: int, end: int) -> Citation:
 def cite_headline(n: int, passage: Passage) -> Citation:
     """Citation [n] of the headline of `passage`'s article (its title, not in the passage text)."""
     quote = passage.title.strip()
-    published = None
-    if passage.published is not None:
-        published = datetime.fromtimestamp(passage.published, UTC).date()
     return Citation(
         n=n,
         passage=passage,
         quote=quote,
         headline=True,
         attribution=find_attribution(quote).source,
-        dates=[d.iso for d in find_dates(quote, published)],
+        dates=resolved_dates(quote, passage),
         also_published_by=list(passage.also_published_by),
     )
 
