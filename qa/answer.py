@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -119,8 +120,8 @@ _LOWER_WORD_RE = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 
 
 def common_words(texts: Iterable[str]) -> frozenset[str]:
-    """The words `texts` use in lower case: a capitalised word among them ("Watch", "Meet") is
-    an ordinary word at a sentence start, not a name."""
+    """The words `texts` use in lower case: a capitalised word among them opening a headline
+    ("Regulators open ...") is an ordinary word, not a name."""
     return frozenset(w for t in texts for w in _LOWER_WORD_RE.findall(t))
 
 
@@ -132,10 +133,12 @@ def _ordinary(word: str) -> bool:
     return word.lower() in _STOPWORDS or news.is_calendar_word(word.rstrip(","))
 
 
-def _plain(text: str) -> str:
-    """Lower case, dots and apostrophes dropped ("U.S." is "us", "Trump's" "trumps"), other
-    punctuation a space: for comparing names with the question word by word."""
-    return re.sub(r"[^\w\s]", " ", re.sub(r"[.'’]", "", text.lower()))
+@lru_cache(maxsize=256)  # the question's form is asked for by every candidate sentence
+def _as_words(text: str) -> str:
+    """` text ` in lower case, dots and apostrophes dropped ("U.S." is "us"), other punctuation
+    a space, single spaces: `_as_words(name) in _as_words(question)` compares whole words."""
+    plain = re.sub(r"[^\w\s]", " ", re.sub(r"[.'’]", "", text.lower()))
+    return f" {' '.join(plain.split())} "
 
 
 def names_not_in(
@@ -144,12 +147,12 @@ def names_not_in(
     """Capitalised names in `sentence` that the question does not already contain.
 
     A leading article, preposition, month or weekday is dropped ("The FDA" -> "FDA", "Sunday
-    the U.S." -> "U.S."); months and weekdays alone are not names. A single capitalised word opening a sentence is not evidence of a name; opening
-    a `headline` it is, when `common` (the passages' lower-case words) shows it is never written
-    in lower case ("Tesla faces new probe"). A name the question already holds ("U.S." for "US")
-    is not an answer.
+    the U.S." -> "U.S."); months and weekdays alone are not names. A single capitalised word
+    opening a sentence is not evidence of a name; opening a `headline` it is, when `common`
+    (the passages' lower-case words) shows it is never written in lower case ("Tesla faces new
+    probe"). A name the question already holds ("U.S." for "US") is not an answer.
     """
-    asked = f" {' '.join(_plain(question).split())} "
+    asked = _as_words(question)
     out = []
     for m in _NAME_RE.finditer(sentence):
         end = m.start() + len(m.group(0).rstrip("."))
@@ -162,7 +165,7 @@ def names_not_in(
             continue  # a capital at the sentence start is not evidence of a name
         if all(_ordinary(w.group(0)) for w in words):
             continue
-        if len(name) > 1 and f" {' '.join(_plain(name).split())} " not in asked:
+        if len(name) > 1 and _as_words(name) not in asked:
             out.append(Name(start, end, name))
     return out
 

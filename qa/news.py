@@ -236,10 +236,10 @@ def date_span(sentence: str) -> tuple[int, int] | None:
     """Offsets of the first date expression in `sentence` ("Thursday, February 24", "in 2019",
     "last week", "3/14/2021"), or None: the span a "when" question's answer shows in bold,
     without a leading "the" or the sentence's own full stop."""
-    found = _date_matches(sentence)
-    if not found:
+    m = _DATE_RE.search(sentence) if may_hold_date(sentence) else None
+    if m is None:
         return None
-    start, end = found[0].span()
+    start, end = m.span()
     if the := re.match(r"the\s+", sentence[start:end], re.IGNORECASE):
         start += the.end()
     if sentence[end - 1 : end] == "." and not sentence[end:].strip():
