@@ -25,9 +25,18 @@ from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.dates import parse_date
 from qa.errors import EXIT_OK, ConfigError, run_command
-from qa.metrics import HITS_DEPTHS, METRIC_KEYS, MRR_DEPTH, SHOWN_CHARS, Outcome, summarize
-from qa.models import Answer
-from qa.store import NewsIndex
+from qa.metrics import (
+    HITS_DEPTHS,
+    METRIC_KEYS,
+    MRR_DEPTH,
+    SHOWN_CHARS,
+    Corpus,
+    Outcome,
+    summarize,
+)
+from qa.models import Answer, SearchFilters
+from qa.query import DEFAULT_WINDOW_DAYS, default_window
+from qa.store import Catalog, NewsIndex
 
 DEFAULT_EVAL_K = 10  # passages kept per question; hits@10 and mrr@10 need at least 10
 FULL = "full"
@@ -60,6 +69,11 @@ METRIC_DEFINITIONS = {
     "median and 95th percentile",
     "n": "questions asked",
 }
+COVERAGE_NOTE = (
+    "A question whose answers are in no chunk it can see is beyond any retriever (hits@k) and "
+    "any extractive answer (shown@300); one whose answers are only in older articles is "
+    "usually answered there incidentally, in a story about something else."
+)
 MATCHING_NOTE = (
     "Answers are compared after SQuAD normalisation (lower case, punctuation and the articles "
     "a/an/the removed, whitespace collapsed) and must match on word boundaries."
@@ -72,6 +86,23 @@ class Question:
     question: str
     answers: list[str]
     as_of: datetime | None
+
+
+@dataclass
+class Coverage:
+    """Which questions the store can answer at all: every gold answer written in chunks that
+    the question may see. Upper bounds of hits@k that no retriever can pass."""
+
+    by_as_of: list[bool]  # in chunks published by the question's as-of day (or undated)
+    in_window: list[bool]  # in chunks of the DEFAULT_WINDOW_DAYS before it (the window the
+    # full configuration prefers; the whole store for a question without an as-of date)
+
+    def to_dict(self) -> dict:
+        n = len(self.by_as_of)
+        return {
+            "gold_by_as_of": sum(self.by_as_of) / n if n else 0.0,
+            "gold_in_window": sum(self.in_window) / n if n else 0.0,
+        }
 
 
 @dataclass
@@ -127,6 +158,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             )
             for name in names
         ]
+        found = coverage(index, questions)
         sizes = {
             "articles": index.count_articles(),
             "chunks": index.count_chunks(),
@@ -134,16 +166,21 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         }
     full = runs[-1]
     if args.predictions:
+        for record, by_as_of, in_window in zip(
+            full.records, found.by_as_of, found.in_window, strict=True
+        ):
+            record.update(gold_by_as_of=by_as_of, gold_in_window=in_window)
         write_predictions(Path(args.predictions), full.records)
-    result = dict(full.metrics)
+    result = dict(full.metrics) | {"coverage": found.to_dict()}
     if args.ablation:
         result["ablation"] = {r.name: r.metrics for r in runs}
     if args.report:
-        write_report(Path(args.report), runs, sizes=sizes, argv=argv)
+        write_report(Path(args.report), runs, sizes=sizes, argv=argv, found=found)
     if args.json:
         print(json.dumps(result))
     else:
         print(format_table(runs))
+        print(coverage_line(found))
     return EXIT_OK
 
 
@@ -188,6 +225,34 @@ def ingest_into(index: NewsIndex, articles: str, *, progress: bool) -> None:
             f"ingest: {len(summary.failed)} sources failed, e.g. {summary.failed[0]}",
             file=sys.stderr,
         )
+
+
+def coverage(index: NewsIndex, questions: Sequence[Question]) -> Coverage:
+    """Whether each question's gold answers are in the store where the question can see them:
+    by its as-of day (the hard filter every configuration applies) and within the default
+    window before it. One read of the whole store."""
+    rows, texts = index.chunk_texts()
+    catalog, corpus = Catalog(rows), Corpus(texts)
+    by_as_of, in_window = [], []
+    for q in questions:
+        options = AskOptions(as_of=q.as_of)
+        visible = catalog.mask(options.filters())
+        window = default_window(q.as_of)
+        recent = visible
+        if window is not None:
+            recent = visible & catalog.mask(SearchFilters(since=window[0], until=window[1]))
+        by_as_of.append(corpus.all_found(q.answers, visible.nonzero()[0]))
+        in_window.append(corpus.all_found(q.answers, recent.nonzero()[0]))
+    return Coverage(by_as_of, in_window)
+
+
+def coverage_line(found: Coverage) -> str:
+    n = len(found.by_as_of)
+    by_as_of, in_window = sum(found.by_as_of), sum(found.in_window)
+    return (
+        f"Gold answers in the store: {by_as_of} of {n} questions by their as-of date, "
+        f"{in_window} in the {DEFAULT_WINDOW_DAYS} days before it (upper bounds of hits@k)."
+    )
 
 
 def evaluate(
@@ -297,7 +362,9 @@ def _cell(key: str, value: float | int) -> str:
     return f"{value:.3f}"
 
 
-def write_report(path: Path, runs: Sequence[Run], *, sizes: dict, argv: Sequence[str]) -> None:
+def write_report(
+    path: Path, runs: Sequence[Run], *, sizes: dict, argv: Sequence[str], found: Coverage
+) -> None:
     """A markdown report: the command, the date, the data, the table and the definitions."""
     command = "python -m qa.eval " + shlex.join(argv)
     today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -310,6 +377,8 @@ def write_report(path: Path, runs: Sequence[Run], *, sizes: dict, argv: Sequence
         f"Questions: {sizes['questions']:,}.",
         "",
         format_table(runs),
+        "",
+        coverage_line(found) + " " + COVERAGE_NOTE,
         "",
         "Configurations:",
         "",

@@ -21,6 +21,7 @@ questions are all-or-nothing):
 
 from __future__ import annotations
 
+import bisect
 import re
 import string
 from collections.abc import Iterable, Sequence
@@ -162,3 +163,48 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
     summary["p95_ms"] = percentile_ms(latencies, 95)
     summary["n"] = n
     return summary
+
+
+class Corpus:
+    """Many texts normalised once, to ask which of them hold a gold answer (the coverage of a
+    whole store: the upper bound of hits@k for any retriever).
+
+    `holding(gold)` gives the same answer as `[i for i, t in enumerate(texts) if
+    contains_answer(t, gold)]`, by one search through the joined normalised texts.
+    """
+
+    _SEPARATOR = "\x00"  # never in a normalised answer, so no match spans two texts
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = list(texts)
+        parts, starts, at = [], [], 0
+        for text in self._texts:
+            part = f" {normalize_answer(text)} {self._SEPARATOR}"
+            starts.append(at)
+            parts.append(part)
+            at += len(part)
+        self._joined = "".join(parts)
+        self._starts = starts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def holding(self, gold: str) -> set[int]:
+        """Indexes of the texts in which `gold` appears (as `contains_answer` decides)."""
+        needle = normalize_answer(gold)
+        if not needle:  # an answer made only of articles: compared with the articles kept
+            return {i for i, t in enumerate(self._texts) if contains_answer(t, gold)}
+        found: set[int] = set()
+        needle = f" {needle} "
+        at = self._joined.find(needle)
+        while at >= 0:
+            found.add(bisect.bisect_right(self._starts, at) - 1)
+            at = self._joined.find(needle, at + 1)
+        return found
+
+    def all_found(self, golds: Sequence[str], among: Iterable[int] | None = None) -> bool:
+        """Every gold answer appears in at least one text (of the indexes `among`, if given)."""
+        allowed = None if among is None else set(among)
+        return bool(golds) and all(
+            self.holding(g) & allowed if allowed is not None else self.holding(g) for g in golds
+        )

@@ -356,6 +356,12 @@ class NewsIndex:
                 _save_vectors(folder, stamp, catalog.vectors)
         self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
 
+    def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
+        """Every chunk's catalog row and indexed text (title line and body), in one read of the
+        whole collection: for measurements over the store (qa.eval's coverage), not for
+        answering."""
+        return self._read_all()
+
     def _read_all(self) -> tuple[list[CatalogRow], list[str]]:
         rows: list[CatalogRow] = []
         texts: list[str] = []

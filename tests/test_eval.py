@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.eval import CONFIGURATIONS, KEPT_HEADING, NO_RERANK, main
+from qa.config import Settings
+from qa.dates import parse_date
+from qa.eval import CONFIGURATIONS, KEPT_HEADING, NO_RERANK, Question, coverage, main
 from qa.metrics import METRIC_KEYS
+from qa.store import NewsIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLES = FIXTURES / "eval_articles.jsonl"
@@ -44,6 +47,9 @@ def test_eval_scores_answers_and_writes_predictions(tmp_path, capsys, embeddings
     assert result["shown@300"] >= 0.2
     assert 0 < result["p50_ms"] <= result["p95_ms"]
     assert set(result["ablation"]) == set(CONFIGURATIONS) - {NO_RERANK}  # no reranker set
+    # q5's "Atlantis United" is in no article: four of five questions can be answered at all.
+    assert result["coverage"] == {"gold_by_as_of": 0.8, "gold_in_window": 0.8}
+    assert result["hits@10"] <= result["coverage"]["gold_by_as_of"]
 
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["id"] for x in lines] == ["q1", "q2", "q3", "q4", "q5"]
@@ -59,6 +65,7 @@ def test_eval_scores_answers_and_writes_predictions(tmp_path, capsys, embeddings
         } <= set(line)
         assert 1 <= len(line["passages"]) <= 10
         assert line["latency_ms"] > 0
+        assert line["gold_by_as_of"] is (line["id"] != "q5")
     # k=3 is raised to 10, so every chunk published by q5's as_of date (all five) comes back.
     assert len(lines[4]["passages"]) == 5
     q2 = lines[1]
@@ -67,6 +74,7 @@ def test_eval_scores_answers_and_writes_predictions(tmp_path, capsys, embeddings
 
     text = report.read_text()
     assert "| full |" in text and "| dense |" in text and "shown@300" in text
+    assert "Gold answers in the store: 4 of 5 questions by their as-of date" in text
 
 
 def test_the_hand_written_section_of_the_report_survives_a_rerun(tmp_path, capsys, embeddings):
@@ -84,3 +92,18 @@ def test_a_second_run_reuses_the_store(tmp_path, capsys, embeddings):
     again = run_eval(tmp_path, capsys, "--limit", "2")
     assert again["n"] == 2
     assert "ablation" not in again
+
+
+def test_coverage_sees_only_what_a_question_asked_then_could_see(tmp_path, capsys, embeddings):
+    run_eval(tmp_path, capsys, "--limit", "1")  # ingests the five articles
+    conductor = ["Tomas Verhoeven"]  # in "Orchestra names new conductor", 2025-01-08
+    questions = [
+        Question("later", "Who conducts?", conductor, as_of=parse_date("2025-01-10")),
+        Question("long after", "Who conducts?", conductor, as_of=parse_date("2025-03-01")),
+        Question("before", "Who conducts?", conductor, as_of=parse_date("2025-01-05")),
+    ]
+    settings = Settings.from_env(store_dir=str(tmp_path / "store"))
+    with NewsIndex(settings, embeddings=embeddings) as index:
+        found = coverage(index, questions)
+    assert found.by_as_of == [True, True, False]
+    assert found.in_window == [True, False, False]  # 52 days old on 2025-03-01

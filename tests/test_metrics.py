@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.metrics import (
+    Corpus,
     Outcome,
     contains_answer,
     first_hit_rank,
@@ -45,6 +46,31 @@ def test_normalize_answer_is_squad_style(text, expected):
 )
 def test_contains_answer(text, gold, found):
     assert contains_answer(text, gold) is found
+
+
+CORPUS_TEXTS = [
+    "Putin proposed talks in Minsk [1]",
+    "It usually rains",
+    "The U.S. said so",
+    "Iranian officials met in Minsk",
+    "",
+    "The The",
+    "Talks in",  # a match may not run on into the next text: "in Iranian"
+]
+
+
+@pytest.mark.parametrize("gold", ["minsk", "US", "Iran", "The", "talks in", "in Iranian", "x"])
+def test_corpus_finds_what_contains_answer_finds(gold):
+    expected = {i for i, t in enumerate(CORPUS_TEXTS) if contains_answer(t, gold)}
+    assert Corpus(CORPUS_TEXTS).holding(gold) == expected
+
+
+def test_corpus_needs_every_gold_among_the_allowed_texts():
+    corpus = Corpus(CORPUS_TEXTS)
+    assert corpus.all_found(["Minsk", "US"])
+    assert corpus.all_found(["Minsk", "US"], among=[2, 3])
+    assert not corpus.all_found(["Minsk", "US"], among=[0, 1])  # US only in text 2
+    assert not corpus.all_found([])
 
 
 def test_shown_at_looks_only_at_the_first_chars():
