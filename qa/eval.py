@@ -241,8 +241,8 @@ def coverage(index: NewsIndex, questions: Sequence[Question]) -> Coverage:
         recent = visible
         if window is not None:
             recent = visible & catalog.mask(SearchFilters(since=window[0], until=window[1]))
-        by_as_of.append(corpus.all_found(q.answers, visible.nonzero()[0]))
-        in_window.append(corpus.all_found(q.answers, recent.nonzero()[0]))
+        by_as_of.append(corpus.all_found(q.answers, visible))
+        in_window.append(corpus.all_found(q.answers, recent))
     return Coverage(by_as_of, in_window)
 
 

@@ -169,8 +169,8 @@ class Corpus:
     """Many texts normalised once, to ask which of them hold a gold answer (the coverage of a
     whole store: the upper bound of hits@k for any retriever).
 
-    `holding(gold)` gives the same answer as `[i for i, t in enumerate(texts) if
-    contains_answer(t, gold)]`, by one search through the joined normalised texts.
+    `holding(gold)` gives the same answer as `{i for i, t in enumerate(texts) if
+    contains_answer(t, gold)}`, by one search through the joined normalised texts.
     """
 
     _SEPARATOR = "\x00"  # never in a normalised answer, so no match spans two texts
@@ -185,12 +185,15 @@ class Corpus:
             at += len(part)
         self._joined = "".join(parts)
         self._starts = starts
-
-    def __len__(self) -> int:
-        return len(self._texts)
+        self._held: dict[str, set[int]] = {}  # gold -> holding(gold), asked again per filter
 
     def holding(self, gold: str) -> set[int]:
         """Indexes of the texts in which `gold` appears (as `contains_answer` decides)."""
+        if gold not in self._held:
+            self._held[gold] = self._search(gold)
+        return self._held[gold]
+
+    def _search(self, gold: str) -> set[int]:
         needle = normalize_answer(gold)
         if not needle:  # an answer made only of articles: compared with the articles kept
             return {i for i, t in enumerate(self._texts) if contains_answer(t, gold)}
@@ -202,9 +205,8 @@ class Corpus:
             at = self._joined.find(needle, at + 1)
         return found
 
-    def all_found(self, golds: Sequence[str], among: Iterable[int] | None = None) -> bool:
-        """Every gold answer appears in at least one text (of the indexes `among`, if given)."""
-        allowed = None if among is None else set(among)
+    def all_found(self, golds: Sequence[str], visible: Sequence[bool] | None = None) -> bool:
+        """Every gold answer appears in at least one text (one that `visible` marks, if given)."""
         return bool(golds) and all(
-            self.holding(g) & allowed if allowed is not None else self.holding(g) for g in golds
+            any(visible is None or visible[i] for i in self.holding(g)) for g in golds
         )

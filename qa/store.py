@@ -345,7 +345,7 @@ class NewsIndex:
         catalog = _load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
         if catalog is None or lexical is None or lexical.size != len(catalog.rows):
-            rows, texts = self._read_all()
+            rows, texts = self.chunk_texts()
             catalog = Catalog(rows)
             lexical = LexicalIndex.build(texts)
             _save_catalog(folder, stamp, rows)
@@ -358,11 +358,7 @@ class NewsIndex:
 
     def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
         """Every chunk's catalog row and indexed text (title line and body), in one read of the
-        whole collection: for measurements over the store (qa.eval's coverage), not for
-        answering."""
-        return self._read_all()
-
-    def _read_all(self) -> tuple[list[CatalogRow], list[str]]:
+        whole collection: what the derived indexes are built from, and qa.eval's coverage."""
         rows: list[CatalogRow] = []
         texts: list[str] = []
         for ids, docs, metas, _ in self._pages(include=["documents", "metadatas"]):

@@ -68,8 +68,9 @@ def test_corpus_finds_what_contains_answer_finds(gold):
 def test_corpus_needs_every_gold_among_the_allowed_texts():
     corpus = Corpus(CORPUS_TEXTS)
     assert corpus.all_found(["Minsk", "US"])
-    assert corpus.all_found(["Minsk", "US"], among=[2, 3])
-    assert not corpus.all_found(["Minsk", "US"], among=[0, 1])  # US only in text 2
+    marks = [[i in chosen for i in range(len(CORPUS_TEXTS))] for chosen in ((2, 3), (0, 1))]
+    assert corpus.all_found(["Minsk", "US"], visible=marks[0])
+    assert not corpus.all_found(["Minsk", "US"], visible=marks[1])  # US only in text 2
     assert not corpus.all_found([])
 
 
