@@ -1,0 +1,180 @@
+"""Training pairs for the reader, mined from past news quizzes (`realtimeqa-train`).
+
+A positive is a sentence (or headline) of one of the question's search-result articles that
+holds every gold answer and is about the question: it shares content words with the question
+or with the quiz's own explanation beyond the answer itself. Negatives are the other sentences
+of the same articles, hard ones first: those holding a wrong choice, then those closest to the
+question in words. True/false and "all/none of the above" questions are skipped: no sentence
+holds their answer as a span.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.clean import clean_text
+from qa.sentences import sentence_spans
+
+MIN_SENTENCE_CHARS = 25  # the answerer's own floor for a candidate
+MAX_SENTENCE_CHARS = 400  # longer "sentences" are lists or run-on boilerplate
+MIN_SHARED_WORDS = 2  # content words a positive shares with the question or the explanation
+MAX_POSITIVES = 3  # per question: a few clean positives beat many near-copies
+NEGATIVES = 7  # per positive: one group is one positive and this many negatives
+
+_SKIPPED_ANSWERS = re.compile(
+    r"^(true|false|yes|no|all of the above|none of the above|both|neither)\b", re.I
+)
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_QUOTES = str.maketrans({c: " " for c in "“”‘’\"'`´«»"})
+_STOP = frozenset(
+    """a an the of to in on at for by with from and or but is are was were be been being this
+    that these those it its as which what who whom whose when where why how did does do has
+    have had will would can could should may might than then there their they them he she his
+    her we our you your i not no yes all any some one two new said says after before about
+    into over under week year month day this last recently according other more most also""".split()
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, curly and straight quotes dropped."""
+    return _WORD_RE.findall(text.lower().translate(_QUOTES))
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning: no stopwords, no one-letter words."""
+    return {w for w in words(text) if w not in _STOP and len(w) > 1}
+
+
+def holds(text: str, answer: str) -> bool:
+    """The answer's words appear in `text` as a phrase, on word boundaries."""
+    needle = " ".join(w for w in words(answer) if w not in ("a", "an", "the"))
+    hay = " ".join(w for w in words(text) if w not in ("a", "an", "the"))
+    return bool(needle) and f" {needle} " in f" {hay} "
+
+
+def is_skipped(question: dict) -> bool:
+    """True/false, yes/no and all/none-of-the-above questions: no span answers them."""
+    answers = question.get("answers") or []
+    return not answers or any(_SKIPPED_ANSWERS.match(a.strip()) for a in answers)
+
+
+@dataclass
+class Group:
+    """One training example: a question, one positive and its negatives."""
+
+    question_id: str
+    question: str
+    positive: str
+    negatives: list[str] = field(default_factory=list)
+
+
+def candidate_texts(article: dict) -> list[str]:
+    """The article's headline and its cleaned sentences, as the answerer would see them."""
+    text, _ = clean_text(article.get("text") or "")
+    out = []
+    title = (article.get("title") or "").strip()
+    if len(title) >= MIN_SENTENCE_CHARS:
+        out.append(title)
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
+            out.append(sentence)
+    return out
+
+
+def is_positive(sentence: str, question: dict) -> bool:
+    """Holds every gold answer and shares enough meaning with the question or explanation."""
+    answers = question["answers"]
+    if not all(holds(sentence, a) for a in answers):
+        return False
+    answer_words = set().union(*(content_words(a) for a in answers))
+    shared = content_words(sentence) - answer_words
+    about_question = shared & content_words(question["question"])
+    about_evidence = shared & content_words(question.get("evidence") or "")
+    return len(about_question) >= MIN_SHARED_WORDS or (
+        len(about_question) >= 1 and len(about_evidence) >= MIN_SHARED_WORDS + 1
+    )
+
+
+def wrong_choices(question: dict) -> list[str]:
+    """The quiz's other options: natural hard negatives."""
+    golds = {a.strip().lower() for a in question["answers"]}
+    return [c for c in question.get("choices") or [] if c.strip().lower() not in golds]
+
+
+def mine_question(question: dict, sentences: list[str], rng: random.Random) -> list[Group]:
+    """The groups of one question, from the sentences of its articles (deduplicated)."""
+    if is_skipped(question) or not sentences:
+        return []
+    answers = question["answers"]
+    positives = [s for s in sentences if is_positive(s, question)]
+    if not positives:
+        return []
+    # A sentence holding any gold answer is never a negative: it may be a positive the
+    # word-overlap rule missed.
+    others = [s for s in sentences if not any(holds(s, a) for a in answers)]
+    if len(others) < 3:
+        return []
+    wrong = wrong_choices(question)
+    q_words = content_words(question["question"])
+    hard = [s for s in others if any(holds(s, c) for c in wrong)]
+    rest = sorted(
+        (s for s in others if s not in set(hard)),
+        key=lambda s: len(content_words(s) & q_words),
+        reverse=True,
+    )
+    groups = []
+    rng.shuffle(positives)
+    for positive in positives[:MAX_POSITIVES]:
+        picked = rng.sample(hard, min(2, len(hard)))
+        close = [s for s in rest[: NEGATIVES * 2] if s not in picked]
+        picked += rng.sample(close, min(3, len(close)))
+        pool = [s for s in others if s not in picked]
+        picked += rng.sample(pool, min(NEGATIVES - len(picked), len(pool)))
+        groups.append(Group(question["id"], question["question"], positive, picked))
+    return groups
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Objects of a JSONL file, gzip or plain."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def mine(questions: Iterable[dict], articles: dict[str, dict], *, seed: int = 0) -> list[Group]:
+    """Every question's groups; `articles` maps id to article."""
+    rng = random.Random(seed)
+    cache: dict[str, list[str]] = {}
+    groups = []
+    for q in questions:
+        sentences: list[str] = []
+        seen: set[str] = set()
+        for article_id in q.get("results") or []:
+            if article_id not in articles:
+                continue
+            if article_id not in cache:
+                cache[article_id] = candidate_texts(articles[article_id])
+            for s in cache[article_id]:
+                key = " ".join(s.lower().split())
+                if key not in seen:
+                    seen.add(key)
+                    sentences.append(s)
+        groups.extend(mine_question(q, sentences, rng))
+    return groups
+
+
+def mine_files(questions_path: Path, articles_path: Path, *, seed: int = 0) -> list[Group]:
+    """`mine` over the dataset's two files."""
+    questions = list(read_jsonl(questions_path))
+    wanted = {a for q in questions for a in q.get("results") or []}
+    articles = {a["id"]: a for a in read_jsonl(articles_path) if a["id"] in wanted}
+    return mine(questions, articles, seed=seed)
