@@ -3,15 +3,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-stamp
+ONNX_MINILM := $(VENV)/share/newsqa/all-MiniLM-L6-v2.onnx
 DATA ?= ../shared/data
 PORT ?= 8501
 SAMPLE := ingest/samples/putin-ready-for-talks-in-minsk.txt
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test ingest eval bench lint format
+.PHONY: setup run test ingest eval bench lint format train-reader
 
-setup: $(STAMP)
+# Retrain the shipped reader from ../shared/data/realtimeqa-train (about an hour on 2 cores), then
+# export it to qa/reader_model/ (int8 ONNX + SHA256SUMS). Never run by CI or the tests.
+train-reader: setup
+	$(PY) -m evaluation.train_reader --data $(DATA)/realtimeqa-train
+	$(PY) -W ignore -m evaluation.export_reader --model .reader-train/model --out qa/reader_model
+
+setup: $(STAMP) $(ONNX_MINILM)
 
 # torch first, pinned: that version's CPU wheel is on disk; any other request pulls a CUDA build.
 $(STAMP): pyproject.toml
@@ -20,6 +27,10 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The question path embeds with ONNX Runtime, no torch: export the verified weights once.
+$(ONNX_MINILM): $(STAMP)
+	$(PY) -W ignore -m qa.onnx_embeddings
 
 run: setup
 	$(PY) -m ingest $(SAMPLE) --if-empty --title "Putin ready for talks in Minsk" \

@@ -26,6 +26,7 @@ from qa.conversations import ConversationStore
 from qa.errors import NewsQAError
 from qa.models import Answer, Citation
 from qa.news import parse_event_date, set_ages
+from qa.reader import load_reader
 from qa.store import NewsIndex
 from qa.timeline import build_timeline
 
@@ -117,15 +118,12 @@ def citation_record(citation: Citation) -> dict:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer as Markdown, its short answer in bold inside the cited sentence."""
-    text, short = answer.text, answer.short_answer
-    if not short or answer.abstained:
-        return escape_markdown(text)
-    at = text.find(short)
-    if at < 0:  # not word for word in the text: show it in bold above
-        return f"**{escape_markdown(short)}**\n\n{escape_markdown(text)}"
-    before, after = text[:at], text[at + len(short) :]
-    return f"{escape_markdown(before)}**{escape_markdown(short)}**{escape_markdown(after)}"
+    """The answer as Markdown: the short answer first, in bold, when there is one; then the
+    cited evidence, a quoted headline on a line of its own."""
+    lines = [escape_markdown(line) for line in answer.text.split("\n")]
+    if answer.short_answer and not answer.abstained:
+        lines.insert(0, f"**{escape_markdown(answer.short_answer)}**")
+    return "\n\n".join(lines)
 
 
 def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator[str, None, Answer]:
@@ -231,11 +229,13 @@ def source_details(citation: dict, headline: str | None = None) -> str:
 def open_index(settings: Settings) -> NewsIndex:
     """One index per store for the server's lifetime, shared by all sessions.
 
-    Loads the embedding model and runs one query through it now, so the first question is
-    answered as fast as the later ones.
+    Loads the question embedder and the reader and runs each once now, so the first question
+    is answered as fast as the later ones (and a damaged reader file is reported at once).
     """
     index = NewsIndex(settings)
     index.embed_query("warm up")
+    if (reader := load_reader(settings.reader)) is not None:
+        reader.scores("warm up", ["warm up"])
     return index
 
 

@@ -71,11 +71,15 @@ def group_logits(model, tokenizer, groups):
         return_tensors="pt",
     )
     logits = model(**batch).logits.squeeze(-1)
-    return logits.view(len(groups), -1) if len({len(g.negatives) for g in groups}) == 1 else (
-        torch.nn.utils.rnn.pad_sequence(
-            list(logits.split([1 + len(g.negatives) for g in groups])),
-            batch_first=True,
-            padding_value=-1e4,
+    return (
+        logits.view(len(groups), -1)
+        if len({len(g.negatives) for g in groups}) == 1
+        else (
+            torch.nn.utils.rnn.pad_sequence(
+                list(logits.split([1 + len(g.negatives) for g in groups])),
+                batch_first=True,
+                padding_value=-1e4,
+            )
         )
     )
 

@@ -12,6 +12,7 @@ refer to ("the automaker"). Weak evidence means abstaining.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -56,6 +57,13 @@ MIN_BEST_SCORE = 0.75
 
 W_COSINE, W_OVERLAP, W_RANK, W_TYPE = 1.0, 0.6, 0.15, 0.15
 
+# The reader (qa.reader) reads the best READER_DEPTH candidates by the scores above and adds
+# W_READER times its probability that the sentence answers; with it, the best must reach
+# MIN_READ_SCORE to be shown. Chosen on the dev set (docs/eval.md).
+READER_DEPTH = int(os.environ.get("NEWSQA_READER_DEPTH", 16))
+W_READER = float(os.environ.get("NEWSQA_W_READER", 1.0))
+MIN_READ_SCORE = float(os.environ.get("NEWSQA_MIN_READ_SCORE", 0.75))
+
 _NUMBER_RE = re.compile(
     r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
     r"dozen|hundred|thousand|million|billion)s?\b",
@@ -79,6 +87,7 @@ class Candidate:
     score: float = 0.0
     cosine: float = 0.0
     overlap: float = 0.0
+    reading: float | None = None  # the reader's probability that it answers; None: not read
     headline: bool = False  # the article's title rather than a sentence of the passage
 
     @property
@@ -358,6 +367,18 @@ def add_cosines(question: str, candidates: list[Candidate], embeddings, query_ve
         c.score += W_COSINE * c.cosine
 
 
+def add_readings(question: str, candidates: list[Candidate], reader) -> None:
+    """Set `reading` on the best READER_DEPTH candidates (by score so far) and add it to their
+    score: the reader tells the sentence that answers from the one that only resembles the
+    question."""
+    best = sorted(candidates, key=lambda c: c.score, reverse=True)[:READER_DEPTH]
+    if not best:
+        return
+    for c, logit in zip(best, reader.scores(question, [c.text for c in best]), strict=True):
+        c.reading = 1.0 / (1.0 + math.exp(-logit))
+        c.score += W_READER * c.reading
+
+
 def score_candidates(
     question: str, candidates: list[Candidate], passages: list[Passage], embeddings
 ) -> None:
@@ -374,21 +395,27 @@ def is_evidence(c: Candidate) -> bool:
 
 
 def answer_extractive(
-    question: str, passages: list[Passage], embeddings, query_vector=None
+    question: str, passages: list[Passage], embeddings, query_vector=None, reader=None
 ) -> Answer:
-    """A short cited answer from the top passages' sentences, or an honest abstention."""
+    """A short cited answer from the top passages' sentences, or an honest abstention.
+
+    `reader` (qa.reader), when given, rescores the best candidates by reading each with the
+    question."""
     top = passages[:PASSAGES_READ]
     candidates = candidates_from(top, headlines=True)
     common = common_words(p.text for p in top)
     score_without_model(question, candidates, top, common)
     candidates = shortlist(candidates)  # of those without a stored vector
     add_cosines(question, candidates, embeddings, query_vector)
+    if reader is not None:
+        add_readings(question, candidates, reader)
+    bar = MIN_READ_SCORE if reader is not None else MIN_BEST_SCORE
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     # A headline is shown only with a sentence of its article a reader can check (and is cited
     # with that sentence's passage), and never leads on weak evidence.
     supports = {id(c): supporting_sentence(c, ranked) for c in ranked if c.headline}
     ranked = [c for c in ranked if not c.headline or (is_evidence(c) and supports[id(c)])]
-    if not ranked or not is_evidence(ranked[0]) or ranked[0].score < MIN_BEST_SCORE:
+    if not ranked or not is_evidence(ranked[0]) or ranked[0].score < bar:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
     chosen: list[Candidate] = []
     for c in ranked:
@@ -430,7 +457,7 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
     """
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
-    parts = []
+    headlines, sentences = [], []
     asked_when = answer_type(question) == "date"
     for c in chosen:
         n = numbers.setdefault(c.passage.chunk_id, len(numbers) + 1)
@@ -439,9 +466,13 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
         else:
             citation = news.cite(n, c.passage, c.start, c.end)
         shown = news.with_date_note(c.text, citation.dates, asked_when=asked_when)
-        parts.append(f"{HEADLINE_LABEL if c.headline else ''}{shown} [{n}]")
+        if c.headline:
+            headlines.append(f"{HEADLINE_LABEL}“{shown}” [{n}]")
+        else:
+            sentences.append(f"{shown} [{n}]")
         citations.append(citation)
-    text = " ".join(parts)
+    # A quoted headline is a line of its own, so it reads as a headline, not as a sentence.
+    text = "\n".join([*headlines, " ".join(sentences)] if sentences else headlines)
     reporter = news.reporting_source(question, [c.text for c in chosen])
     if reporter:
         text = f"According to {reporter}: {text}"

@@ -6,8 +6,7 @@ import re
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from qa.chat import rewrite_followup
 from qa.config import LLM_PROVIDERS
@@ -17,9 +16,13 @@ from qa.llm import fallback_notice, make_chat_model, stream_answer
 from qa.models import Answer, SearchFilters
 from qa.news import set_ages
 from qa.query import understand
+from qa.reader import OnnxReader, load_reader
 from qa.rerank import Reranker, load_reranker
 from qa.retrieve import DEFAULT_K, hybrid_search
 from qa.store import NewsIndex
+
+if TYPE_CHECKING:  # LangChain loads only when an LLM is configured (0.8 s at start)
+    from langchain_core.language_models import BaseChatModel
 
 MAX_QUESTION_CHARS = 2000
 AS_OF_SLACK = timedelta(days=1)  # the whole as-of day counts as known
@@ -39,6 +42,7 @@ class AskOptions:
 
     news_aware: bool = True  # time window and named-outlet preferences (off for the ablation)
     rerank: bool = True  # use the configured reranker, if any (NEWSQA_RERANKER)
+    read: bool = True  # use the configured reader (NEWSQA_READER) to choose the sentences
     llm: str | None = None  # "none" | "ollama" | "openai"; None: as configured (NEWSQA_LLM)
 
     def filters(self) -> SearchFilters:
@@ -111,11 +115,12 @@ class Asker:
         answer = yield from stream_answer(
             searched,
             passages,
-            embeddings=self.index.embeddings,
+            embeddings=self.index.query_embeddings,
             model=None if failures else model,  # it just failed: don't wait for it again
             settings=self.index.settings,
             as_of=options.as_of,
             query_vector=vector,
+            reader=self.reader(options),
         )
         if failures:
             answer.notice = fallback_notice(failures[0], self.index.settings)
@@ -140,6 +145,11 @@ class Asker:
         """The configured cross-encoder (loaded once per process), or None."""
         path = self.index.settings.reranker
         return load_reranker(path) if path and options.rerank else None
+
+    def reader(self, options: AskOptions) -> OnnxReader | None:
+        """The configured reader (loaded and verified once per process), or None."""
+        setting = self.index.settings.reader
+        return load_reader(setting) if setting and options.read else None
 
     def preferences(self, question: str, options: AskOptions) -> list[SearchFilters]:
         """Soft preferences read from the question: its time window and any outlet it names.

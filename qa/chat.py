@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+if TYPE_CHECKING:  # LangChain loads only when an LLM is configured
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 log = logging.getLogger("newsqa.chat")
 
@@ -157,6 +159,8 @@ def condense_messages(question: str, history: list[dict]) -> list[BaseMessage]:
         f"<conversation>\n{conversation}\n</conversation>\n\n"
         f"Follow-up question: {question}\n\nStandalone question:"
     )
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(CONDENSE_PROMPT), HumanMessage(user)]
 
 

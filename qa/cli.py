@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="rerank passages with the cross-encoder in FOLDER (default: $NEWSQA_RERANKER; "
         "'none': off)",
     )
+    a.add_argument(
+        "--reader",
+        metavar="FOLDER",
+        help="choose the answer's sentences with this reader (default: $NEWSQA_READER or the "
+        "shipped one; 'none': off)",
+    )
     _store_flag(a)
 
     s = sub.add_parser("stats", help="what the store holds")
@@ -94,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         llm_api_key=getattr(args, "llm_api_key", None),
         llm_timeout=getattr(args, "llm_timeout", None),
         reranker=getattr(args, "reranker", None),
+        reader=getattr(args, "reader", None),
     )
     with NewsIndex(settings) as index:
         return COMMANDS[args.command](args, index)
@@ -112,7 +119,14 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         answer = Asker(index).ask(args.question, options)
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return EXIT_OK
-    answer = print_stream(Asker(index).ask_stream(args.question, options))
+    asker = Asker(index)
+    if asker.chat_model(options) is None:  # extractive: lead with the short answer
+        answer = asker.ask(args.question, options)
+        if answer.short_answer and not answer.abstained:
+            print(bold(answer.short_answer))
+        print(answer.text, flush=True)
+    else:
+        answer = print_stream(asker.ask_stream(args.question, options))
     if answer.notice:
         print(f"note: {answer.notice}", file=sys.stderr)
     listed: set[int] = set()
@@ -124,6 +138,11 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
         print(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else ""))
     return EXIT_OK
+
+
+def bold(text: str) -> str:
+    """`text` in bold on a terminal, as it is on a pipe."""
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
 
 
 def print_stream(chunks: Generator[str, None, Answer]) -> Answer:

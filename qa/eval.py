@@ -45,13 +45,15 @@ FULL = "full"
 # are plain retrieval baselines with the same extractive answerer and every optional mechanism
 # switched off. A new mechanism gets switched off in the baseline rows and, if it is worth
 # isolating, a row of its own: one line each.
-BASELINE = AskOptions(news_aware=False, rerank=False)
+BASELINE = AskOptions(news_aware=False, rerank=False, read=False)
 NO_RERANK = "full without reranker"  # a row of its own when a reranker is configured
+NO_READER = "full without reader"  # a row of its own when the reader is on
 CONFIGURATIONS: dict[str, AskOptions] = {
     "dense": replace(BASELINE, retrieval="dense"),
     "lexical": replace(BASELINE, retrieval="lexical"),
     "hybrid": replace(BASELINE, retrieval="hybrid"),
     NO_RERANK: AskOptions(rerank=False),
+    NO_READER: AskOptions(read=False),
     FULL: AskOptions(),
 }
 
@@ -65,6 +67,8 @@ METRIC_DEFINITIONS = {
     "mrr@10": f"1/r for the first rank r <= {MRR_DEPTH} at which hits@r holds, else 0 "
     "(for several gold answers: the rank where the last one turns up)",
     "abstained": "share of questions answered with an abstention",
+    "reading": "of the questions with every gold answer in the top 10 passages (hits@10), "
+    "the share whose shown answer holds them (shown@300)",
     "p50_ms / p95_ms": "latency of one `Asker.ask` call (retrieve + answer), warm, "
     "median and 95th percentile",
     "n": "questions asked",
@@ -133,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FOLDER",
         help="rerank with the cross-encoder in FOLDER (default: $NEWSQA_RERANKER; 'none': off)",
     )
+    p.add_argument(
+        "--reader",
+        metavar="FOLDER",
+        help="choose sentences with this reader (default: $NEWSQA_READER or the shipped one; "
+        "'none': off)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--verbose", action="store_true", help="show tracebacks")
     return p
@@ -146,12 +156,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     questions = load_questions(Path(args.questions), limit=args.limit)
-    settings = Settings.from_env(store_dir=args.store, reranker=args.reranker)
+    settings = Settings.from_env(store_dir=args.store, reranker=args.reranker, reader=args.reader)
     with NewsIndex(settings) as index:
         ingest_into(index, args.articles, progress=not args.quiet)
         names = list(CONFIGURATIONS) if args.ablation else [FULL]
         if settings.reranker is None:
             names = [n for n in names if n != NO_RERANK]  # it would repeat "full"
+        if settings.reader is None:
+            names = [n for n in names if n != NO_READER]
         runs = [
             evaluate(
                 index, questions, name, CONFIGURATIONS[name], k=args.k, progress=not args.quiet

@@ -16,11 +16,7 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import httpx
-from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from typing import TYPE_CHECKING
 
 from qa import news
 from qa.answer import (
@@ -33,6 +29,10 @@ from qa.answer import (
 from qa.config import Settings
 from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
+
+if TYPE_CHECKING:  # LangChain and httpx load only when an LLM is configured
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 log = logging.getLogger("newsqa.llm")
 
@@ -113,6 +113,9 @@ def fallback_notice(error: BaseException, settings: Settings) -> str:
 
 def failure_reason(error: BaseException, *, timeout: float) -> str:
     """A few words on why the endpoint did not answer, for the one-line notice."""
+    import httpx
+    from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
+
     if isinstance(error, (ModelTimeoutError, httpx.TimeoutException, TimeoutError)):
         return f"no reply within {timeout:g} s"
     if "Timeout" in type(error).__name__:  # openai.APITimeoutError without importing openai
@@ -140,6 +143,8 @@ def build_messages(
     user = (
         f"Today's date: {day}\n\n<articles>\n{articles}\n</articles>\n\nQuestion: {_data(question)}"
     )
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(system), HumanMessage(user)]
 
 
@@ -324,6 +329,7 @@ def stream_answer(
     settings: Settings,
     as_of: datetime | None = None,
     query_vector=None,
+    reader=None,
 ) -> Generator[str, None, Answer]:
     """Yield the answer text as it is produced and return the Answer: the LLM's when `model` is
     given and its endpoint answers, else the extractive one (whole, in one chunk), with a notice
@@ -341,10 +347,10 @@ def stream_answer(
                 yield token
         except Exception as e:  # any endpoint failure: the reader gets an answer, never a traceback
             log.info("LLM at %s failed: %r", endpoint_url(settings), e)  # the notice says it
-            answer = answer_extractive(question, passages, embeddings, query_vector)
+            answer = answer_extractive(question, passages, embeddings, query_vector, reader)
             answer.notice = fallback_notice(e, settings)
             yield ("\n\n" if streamed else "") + answer.text  # after a half-written reply
             return answer
-    answer = answer_extractive(question, passages, embeddings, query_vector)
+    answer = answer_extractive(question, passages, embeddings, query_vector, reader)
     yield answer.text
     return answer

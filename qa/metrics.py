@@ -16,6 +16,9 @@ questions are all-or-nothing):
 - `mrr@10`: 1/r for the smallest r <= 10 at which `hits@r` holds, else 0. For a multi-answer
   question r is the rank at which the *last* missing answer turns up.
 - `abstained`: the share of questions the answerer declined.
+- `reading`: of the questions whose answers are all in the top ten passages (`hits@10`), the
+  share whose shown answer holds them (`shown@300`): how well the answerer reads what
+  retrieval found.
 - `p50_ms`, `p95_ms`: latency percentiles (linear interpolation, numpy's default).
 """
 
@@ -40,12 +43,13 @@ METRIC_KEYS = (
     "hits@10",
     "mrr@10",
     "abstained",
+    "reading",
     "p50_ms",
     "p95_ms",
     "n",
 )
 
-PER_QUESTION_KEYS = tuple(k for k in METRIC_KEYS if k not in ("p50_ms", "p95_ms", "n"))
+PER_QUESTION_KEYS = tuple(k for k in METRIC_KEYS if k not in ("reading", "p50_ms", "p95_ms", "n"))
 
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -158,6 +162,10 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
     summary: dict[str, float | int] = {
         key: (sum(r[key] for r in rows) / n if n else 0.0) for key in PER_QUESTION_KEYS
     }
+    retrieved = [r for r in rows if r["hits@10"]]
+    summary["reading"] = (
+        sum(r["shown@300"] for r in retrieved) / len(retrieved) if retrieved else 0.0
+    )
     latencies = [o.latency_ms for o in outcomes]
     summary["p50_ms"] = percentile_ms(latencies, 50)
     summary["p95_ms"] = percentile_ms(latencies, 95)

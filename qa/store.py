@@ -166,6 +166,7 @@ class NewsIndex:
     def __init__(self, settings: Settings, *, embeddings=None) -> None:
         self.settings = settings
         self._embeddings = embeddings
+        self._query_embeddings = None
         self._dimension_checked = False
         self._client = None
         self._collection = None
@@ -192,6 +193,23 @@ class NewsIndex:
         if not self._dimension_checked:
             self._check_dimension(model)
         return model
+
+    @property
+    def query_embeddings(self):
+        """The model that embeds questions: MiniLM on ONNX Runtime (no torch on the question
+        path, qa.onnx_embeddings) unless a model was given or another one is configured."""
+        if self._query_embeddings is None:
+            from qa.embeddings import is_minilm
+
+            if self._embeddings is None and is_minilm(self.settings.embedding_model):
+                from qa.onnx_embeddings import load_onnx_embeddings
+
+                model = load_onnx_embeddings()
+                self._check_dimension(model)
+            else:
+                model = self.embeddings
+            self._query_embeddings = model
+        return self._query_embeddings
 
     def _model(self):
         if self._embeddings is None:
@@ -625,7 +643,7 @@ class NewsIndex:
     # -- reading -------------------------------------------------------------------------
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embeddings.embed_query(text)
+        return self.query_embeddings.embed_query(text)
 
     def dense_search(
         self, vector: Sequence[float], *, k: int, filters: SearchFilters = SearchFilters()

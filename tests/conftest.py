@@ -55,7 +55,7 @@ def _isolated_state(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSQA_STORE", str(tmp_path / "default-store"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    for name in ("CHROMA_HOST", "NEWSQA_PASSWORD", *HOST_LLM_VARIABLES):
+    for name in ("CHROMA_HOST", "NEWSQA_PASSWORD", "NEWSQA_READER", *HOST_LLM_VARIABLES):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -252,7 +252,9 @@ def test_a_headline_can_answer_what_its_sentences_only_refer_to(embeddings):
     question = "Which automaker is facing a new investigation into its self-driving features?"
     answer = answer_extractive(question, [passage], embeddings)
     assert not answer.abstained
-    assert answer.text.startswith("Headline: Tesla faces") and "[1]" in answer.text
+    headline_line, sentence_line = answer.text.split("\n")
+    assert headline_line == f"Headline: “{passage.title}” [1]"  # a line of its own
+    assert sentence_line.endswith("[1]")
     headline = answer.citations[0]
     assert headline.headline and headline.quote == passage.title
     assert headline.to_dict()["headline"] is True

@@ -62,13 +62,12 @@ def test_a_headline_gets_its_own_source_only_without_a_sentence_of_its_passage()
     assert shown == [(sentence, "Putin ready for talks"), (other, "Talks may start on Friday")]
 
 
-def test_short_answer_is_bold_inside_the_cited_sentence(monkeypatch, sample_store):
+def test_short_answer_leads_in_bold_above_the_cited_sentence(monkeypatch, sample_store):
     at = ask(open_page(monkeypatch, sample_store), MINSK)
     answer = last_answer(at)
-    assert "**Putin**" in answer
-    before = answer.split("**Putin**")[0]
-    assert "\n" not in before  # in the sentence, not a heading above it
-    assert answer.rstrip().endswith("]")  # the sentence keeps its citation marker
+    first, *rest = answer.split("\n\n")
+    assert first == "**Putin**"  # what the reader found, first
+    assert "Putin" in rest[-1] and rest[-1].rstrip().endswith("]")  # then the cited evidence
 
 
 def test_unanswerable_question_abstains_without_sources(monkeypatch, sample_store):

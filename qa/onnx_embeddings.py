@@ -1,0 +1,162 @@
+"""MiniLM on ONNX Runtime: the question path embeds without torch.
+
+Starting PyTorch and sentence-transformers to embed one short question took most of a CLI
+answer's 7-8 s and 700 MB. The same verified weights, exported once to ONNX at `make setup`
+(`python -m qa.onnx_embeddings`), run on ONNX Runtime with the `tokenizers` library: mean
+pooling and unit length as sentence-transformers does, vectors equal to its own (cosine
+>= 0.999, tested). The exported file's SHA-256 is recorded beside it and checked on load.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.errors import ModelError
+
+EXPORT_DIR = Path(sys.prefix) / "share" / "newsqa"  # made by `make setup`, beside the venv
+MODEL_FILE = "all-MiniLM-L6-v2.onnx"
+SUMS_FILE = "all-MiniLM-L6-v2.onnx.sha256"
+MAX_SEQ_LENGTH = 256  # sentence-transformers' setting for all-MiniLM-L6-v2
+BATCH_SIZE = 32
+FIX = "run `make setup` (it exports the verified MiniLM weights to ONNX)"
+
+
+class OnnxEmbeddings:
+    """`embed_query` / `embed_documents` as LangChain's embeddings, on ONNX Runtime."""
+
+    def __init__(self, folder: Path = EXPORT_DIR, tokenizer_file: Path | None = None) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        model = folder / MODEL_FILE
+        verify_export(folder)
+        if tokenizer_file is None:
+            from qa.embeddings import MINILM, resolve_model_path
+
+            tokenizer_file = resolve_model_path(MINILM) / "tokenizer.json"
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+        self._tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [list(map(float, v)) for v in self.encode(texts)]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(x) for x in self.encode([text])[0]]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text."""
+        out = []
+        for i in range(0, len(texts), BATCH_SIZE):
+            batch = self._tokenizer.encode_batch(texts[i : i + BATCH_SIZE])
+            mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+            feed = {
+                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+                "attention_mask": mask,
+                "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+            }
+            tokens = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (tokens[0] * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 384), np.float32)
+
+
+def verify_export(folder: Path) -> None:
+    """Refuse an export that is missing or differs from the SHA-256 recorded when it was made."""
+    from qa.reader import file_sha256
+
+    model, sums = folder / MODEL_FILE, folder / SUMS_FILE
+    if not model.is_file() or not sums.is_file():
+        raise ModelError(f"The ONNX embedding model {model} is missing: {FIX}.")
+    recorded = json.loads(sums.read_text())
+    if file_sha256(model) != recorded.get("sha256"):
+        raise ModelError(f"The ONNX embedding model {model} does not match {sums}: {FIX}.")
+
+
+@lru_cache(maxsize=1)
+def load_onnx_embeddings() -> OnnxEmbeddings:
+    """The question-path embedder, loaded and verified once per process."""
+    return OnnxEmbeddings()
+
+
+def export(folder: Path = EXPORT_DIR) -> Path:
+    """Export the verified MiniLM weights to `folder` (idempotent: kept when already valid)."""
+    try:
+        verify_export(folder)
+        return folder / MODEL_FILE
+    except ModelError:
+        pass
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from qa.embeddings import MINILM, resolve_model_path
+    from qa.reader import file_sha256
+
+    path = resolve_model_path(MINILM)  # checks the weights' SHA-256 first
+    model = AutoModel.from_pretrained(path, use_safetensors=True).eval()
+    sample = AutoTokenizer.from_pretrained(path)(
+        ["Who proposed talks in Minsk?", "A second, longer text to pad the batch with."],
+        padding=True,
+        return_tensors="pt",
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / MODEL_FILE
+    tmp = target.with_suffix(".tmp")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+
+    class TokenEmbeddings(torch.nn.Module):  # keyword arguments: forward's order varies
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    torch.onnx.export(
+        TokenEmbeddings().eval(),
+        tuple(sample[n] for n in names),
+        str(tmp),
+        input_names=names,
+        output_names=["token_embeddings"],
+        dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
+        opset_version=17,
+        dynamo=False,
+    )
+    tmp.replace(target)
+    (folder / SUMS_FILE).write_text(
+        json.dumps({"sha256": file_sha256(target), "weights": MINILM}, indent=2) + "\n"
+    )
+    return target
+
+
+def main() -> int:
+    import os
+    import warnings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    warnings.filterwarnings("ignore")
+    try:
+        print(f"ONNX embedding model: {export()}")
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The reader: a cross-encoder trained for news questions that scores candidate sentences.
+
+It reads the question and one sentence together, so it tells the sentence that answers from
+the one that only resembles the question, which the bi-encoder cosine cannot. It ships in
+`qa/reader_model/` (int8 ONNX, trained by `python -m evaluation.train_reader`, see its
+MODEL_CARD.md), runs on ONNX Runtime with the `tokenizers` library (no torch on the question
+path), and is loaded from local files only after its SHA-256 sums are checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.errors import ModelError
+
+SHIPPED = Path(__file__).parent / "reader_model"
+MODEL_FILE = "reader.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+SUMS_FILE = "SHA256SUMS"
+DEFAULT_MAX_LENGTH = 96
+BATCH_SIZE = 32
+FIX = "restore it with `git checkout qa/reader_model` (or set NEWSQA_READER=none to answer without it)"
+
+
+class ReaderError(ModelError):
+    """The reader's files are missing or not the ones recorded beside them."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(folder: Path) -> None:
+    """Refuse a reader whose files are missing or differ from its SHA256SUMS."""
+    sums = folder / SUMS_FILE
+    if not sums.is_file():
+        raise ReaderError(f"The reader's checksum file {sums} is missing: {FIX}.")
+    for line in sums.read_text().splitlines():
+        digest, _, name = line.strip().partition("  ")
+        file = folder / name
+        if not file.is_file():
+            raise ReaderError(f"The reader file {file} is missing: {FIX}.")
+        if file_sha256(file) != digest:
+            raise ReaderError(
+                f"The reader file {file} does not match its SHA-256 in {sums}: {FIX}."
+            )
+
+
+class OnnxReader:
+    """Scores (question, sentence) pairs with the exported cross-encoder: higher answers better."""
+
+    def __init__(self, folder: Path, *, max_length: int | None = None, verify: bool = True) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        if verify:
+            globals()["verify"](folder)
+        config = folder / "reader.json"
+        if max_length is None:
+            max_length = (
+                json.loads(config.read_text()).get("max_length", DEFAULT_MAX_LENGTH)
+                if config.is_file()
+                else DEFAULT_MAX_LENGTH
+            )
+        self.name = folder.name
+        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+        self._tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def scores(self, question: str, texts: list[str]) -> list[float]:
+        """One logit per text, in order."""
+        out: list[float] = []
+        for i in range(0, len(texts), BATCH_SIZE):
+            batch = self._tokenizer.encode_batch([(question, t) for t in texts[i : i + BATCH_SIZE]])
+            feed = {
+                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+            }
+            logits = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+            out.extend(float(x) for x in np.asarray(logits[0]).reshape(-1))
+        return out
+
+
+@lru_cache(maxsize=2)
+def load_reader(setting: str | None = "default") -> OnnxReader | None:
+    """The reader named by NEWSQA_READER / --reader: "default" (the shipped one), "none", or
+    a folder exported by `evaluation.export_reader`. Loaded once per process."""
+    if setting is not None and setting.lower() == "none":
+        return None
+    folder = SHIPPED if setting in (None, "", "default") else Path(setting).expanduser()
+    if not folder.is_dir():
+        raise ReaderError(
+            f"Reader {str(folder)!r} is not a folder: set NEWSQA_READER to 'default', 'none' or "
+            "a folder made by `python -m evaluation.export_reader`."
+        )
+    return OnnxReader(folder)
