@@ -1,0 +1,87 @@
+"""The shipped reader: verified, loaded from local files, and it prefers the answering sentence."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from qa.config import Settings
+from qa.reader import MODEL_FILE, SHIPPED, SUMS_FILE, OnnxReader, ReaderError, load_reader
+
+QUESTION = "Who proposed talks in Minsk?"
+ANSWERING = (
+    "Putin said he would be willing to send a delegation to Minsk for high-level "
+    "negotiations with Ukraine."
+)
+RESEMBLING = "Talks in Minsk have been proposed several times since the conflict began in 2014."
+
+
+@pytest.fixture(scope="module")
+def reader() -> OnnxReader:
+    return load_reader("default")
+
+
+def test_the_shipped_reader_prefers_the_sentence_that_answers(reader):
+    answering, resembling = reader.scores(QUESTION, [ANSWERING, RESEMBLING])
+    assert answering > resembling
+
+
+@pytest.mark.parametrize(
+    ("question", "good", "bad"),
+    [
+        (
+            "Which automaker recalled two million vehicles over its Autopilot system?",
+            "Tesla is recalling more than two million vehicles to fix its Autopilot system.",
+            "Autopilot recalls of this size are rare, regulators said on Wednesday.",
+        ),
+        (
+            "How many people died in the earthquake?",
+            "The earthquake killed at least 2,100 people, officials said on Sunday.",
+            "The earthquake struck shortly after dawn while most people were asleep.",
+        ),
+    ],
+)
+def test_the_reader_prefers_the_answer_over_the_echo(reader, question, good, bad):
+    assert reader.scores(question, [good])[0] > reader.scores(question, [bad])[0]
+
+
+def test_scores_in_a_batch_rank_as_scores_alone(reader):
+    texts = [ANSWERING, RESEMBLING, "Minsk is the capital of Belarus."]
+    batch = reader.scores(QUESTION, texts)
+    alone = [reader.scores(QUESTION, [t])[0] for t in texts]
+    # int8 activations are scaled per batch, so values move a little; the order must not.
+    assert sorted(range(3), key=batch.__getitem__) == sorted(range(3), key=alone.__getitem__)
+    assert batch == pytest.approx(alone, abs=0.25)
+
+
+def test_an_altered_reader_file_is_refused(tmp_path):
+    altered = tmp_path / "reader_model"
+    shutil.copytree(SHIPPED, altered)
+    data = bytearray((altered / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (altered / MODEL_FILE).write_bytes(bytes(data))
+    with pytest.raises(ReaderError, match="does not match its SHA-256.*git checkout"):
+        OnnxReader(altered)
+
+
+@pytest.mark.parametrize("missing", [MODEL_FILE, SUMS_FILE, "tokenizer.json"])
+def test_a_missing_reader_file_names_the_fix(tmp_path, missing):
+    folder = tmp_path / "reader_model"
+    shutil.copytree(SHIPPED, folder)
+    (folder / missing).unlink()
+    with pytest.raises(ReaderError, match="is missing: restore it"):
+        OnnxReader(folder)
+
+
+def test_reader_setting_none_switches_it_off(monkeypatch):
+    assert load_reader("none") is None
+    monkeypatch.setenv("NEWSQA_READER", "none")
+    assert Settings.from_env().reader is None
+    monkeypatch.setenv("NEWSQA_READER", "default")
+    assert Settings.from_env().reader == "default"
+
+
+def test_a_reader_path_that_is_not_a_folder_is_refused(tmp_path):
+    with pytest.raises(ReaderError, match="NEWSQA_READER"):
+        load_reader(str(tmp_path / "nowhere"))
