@@ -100,9 +100,9 @@ class OnnxReader:
 
 @lru_cache(maxsize=2)
 def load_reader(setting: str | None = "default") -> OnnxReader | None:
-    """The reader named by NEWSQA_READER / --reader: "default" (the shipped one), "none", or
-    a folder exported by `evaluation.export_reader`. Loaded once per process."""
-    if setting is not None and setting.lower() == "none":
+    """The reader named by NEWSQA_READER / --reader: "default" (the shipped one), "none" or
+    None (off), or a folder made by `evaluation.export_reader`. Loaded once per process."""
+    if setting is None or setting.lower() == "none":
         return None
     folder = SHIPPED if setting in (None, "", "default") else Path(setting).expanduser()
     if not folder.is_dir():

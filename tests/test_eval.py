@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.eval import CONFIGURATIONS, KEPT_HEADING, NO_RERANK, Question, coverage, main
+from qa.eval import CONFIGURATIONS, KEPT_HEADING, NO_READER, NO_RERANK, Question, coverage, main
 from qa.metrics import METRIC_KEYS
 from qa.store import NewsIndex
 
@@ -47,6 +47,7 @@ def test_eval_scores_answers_and_writes_predictions(tmp_path, capsys, embeddings
     assert result["shown@300"] >= 0.2
     assert 0 < result["p50_ms"] <= result["p95_ms"]
     assert set(result["ablation"]) == set(CONFIGURATIONS) - {NO_RERANK}  # no reranker set
+    assert 0.0 <= result["reading"] <= 1.0 and NO_READER in result["ablation"]
     # q5's "Atlantis United" is in no article: four of five questions can be answered at all.
     assert result["coverage"] == {"gold_by_as_of": 0.8, "gold_in_window": 0.8}
     assert result["hits@10"] <= result["coverage"]["gold_by_as_of"]
@@ -107,3 +108,9 @@ def test_coverage_sees_only_what_a_question_asked_then_could_see(tmp_path, capsy
         found = coverage(index, questions)
     assert found.by_as_of == [True, True, False]
     assert found.in_window == [True, False, False]  # 52 days old on 2025-03-01
+
+
+def test_eval_without_the_reader_has_no_reader_row(tmp_path, capsys, embeddings):
+    result = run_eval(tmp_path, capsys, "--reader", "none", "--ablation", "--limit", "2")
+    assert NO_READER not in result["ablation"]
+    assert result["ablation"]["full"] == {k: result[k] for k in result["ablation"]["full"]}

@@ -177,3 +177,16 @@ def test_bold_counts_only_a_short_answer_holding_every_gold():
     m = summarize(outcomes)
     assert m["shown@300"] == 0.8 and m["bold"] == 0.2
     assert summarize([])["bold"] == 0.0
+
+
+def test_reading_is_shown_among_the_questions_whose_answer_was_retrieved():
+    found = ["Putin proposed talks in Minsk."]
+    outcomes = [
+        Outcome(["Putin"], "Putin proposed talks [1]", False, passages=found),  # read right
+        Outcome(["Putin"], "Talks were proposed [1]", False, passages=found),  # misread
+        Outcome(["Putin"], "I couldn't find this.", True, passages=found),  # abstained
+        Outcome(["Lavrov"], "Lavrov said [1]", False, passages=found),  # not retrieved
+    ]
+    m = summarize(outcomes)
+    assert m["reading"] == pytest.approx(1 / 3)  # the fourth was never retrieved
+    assert summarize(outcomes[3:])["reading"] == 0.0

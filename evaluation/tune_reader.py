@@ -1,0 +1,96 @@
+"""Choose how the reader's score combines with the answerer's, on the development set.
+
+    python -m evaluation.tune_reader --store .eval-store --questions QUESTIONS.jsonl
+
+Each question is retrieved once (the full configuration, as `make eval` asks it) and every
+candidate sentence is read once; then each setting of (reader weight, reader depth, score
+bar) re-runs only the answerer on the cached passages and scores, so a grid of settings
+takes seconds. Prints shown@300, bold, abstained and reading per setting, best first. Never
+run on the training set's questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+from qa import answer as answerer
+from qa.ask import Asker, AskOptions
+from qa.config import Settings
+from qa.metrics import Outcome, summarize
+from qa.reader import load_reader
+from qa.store import NewsIndex
+
+WEIGHTS = (0.0, 0.5, 0.75, 1.0, 1.5)
+DEPTHS = (3, 5, 8, 12)
+BARS = (0.75, 1.0, 1.25)
+RATIOS = (0.6, 0.7, 0.8)  # SECOND_SENTENCE_RATIO: how close a further sentence must score
+
+
+class CachedReader:
+    """The reader, each (question, sentence) read once."""
+
+    def __init__(self, reader) -> None:
+        self.reader, self.cache = reader, {}
+
+    def scores(self, question: str, texts: list[str]) -> list[float]:
+        todo = [t for t in texts if (question, t) not in self.cache]
+        for t, s in zip(todo, self.reader.scores(question, todo) if todo else [], strict=True):
+            self.cache[question, t] = s
+        return [self.cache[question, t] for t in texts]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from qa.eval import DEFAULT_EVAL_K, load_questions
+
+    p = argparse.ArgumentParser(prog="python -m evaluation.tune_reader")
+    p.add_argument("--store", type=Path, default=Path(".eval-store"))
+    p.add_argument(
+        "--questions", type=Path, default=Path("../shared/data/realtimeqa-dev/questions.jsonl")
+    )
+    p.add_argument("--reader", default="default")
+    args = p.parse_args(argv)
+    questions = load_questions(args.questions)
+    reader = CachedReader(load_reader(args.reader))
+    with NewsIndex(Settings.from_env(store_dir=args.store, reader="none")) as index:
+        asker = Asker(index)
+        cached = []
+        for q in questions:
+            options = AskOptions(k=DEFAULT_EVAL_K, as_of=q.as_of)
+            asker.history.clear()
+            got = asker.ask(q.question, options)
+            cached.append((q, got.passages, index.embed_query(q.question)))
+        rows = []
+        for weight, depth, bar, ratio in itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS):
+            answerer.W_READER, answerer.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
+            answerer.READ_SENTENCE_RATIO = ratio
+            outcomes = []
+            for q, passages, vector in cached:
+                passages = [replace(p) for p in passages]
+                a = answerer.answer_extractive(
+                    q.question, passages, index.query_embeddings, vector, reader=reader
+                )
+                outcomes.append(
+                    Outcome(
+                        golds=q.answers,
+                        answer_text=a.text,
+                        abstained=a.abstained,
+                        passages=[p.text for p in passages],
+                        short_answer=a.short_answer,
+                    )
+                )
+            m = summarize(outcomes)
+            rows.append(
+                (m["shown@300"], m["bold"], m["abstained"], m["reading"], weight, depth, bar, ratio)
+            )
+    rows.sort(reverse=True)
+    print("shown@300  bold  abstained  reading | weight depth bar ratio")
+    for r in rows[:40]:
+        print(f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f} | {r[4]} {r[5]} {r[6]} {r[7]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
