@@ -356,7 +356,6 @@ def decode_text(name: str, data: bytes) -> str:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")  # lone CRs
     if not text.strip():
         raise SourceError(name, "is empty")
-    check_has_words(name, text)
     return text
 
 
@@ -382,6 +381,7 @@ def _reject_binary(name: str, data: bytes) -> None:
 
 
 def _load_txt(name: str, path: Path, text: str, defaults: ArticleDefaults) -> Iterator[Article]:
+    check_has_words(name, text)
     title, body = split_title_line(text)
     yield _build_article(
         body, _Fields(title=title), origin=_origin(path), defaults=defaults, name_hint=path.stem
@@ -474,6 +474,7 @@ _SETEXT_UNDERLINE = re.compile(r"=+\s*")
 def _load_markdown(
     name: str, path: Path, text: str, defaults: ArticleDefaults
 ) -> Iterator[Article]:
+    check_has_words(name, text)
     front, body = split_front_matter(name, text)
     fields = fields_from_mapping(name, front)
     heading, body = _split_heading(body)

@@ -143,6 +143,7 @@ def check_names(index: NewsIndex, sources: list[str], topics: list[str]) -> None
         ("--source", sources, index.catalog.source_names),
         ("--topic", topics, sorted({t for r in index.catalog.rows for t in r.topics})),
     ):
+        known = [name for name in known if name]  # articles without a source have ""
         lower = {name.lower() for name in known}
         missing = [name for name in wanted if name.lower() not in lower]
         if missing:

@@ -114,7 +114,7 @@ def run_command(
 
 
 def _say(line: str) -> None:
-    print(printable(" ".join(line.split("\n"))), file=sys.stderr, flush=True)
+    print(printable(line), file=sys.stderr, flush=True)
 
 
 @contextmanager
