@@ -10,11 +10,13 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
+from hashlib import sha256
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -23,7 +25,7 @@ import streamlit as st
 from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.conversations import ConversationStore
-from qa.errors import NewsQAError
+from qa.errors import NewsQAError, StoreMissingError
 from qa.models import Answer, Citation
 from qa.news import parse_event_date, set_ages
 from qa.reader import load_reader
@@ -46,6 +48,11 @@ make ingest SOURCES="articles/ https://example.com/feed.xml"
 
 For the bundled sample: `make run` ingests it when the store is empty.
 """
+NO_STORE_HELP = INGEST_HELP.replace(
+    "The store at `{store}` has no articles yet.", "There is no store at `{store}` yet."
+)
+PASSWORD_DELAY_S = 0.5  # the first wrong password waits this long, each next one twice as long
+PASSWORD_DELAY_MAX_S = 30.0
 # Every ASCII punctuation character: CommonMark lets any of them be backslash-escaped, and the
 # escape renders as the bare character. That covers HTML (<, >, &), emphasis, links, headings,
 # lists, Streamlit's math ($) and its directives (:color[...]).
@@ -232,11 +239,36 @@ def open_index(settings: Settings) -> NewsIndex:
     Loads the question embedder and the reader and runs each once now, so the first question
     is answered as fast as the later ones (and a damaged reader file is reported at once).
     """
-    index = NewsIndex(settings)
+    index = NewsIndex(settings, create=False)  # the page never creates a store
     index.embed_query("warm up")
     if (reader := load_reader(settings.reader)) is not None:
         reader.scores("warm up", ["warm up"])
     return index
+
+
+class WrongPasswords:
+    """Consecutive wrong passwords, counted across every session of the server (a new tab does
+    not start over); the right password resets the count."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self) -> float:
+        """Count one wrong password; returns how long it waits: doubling, capped."""
+        with self._lock:
+            self.count += 1
+            return min(PASSWORD_DELAY_S * 2 ** (self.count - 1), PASSWORD_DELAY_MAX_S)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.count = 0
+
+
+@st.cache_resource(show_spinner=False)
+def wrong_passwords(password_digest: str) -> WrongPasswords:
+    """The server's count of wrong tries at the password whose digest is given."""
+    return WrongPasswords()
 
 
 def unlocked(settings: Settings) -> bool:
@@ -244,11 +276,16 @@ def unlocked(settings: Settings) -> bool:
     if not settings.password or st.session_state.get("unlocked"):
         return True
     entered = st.text_input("Password", type="password", key="password")
-    if entered and hmac.compare_digest(entered.encode(), settings.password.encode()):
+    if not entered:
+        return False
+    failures = wrong_passwords(sha256(settings.password.encode()).hexdigest())
+    if hmac.compare_digest(entered.encode(), settings.password.encode()):
+        failures.reset()  # checked first: a run of wrong guesses never delays the right one
         st.session_state.unlocked = True
         st.rerun()  # start over without the password box
-    if entered:
-        st.error("Wrong password.")
+    delay = failures.add()
+    time.sleep(delay)  # slows guessing: each wrong try waits twice as long as the one before
+    st.error(f"Wrong password. (Waited {delay:g} s; each wrong try waits twice as long.)")
     return False
 
 
@@ -270,6 +307,7 @@ def show_stats(stats: dict) -> None:
 
 def start_new_chat() -> None:
     st.session_state.messages = []
+    st.session_state.pending = []
     st.session_state.pop("asker", None)  # the asker holds the conversation for follow-ups
     st.session_state.pop("conversation_id", None)  # the next question starts a saved chat
 
@@ -469,6 +507,9 @@ def load_page() -> tuple[Settings, NewsIndex, dict] | None:
             index = open_index(settings)
         index.refresh()  # show articles ingested since the last page load
         return settings, index, index.stats()
+    except StoreMissingError:
+        st.info(NO_STORE_HELP.format(store=Settings.from_env().store_label))
+        st.chat_input("Ingest some articles first", key="question", disabled=True)
     except NewsQAError as e:
         st.error(str(e))
     except Exception as e:
@@ -503,6 +544,7 @@ def main() -> None:
         return
 
     st.session_state.setdefault("messages", [])
+    st.session_state.setdefault("pending", [])
     if "asker" not in st.session_state:
         st.session_state.asker = Asker(index, history=list(st.session_state.messages))
     conversations = open_conversations(str(index.state_dir()))
@@ -510,16 +552,36 @@ def main() -> None:
         with st.chat_message(message["role"]):
             show_message(message)
 
-    if question := st.chat_input("Ask about the news", key="question"):
-        st.session_state.messages.append({"role": "user", "content": question})
+    busy = bool(st.session_state.pending)  # disabled while answering: one question at a time
+    placeholder = "Answering…" if busy else "Ask about the news"
+    st.chat_input(placeholder, key="question", on_submit=queue_question, disabled=busy)
+    with chats:
+        show_conversations(conversations)
+    if busy:
+        answer_pending(options, conversations)
+        st.rerun()  # the history and saved chats are complete: show them with the input enabled
+
+
+def queue_question() -> None:
+    """The chat input's on_submit: runs before the page does, so a question sent while another
+    is being answered (which interrupts that run) is queued, never lost."""
+    question = st.session_state.get("question")
+    if question:
+        st.session_state.setdefault("pending", []).append(question)
+
+
+def answer_pending(options: AskOptions, conversations: ConversationStore) -> None:
+    """Answer the queued questions in order. A question and its answer enter the history
+    together, once the answer is complete: an interrupted answer is simply given again."""
+    while st.session_state.pending:
+        question = st.session_state.pending[0]
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
             reply = respond(question, options)
-        st.session_state.messages.append(reply)
+        st.session_state.messages += [{"role": "user", "content": question}, reply]
+        st.session_state.pending.pop(0)
         save_turn(conversations, question, reply)
-    with chats:
-        show_conversations(conversations)
 
 
 # `streamlit run` and AppTest run this file as __main__; tests import the helpers above.

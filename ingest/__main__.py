@@ -1,5 +1,6 @@
 import sys
 
-from ingest.cli import main
+from qa.startup import interruptible_start
 
+main = interruptible_start(lambda: __import__("ingest.cli", fromlist=["main"]).main)
 sys.exit(main())

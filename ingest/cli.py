@@ -17,7 +17,7 @@ from ingest.pipeline import ingest_sources
 from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
 from qa.config import Settings
 from qa.dates import parse_date_option
-from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError, run_command
+from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError, printable, run_command
 from qa.store import NewsIndex
 
 
@@ -83,7 +83,15 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
         for failure in summary.failed:
-            print(f"failed: {failure['source']}: {failure['error']}", file=sys.stderr)
+            print(
+                f"failed: {one_line(failure['source'])}: {one_line(failure['error'])}",
+                file=sys.stderr,
+            )
+        for warning in summary.warnings:
+            print(
+                f"warning: {one_line(warning['source'])}: {one_line(warning['warning'])}",
+                file=sys.stderr,
+            )
         print(summary.line())
     return EXIT_FAILED if summary.failed else EXIT_OK
 
@@ -105,6 +113,12 @@ def run_watch(args: argparse.Namespace) -> int:
     )
     print(json.dumps(asdict(summary), ensure_ascii=False) if args.json else summary.line())
     return EXIT_OK
+
+
+def one_line(text: str) -> str:
+    """A file, source or reason as one printable line: a name with a line break or a terminal
+    escape in it is shown escaped, so it cannot forge a line or recolour the terminal."""
+    return printable(text)
 
 
 def store_is_empty(settings: Settings) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qa.errors import NewsQAError
+from qa.errors import UsageError as _UsageError
 
 
 class SourceError(NewsQAError):
@@ -18,5 +19,5 @@ class FetchError(SourceError):
     """A URL or feed could not be fetched (network, status, size, type, refused address)."""
 
 
-class UsageError(NewsQAError):
+class UsageError(_UsageError):
     """The command line itself is wrong (exit status 2)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ import yaml
 from ingest.errors import FetchError, SourceError
 from ingest.fetch import FetchedPage, fetch, format_size
 from qa.config import Settings
-from qa.dates import parse_date
+from qa.dates import is_relative_date, parse_date
 from qa.models import Article
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are archives or dumps, not articles: split them
@@ -51,6 +52,13 @@ TITLE_LINE_MAX_CHARS = 200  # a longer first line is a paragraph, not a headline
 DERIVED_TITLE_CHARS = 100
 MIN_NAME_TITLE_WORDS = (
     3  # "notes.txt" or "article-12.txt" say nothing; "putin-ready-for-talks" does
+)
+FILE_KINDS = (  # what a path can be instead of a regular file, for the failure line
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
 )
 MIN_PAGE_TEXT_CHARS = 100  # less than this from an HTML page is menus and footers, not an article
 FEED_CONTENT_MIN_CHARS = 400  # shorter feed content is a teaser: fetch the linked page instead
@@ -191,47 +199,100 @@ def _load_path(name: str, defaults: ArticleDefaults) -> Iterator[Article | LoadF
         yield from _load_folder(name, path, defaults)
     elif path.exists():
         yield from _load_file(name, path, defaults)
+    elif path.is_symlink():
+        raise SourceError(name, _broken_link(path))
     else:
         raise SourceError(name, "no such file or folder")
+
+
+def _broken_link(path: Path) -> str:
+    """Why a symbolic link cannot be read: it loops, or what it points to is gone."""
+    try:
+        path.stat()
+    except OSError as e:
+        if e.errno == 40:  # ELOOP
+            return "is a symbolic link that loops back on itself; point it at a file"
+    return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file mode is when it is not a regular file's (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((kind for test, kind in FILE_KINDS if test(mode)), "not a regular file")
+    return f"is {kind}, not a regular file; only files and folders of articles can be read"
 
 
 def _load_folder(
     name: str, folder: Path, defaults: ArticleDefaults
 ) -> Iterator[Article | LoadFailure]:
     found = False
-    for item in _walk_supported(folder):
+    for shown, item in _walk_supported(name, folder, set()):
+        found = True
         if isinstance(item, LoadFailure):
             yield item
             continue
-        found = True
-        shown = os.path.join(name, item.relative_to(folder))
         yield from _guarded(shown, _load_file(shown, item, defaults))
     if not found:
         kinds = ", ".join(SUPPORTED_EXTENSIONS)
         raise SourceError(name, f"has no {kinds} files (hidden files and folders are skipped)")
 
 
-def _walk_supported(folder: Path) -> Iterator[Path | LoadFailure]:
-    """Supported files under `folder`, sorted by name, lazily; hidden entries skipped.
+def _walk_supported(
+    shown: str, folder: Path, seen: set[tuple[int, int]]
+) -> Iterator[tuple[str, Path | LoadFailure]]:
+    """(name to show, path) of each supported file under `folder`, sorted by name, lazily;
+    hidden entries skipped.
 
-    Symlinked folders are not followed, so a link cycle cannot loop for ever.
+    Links to folders are followed once: a folder already read (a link cycle, or two links to
+    one folder) gets a failure line instead, so no cycle loops for ever. A supported name that
+    is not a readable regular file (a pipe, a socket, a device, a broken or looping link) is
+    passed on to `_load_file`, whose failure line names it.
     """
     try:
+        info = folder.stat()
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            yield shown, LoadFailure(shown, "is a link to a folder already read; skipped")
+            return
+        seen.add(key)
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError as e:
-        yield LoadFailure(str(folder), f"could not be listed ({e.strerror or e})")
+        yield shown, LoadFailure(shown, f"could not be listed ({e.strerror or e})")
         return
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk_supported(Path(entry.path))
-        elif entry.is_file() and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS:
-            yield Path(entry.path)
+        inner = os.path.join(shown, entry.name)
+        if _is_dir(entry):
+            yield from _walk_supported(inner, Path(entry.path), seen)
+        elif Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS:
+            yield inner, Path(entry.path)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows links; a looping or broken link is not a folder
+    except OSError:
+        return False
 
 
 def _load_file(name: str, path: Path, defaults: ArticleDefaults) -> Iterator[Article | LoadFailure]:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise SourceError(name, _broken_link(path)) from None
+        raise SourceError(
+            name, "no longer exists (it was moved or deleted while reading)"
+        ) from None
+    except OSError as e:
+        if path.is_symlink():
+            raise SourceError(name, _broken_link(path)) from e
+        raise
+    if (kind := _not_regular(mode)) is not None:
+        raise SourceError(name, kind)
     suffix = path.suffix.lower()
     loader = _FILE_LOADERS.get(suffix)
     if loader is None:
@@ -248,11 +309,21 @@ def read_text_file(name: str, path: Path) -> str:
     Raises:
         SourceError: the file is over MAX_FILE_BYTES, empty, or binary.
     """
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise SourceError(name, _too_big(size))
-    with path.open("rb") as f:
-        data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat()
+    # O_NONBLOCK: if the file was swapped for a named pipe since it was listed, opening it must
+    # not wait for a writer; fstat() then tells what was really opened.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise SourceError(
+            name, "no longer exists (it was moved or deleted while reading)"
+        ) from None
+    with open(fd, "rb") as f:
+        info = os.fstat(fd)
+        if (kind := _not_regular(info.st_mode)) is not None:
+            raise SourceError(name, kind)
+        if info.st_size > MAX_FILE_BYTES:
+            raise SourceError(name, _too_big(info.st_size))
+        data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since fstat()
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(name, _too_big(len(data)))
     return decode_text(name, data)
@@ -282,9 +353,23 @@ def decode_text(name: str, data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 maps them all
             text = data.decode("latin-1")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")  # lone CRs
     if not text.strip():
         raise SourceError(name, "is empty")
     return text
+
+
+def check_has_words(name: str, text: str) -> None:
+    """Refuse text with no letter or digit: only emoji, punctuation or invisible characters.
+
+    Raises:
+        SourceError: naming what the text holds instead.
+    """
+    if re.search(r"\w", text):
+        return
+    visible = "".join(ch for ch in text if not ch.isspace() and ch.isprintable())
+    holds = "only punctuation, symbols or emoji" if visible else "only invisible characters"
+    raise SourceError(name, f"has no words ({holds}); nothing in it can answer a question")
 
 
 def _reject_binary(name: str, data: bytes) -> None:
@@ -296,6 +381,7 @@ def _reject_binary(name: str, data: bytes) -> None:
 
 
 def _load_txt(name: str, path: Path, text: str, defaults: ArticleDefaults) -> Iterator[Article]:
+    check_has_words(name, text)
     title, body = split_title_line(text)
     yield _build_article(
         body, _Fields(title=title), origin=_origin(path), defaults=defaults, name_hint=path.stem
@@ -303,11 +389,17 @@ def _load_txt(name: str, path: Path, text: str, defaults: ArticleDefaults) -> It
 
 
 def _load_stdin(stream: TextIO, defaults: ArticleDefaults) -> Article:
-    text = stream.read(MAX_FILE_BYTES + 1)
-    if len(text) > MAX_FILE_BYTES:
-        raise SourceError("-", _too_big(len(text)))
-    if not text.strip():
+    # The bytes, when there are any, decoded as files are (BOMs, UTF-16, cp1252), not in the
+    # locale's encoding: `iconv -t UTF-16 a.txt | python -m ingest -` stores what `a.txt` would.
+    binary = getattr(stream, "buffer", None)
+    raw = binary.read(MAX_FILE_BYTES + 1) if binary is not None else stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise SourceError("-", _too_big(len(raw)))
+    if not raw.strip():
         raise SourceError("-", "is empty (nothing was piped in)")
+    text = decode_text("-", raw) if isinstance(raw, bytes) else raw
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    check_has_words("-", text)
     title, body = split_title_line(text)
     # origin "-" makes the id derive from title and text: stdin has no lasting identity.
     return _build_article(body, _Fields(title=title), origin="-", defaults=defaults)
@@ -374,6 +466,7 @@ def _title_from_lead(text: str) -> str:
 # --- Markdown ----------------------------------------------------------------------------
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_FRONT_MATTER_KEY = re.compile(r"[A-Za-z_][\w-]*:(?:[ \t]|$)", re.MULTILINE)
 _ATX_HEADING = re.compile(r"#\s+(.+?)(?:\s+#+)?\s*")
 _SETEXT_UNDERLINE = re.compile(r"=+\s*")
 
@@ -381,6 +474,7 @@ _SETEXT_UNDERLINE = re.compile(r"=+\s*")
 def _load_markdown(
     name: str, path: Path, text: str, defaults: ArticleDefaults
 ) -> Iterator[Article]:
+    check_has_words(name, text)
     front, body = split_front_matter(name, text)
     fields = fields_from_mapping(name, front)
     heading, body = _split_heading(body)
@@ -402,10 +496,16 @@ def split_front_matter(name: str, text: str) -> tuple[dict[str, Any], str]:
         return {}, text
     first_newline = text.index("\n") + 1
     end = _FRONT_MATTER_END.search(text, first_newline)
-    if end is None:  # a leading horizontal rule, not front matter
+    if end is None:  # a leading horizontal rule, not front matter, unless `key: value` follows
+        if _FRONT_MATTER_KEY.match(text[first_newline:].lstrip("\n")):
+            raise SourceError(
+                name, "has front matter that never closes: add a `---` line after its last field"
+            )
         return {}, text
     try:
         front = yaml.safe_load(text[first_newline : end.start()])
+    except ValueError as e:  # a value YAML reads but Python cannot hold: a +25:00 time zone
+        raise SourceError(name, f"has front matter with an impossible value ({e})") from e
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         line = f" near line {where.line + 1}" if where else ""
@@ -649,6 +749,12 @@ def _date_field(name: str, mapping: Mapping[str, Any]) -> datetime | None:
     if not isinstance(value, str | date):  # YAML gives date/datetime objects
         raise SourceError(
             name, f"field {key!r} should be a date like 2022-02-25, not {_kind(value)}"
+        )
+    if isinstance(value, str) and is_relative_date(value):
+        raise SourceError(
+            name,
+            f"field {key!r} is {value!r}, a date relative to when it was written, which a source "
+            "cannot tell; use a calendar date, e.g. 2022-02-25",
         )
     parsed = parse_date(value)
     if parsed is None:

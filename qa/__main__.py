@@ -1,5 +1,6 @@
 import sys
 
-from qa.cli import main
+from qa.startup import interruptible_start
 
+main = interruptible_start(lambda: __import__("qa.cli", fromlist=["main"]).main)
 sys.exit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -26,6 +27,14 @@ if TYPE_CHECKING:  # LangChain loads only when an LLM is configured (0.8 s at st
 
 MAX_QUESTION_CHARS = 2000
 AS_OF_SLACK = timedelta(days=1)  # the whole as-of day counts as known
+# Terminal escape sequences pasted with a question: CSI (colours, cursor), OSC (window title,
+# hyperlinks) and two-character escapes, in their 7-bit and 8-bit (C1) forms.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-_]?"
+)
+_KEPT_FORMAT_CHARS = "\u200c\u200d"  # zero-width (non-)joiners spell words in some scripts
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,23 @@ class AskOptions:
         )
 
 
+def clean_question(question: str) -> str:
+    """`question` without terminal escapes, control characters (bells, NUL) or invisible format
+    characters (zero-width spaces, direction overrides): what the user meant to ask, so the
+    same question with and without them retrieves the same passages."""
+    text = _ESCAPE_SEQUENCE.sub("", question)
+    return "".join(
+        " " if char.isspace() else char
+        for char in text
+        if char.isspace()
+        or unicodedata.category(char) not in ("Cc", "Cf")
+        or char in _KEPT_FORMAT_CHARS
+    )
+
+
 def check_question(question: str) -> str:
-    """The question, stripped; raises QuestionError for one that cannot be asked."""
-    q = " ".join(question.split())
+    """The question, cleaned and stripped; raises QuestionError for one that cannot be asked."""
+    q = " ".join(clean_question(question).split())
     if not q:
         raise QuestionError("The question is empty: type a question about the ingested news.")
     if len(q) > MAX_QUESTION_CHARS:

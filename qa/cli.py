@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from qa.ask import Asker, AskOptions
 from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
-from qa.errors import EXIT_OK, run_command
+from qa.errors import EXIT_OK, UsageError, printable, run_command
 from qa.models import Answer, SearchFilters
 from qa.retrieve import DEFAULT_K
 from qa.store import NewsIndex
 from qa.timeline import DEFAULT_TIMELINE_K, build_timeline
+
+MAX_NAMES_LISTED = 20  # sources or topics named when a --source/--topic is not in the store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("ask", help="answer a question with citations")
     a.add_argument("question")
-    a.add_argument("--k", type=int, default=DEFAULT_K, help="passages to retrieve")
+    a.add_argument("--k", type=at_least_one, default=DEFAULT_K, help="passages to retrieve")
     a.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     a.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
     a.add_argument("--since", help="only articles published on or after DATE")
@@ -67,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("timeline", help="dated events about a query, ordered by event date")
     t.add_argument("query")
-    t.add_argument("--k", type=int, default=DEFAULT_TIMELINE_K, help="passages to read")
+    t.add_argument("--k", type=at_least_one, default=DEFAULT_TIMELINE_K, help="passages to read")
     t.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     t.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
     t.add_argument(
@@ -82,13 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def at_least_one(text: str) -> int:
+    """`--k`: a whole number of at least 1 (argparse turns the ValueError into a usage error)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _store_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", help="store folder (default: $NEWSQA_STORE or vectorstore/)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return run_command(lambda: run(args), verbose=args.verbose)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return run_command(lambda: run(args), verbose=args.verbose, usage=_usage(parser, args.command))
+
+
+def _usage(parser: argparse.ArgumentParser, command: str) -> str:
+    """The subcommand's own usage line, printed above a usage error."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[command].format_usage()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,11 +119,54 @@ def run(args: argparse.Namespace) -> int:
         reranker=getattr(args, "reranker", None),
         reader=getattr(args, "reader", None),
     )
-    with NewsIndex(settings) as index:
+    check_options(args)
+    # A reader never creates a store: a mistyped --store must not answer "I couldn't find this".
+    with NewsIndex(settings, create=False) as index:
         return COMMANDS[args.command](args, index)
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse options no article can satisfy, before the store is opened (exit status 2)."""
+    if args.command == "timeline" and not args.query.strip():
+        raise UsageError("the timeline query is empty: name a subject, e.g. 'talks in Minsk'")
+    if args.command != "ask":
+        return
+    since = parse_date_option("--since", args.since)
+    until = parse_date_option("--until", args.until)
+    as_of = parse_date_option("--as-of", args.as_of)
+    if since and until and since > until:
+        raise UsageError(
+            f"--since {args.since} is after --until {args.until}: no article can match"
+        )
+    if since and as_of and since > as_of:
+        raise UsageError(
+            f"--since {args.since} is after --as-of {args.as_of}: no article can match"
+        )
+
+
+def check_names(index: NewsIndex, sources: list[str], topics: list[str]) -> None:
+    """Refuse a --source or --topic the store does not have, naming the ones it has."""
+    for flag, wanted, known in (
+        ("--source", sources, index.catalog.source_names),
+        ("--topic", topics, sorted({t for r in index.catalog.rows for t in r.topics})),
+    ):
+        known = [name for name in known if name]  # articles without a source have ""
+        lower = {name.lower() for name in known}
+        missing = [name for name in wanted if name.lower() not in lower]
+        if missing:
+            have = ", ".join(repr(n) for n in known[:MAX_NAMES_LISTED]) or "none"
+            more = (
+                f" and {len(known) - MAX_NAMES_LISTED} more"
+                if len(known) > MAX_NAMES_LISTED
+                else ""
+            )
+            raise UsageError(
+                f"{flag} {missing[0]!r}: the store has no articles from it; it has {have}{more}"
+            )
+
+
 def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
+    check_names(index, args.source, args.topic)
     options = AskOptions(
         k=args.k,
         sources=tuple(args.source),
@@ -136,7 +196,8 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         listed.add(c.n)
         p = c.passage
         meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
-        print(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else ""))
+        line = f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else "")
+        print(printable(line))
     return EXIT_OK
 
 
@@ -153,7 +214,7 @@ def print_stream(chunks: Generator[str, None, Answer]) -> Answer:
         except StopIteration as done:
             print(flush=True)
             return done.value
-        print(chunk, end="", flush=True)
+        print(printable(chunk, keep_newlines=True), end="", flush=True)
 
 
 def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
@@ -161,21 +222,22 @@ def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return EXIT_OK
-    print(f"{stats['articles']} articles, {stats['chunks']} chunks in {stats['store']}")
+    print(printable(f"{stats['articles']} articles, {stats['chunks']} chunks in {stats['store']}"))
     print(f"embedding model: {stats['embedding_model']}")
     print(f"published: {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
     print(f"last updated: {stats['last_updated'] or '-'}")
     print("sources:")
     for name, count in stats["sources"].items():
-        print(f"  {count:6d}  {name}")
+        print(f"  {count:6d}  {printable(name)}")
     if stats.get("topics"):
         print("topics:")
         for name, count in stats["topics"].items():
-            print(f"  {count:6d}  {name}")
+            print(f"  {count:6d}  {printable(name)}")
     return EXIT_OK
 
 
 def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
+    check_names(index, args.source, args.topic)
     filters = SearchFilters(sources=tuple(args.source), topics=tuple(args.topic))
     events = build_timeline(index, args.query, k=args.k, filters=filters)
     if args.json:
@@ -186,7 +248,7 @@ def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
     for e in events:
         p = e.citation.passage
         marker = " (published)" if e.dated_by == "published" else ""
-        print(f"{e.date}{marker}  {e.event}  [{e.citation.n}] {p.source or p.title}")
+        print(printable(f"{e.date}{marker}  {e.event}  [{e.citation.n}] {p.source or p.title}"))
     return EXIT_OK
 
 

@@ -41,6 +41,27 @@ def parse_date(
     return to_utc(parsed) if parsed else None
 
 
+# Two unrelated moments: a date that parses differently against them depends on "now".
+_PROBE_BASES = (datetime(2001, 3, 14, 9, 30), datetime(2013, 11, 5, 17, 45))
+
+
+def is_relative_date(text: str) -> bool:
+    """True for a date that means something only relative to when it was written ("yesterday",
+    "in two weeks", "3 days ago", "Friday", "25 Feb" without a year).
+
+    ISO dates take the fast path; others parse against two unrelated bases and count as
+    relative when the results differ.
+    """
+    text = text.strip()
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return False
+    except ValueError:
+        pass
+    parsed = [parse_date(text, relative_to=base) for base in _PROBE_BASES]
+    return None not in parsed and parsed[0] != parsed[1]
+
+
 def parse_date_option(name: str, value: str | None) -> datetime | None:
     """Parse a command-line or page date option; an unparseable one is a clear error."""
     if value is None or not str(value).strip():

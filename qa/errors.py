@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # every command line's exit statuses
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C (SIGTERM too, here)
+
+# Control and format characters (C0, DEL, C1, bidi overrides, zero-width): a name printed raw
+# could start a new line, move the cursor, recolour or retitle the terminal, or reverse text.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 class NewsQAError(Exception):
@@ -16,12 +25,20 @@ class ConfigError(NewsQAError):
     """A setting (environment variable or flag) has a value we cannot use."""
 
 
+class UsageError(ConfigError):
+    """The command line asks for something that cannot be satisfied (exit status 2)."""
+
+
 class ModelError(NewsQAError):
     """The embedding model is missing, unverified, or not the one the store was built with."""
 
 
 class StoreError(NewsQAError):
     """The store cannot be opened or is inconsistent with the settings."""
+
+
+class StoreMissingError(StoreError):
+    """There is no store at the path given (a reader never creates one)."""
 
 
 class StoreLockedError(StoreError):
@@ -36,24 +53,82 @@ class LLMError(NewsQAError):
     """The configured LLM endpoint failed; callers fall back to extractive answers."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a command; the message says what was done so far."""
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    r"""`text` safe to print to a terminal: control characters shown escaped (`\n`, `\x1b`).
+
+    With `keep_newlines`, line breaks (and tabs) stay as they are, for multi-line answers.
+    """
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        if keep_newlines and char in "\n\t":
+            return char
+        return char.encode("unicode_escape").decode("ascii")
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
 def run_command(
     command: Callable[[], int],
     *,
     verbose: bool = False,
     usage_errors: tuple[type[NewsQAError], ...] = (ConfigError,),
+    usage: str | None = None,
 ) -> int:
     """Run a command line's `command` and return its exit status.
 
-    A NewsQAError becomes one `error: ...` line on stderr: EXIT_USAGE for `usage_errors` (a
-    setting or flag to fix), EXIT_FAILED otherwise, re-raised instead with `verbose`.
+    Every exception that reaches here becomes one line on stderr (the traceback only with
+    `verbose`, re-raised): a NewsQAError is `error: ...`, EXIT_USAGE for `usage_errors` (a
+    setting or flag to fix; `usage` is printed above it), EXIT_FAILED otherwise. Ctrl-C and
+    SIGTERM print `interrupted: ...` and give EXIT_INTERRUPTED; anything else is a bug, reported
+    as `error: unexpected TYPE: message` with EXIT_FAILED.
     """
     try:
-        return command()
+        with _sigterm_as_interrupt():
+            return command()
     except usage_errors as e:
-        print(f"error: {e}", file=sys.stderr)
+        if usage:
+            print(usage.strip(), file=sys.stderr)
+        _say(f"error: {e}")
         return EXIT_USAGE
     except NewsQAError as e:
         if verbose:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return EXIT_FAILED
+    except KeyboardInterrupt as e:
+        if verbose:
+            raise
+        done = str(e) if isinstance(e, Interrupted) and str(e) else "stopped before finishing"
+        _say(f"interrupted: {done}")
+        return EXIT_INTERRUPTED
+    except Exception as e:  # a bug: still one line, never a traceback the user did not ask for
+        if verbose:
+            raise
+        _say(f"error: unexpected {type(e).__name__}: {e} (run again with --verbose for details)")
+        return EXIT_FAILED
+
+
+def _say(line: str) -> None:
+    print(printable(line), file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does, so `finally` blocks and locks unwind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be installed by the main thread
+        return
+
+    def handle(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

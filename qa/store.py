@@ -26,7 +26,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embeddings import embed_by_sentence, pack_vectors
-from qa.errors import StoreError, StoreLockedError
+from qa.errors import StoreError, StoreLockedError, StoreMissingError
 from qa.lexical import LexicalIndex
 from qa.models import Article, Chunk, Passage, SearchFilters, head_line
 from qa.news import event_span
@@ -37,6 +37,11 @@ SCHEMA_VERSION = 1
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
 WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
 LOCK_FILE = ".newsqa.lock"
+CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
+# What newsqa itself keeps in a store folder besides Chroma's files; anything else (articles,
+# notes) means the folder is not a store, and a writer must not turn it into one.
+OWN_ENTRIES = ("lexical", "conversations.sqlite3")
+STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
 NO_DATE = -1
 DIMENSION_KEY = "embedding_dimension"
 REINDEX_SUFFIX = ".reindex"  # the collection a reindex builds before it takes the store's name
@@ -163,8 +168,11 @@ class NewsIndex:
     file so two ingests into one store run one after the other.
     """
 
-    def __init__(self, settings: Settings, *, embeddings=None) -> None:
+    def __init__(self, settings: Settings, *, embeddings=None, create: bool = True) -> None:
+        """`create=False` (every reader: `qa ask`, `qa stats`, the page) refuses to open a store
+        that does not exist yet instead of creating an empty one."""
         self.settings = settings
+        self._create = create
         self._embeddings = embeddings
         self._query_embeddings = None
         self._dimension_checked = False
@@ -240,20 +248,66 @@ class NewsIndex:
         return self._collection
 
     def _open_collection(self, *, check: bool = True):
-        client = self._client = self._make_client()
         try:
+            client = self._client = self._make_client()
             _finish_interrupted_reindex(client, self.settings.collection)
-            collection = client.get_or_create_collection(
-                self.settings.collection,
-                embedding_function=None,  # never Chroma's default: it downloads a model
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata=self._new_metadata(),
-            )
-        except Exception as e:  # chromadb raises several unrelated types here
-            raise StoreError(f"Could not open the store at {self.settings.store_label}: {e}") from e
+            if not self._create and not self.settings.uses_server:
+                collection = self._existing_collection(client)
+            else:
+                collection = client.get_or_create_collection(
+                    self.settings.collection,
+                    embedding_function=None,  # never Chroma's default: it downloads a model
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata=self._new_metadata(),
+                )
+        except StoreError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # chromadb raises several unrelated types (a Rust panic too)
+            raise StoreError(_open_failure(self.settings.store_label, e)) from e
         if check:
             self._check_guards(collection.metadata or {})
         return collection
+
+    def _existing_collection(self, client):
+        names = {getattr(c, "name", c) for c in client.list_collections()}
+        if self.settings.collection not in names:
+            raise StoreError(
+                f"{self.settings.store_label} is a Chroma database without the collection "
+                f"{self.settings.collection!r}, not a newsqa store: {STORE_HINT}."
+            )
+        return client.get_collection(self.settings.collection, embedding_function=None)
+
+    def _check_folder(self) -> None:
+        """Refuse a local store path that cannot be a store, before anything is written there.
+
+        Raises:
+            StoreMissingError: nothing is there and this index may not create a store.
+            StoreError: a file, a folder of other things, or a store that is not writable.
+        """
+        s = self.settings
+        if s.uses_server:
+            return
+        folder, label = s.store_dir, s.store_label
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"{label} is a file, not a store folder: {STORE_HINT}.")
+        db = folder / CHROMA_DB
+        if db.is_file():
+            if not (os.access(db, os.R_OK | os.W_OK) and os.access(folder, os.W_OK | os.X_OK)):
+                raise StoreError(_read_only(label))
+            return
+        others = _foreign_entries(folder)
+        if others:
+            raise StoreError(
+                f"{label} is not a newsqa store (it holds {others[0]!r} and no {CHROMA_DB}): "
+                f"{STORE_HINT}, or name a new or empty folder."
+            )
+        if not self._create:
+            raise StoreMissingError(
+                f"There is no store at {label}: add articles first with "
+                f"`python -m ingest SOURCE... --store {label}`, or {STORE_HINT}."
+            )
 
     def _make_client(self):
         import chromadb
@@ -277,7 +331,14 @@ class NewsIndex:
                     f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({e}): "
                     "start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST."
                 ) from e
-        s.store_dir.mkdir(parents=True, exist_ok=True)
+        self._check_folder()
+        try:
+            s.store_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(
+                f"Could not create the store folder {s.store_label} ({e.strerror or e}): "
+                "choose a folder you can write to."
+            ) from e
         return chromadb.PersistentClient(path=str(s.store_dir), settings=chroma_settings)
 
     def _new_metadata(self, **extra) -> dict:
@@ -298,6 +359,12 @@ class NewsIndex:
                 f"NEWSQA_EMBEDDING_MODEL={built_with}, or re-embed it with `python -m qa reindex`."
             )
         version = meta.get("schema_version", SCHEMA_VERSION)
+        if isinstance(version, int) and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {self.settings.store_label} was written by a newer newsqa (schema "
+                f"version {version}; this one reads {SCHEMA_VERSION}): upgrade newsqa to use it. "
+                "Nothing was changed."
+            )
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.settings.store_label} has schema version {version}; this "
@@ -464,7 +531,12 @@ class NewsIndex:
         """The local folder for this store's lock and small state files (the store folder, or a
         cache folder for a Chroma server)."""
         folder = self._cache_dir().parent if self.settings.uses_server else self.settings.store_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        if not self.settings.uses_server:
+            self._check_folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"Could not create {folder} ({e.strerror or e}).") from e
         return folder
 
     def repair(self) -> list[str]:
@@ -814,6 +886,37 @@ class NewsIndex:
             "last_updated": meta.get("updated_at") or None,
             "store": self.settings.store_label,
         }
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Visible entries of `folder` that neither Chroma nor newsqa put there, sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        name
+        for name in os.listdir(folder)
+        if not name.startswith(".") and not name.startswith(OWN_ENTRIES) and name != CHROMA_DB
+    )
+
+
+def _read_only(label: str) -> str:
+    return (
+        f"The store at {label} is read-only: Chroma writes to its database even to read it. "
+        f"Make it writable (chmod -R u+w {label}) or copy it to a folder you can write to."
+    )
+
+
+def _open_failure(label: str, error: BaseException) -> str:
+    """One line for a store Chroma cannot open: read-only, damaged, or something else."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if "readonly database" in text:
+        return _read_only(label)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"The store at {label} is damaged ({text}): restore it from a backup, or ingest "
+            "the articles again into a new folder."
+        )
+    return f"Could not open the store at {label}: {text}"
 
 
 def _evict_chroma_system(path: str) -> None:

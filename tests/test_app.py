@@ -224,7 +224,7 @@ def test_question_errors_show_one_line(monkeypatch, sample_store):
     ("variable", "make_value", "message"),
     [
         ("NEWSQA_LLM", lambda tmp: "bogus", "NEWSQA_LLM='bogus' is not supported"),
-        ("NEWSQA_STORE", lambda tmp: str(tmp / "a-file"), "Could not open the store"),
+        ("NEWSQA_STORE", lambda tmp: str(tmp / "a-file"), "is a file, not a store folder"),
     ],
 )
 def test_broken_configuration_shows_one_line(monkeypatch, tmp_path, variable, make_value, message):
@@ -241,7 +241,7 @@ def test_password_gate(monkeypatch, sample_store):
     at = open_page(monkeypatch, sample_store)
     assert not at.chat_input and not at.sidebar.metric and not at.markdown
     at.text_input("password").input("wrong").run()
-    assert at.error[0].value == "Wrong password."
+    assert at.error[0].value.startswith("Wrong password.")
     assert not at.chat_input
     at.text_input("password").input("open sesame").run()
     assert not at.exception
