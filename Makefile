@@ -44,12 +44,12 @@ ingest: setup
 	$(PY) -m ingest $(SOURCES)
 
 eval: setup
-	$(PY) -m qa.eval --articles $(DATA)/realtimeqa-dev/articles.jsonl \
+	$(PY) -m evaluation.eval --articles $(DATA)/realtimeqa-dev/articles.jsonl \
 		--questions $(DATA)/realtimeqa-dev/questions.jsonl --store .eval-store \
 		--ablation --report docs/eval.md
 
 bench: setup
-	$(PY) -m qa.bench --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
+	$(PY) -m evaluation.bench --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -16,10 +16,10 @@ import itertools
 from dataclasses import replace
 from pathlib import Path
 
+from evaluation.metrics import Outcome, summarize
 from qa import answer as answerer
 from qa.ask import Asker, AskOptions
 from qa.config import Settings
-from qa.metrics import Outcome, summarize
 from qa.reader import load_reader
 from qa.store import NewsIndex
 
@@ -43,7 +43,7 @@ class CachedReader:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from qa.eval import DEFAULT_EVAL_K, load_questions
+    from evaluation.eval import DEFAULT_EVAL_K, load_questions
 
     p = argparse.ArgumentParser(prog="python -m evaluation.tune_reader")
     p.add_argument("--store", type=Path, default=Path(".eval-store"))

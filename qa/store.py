@@ -443,7 +443,7 @@ class NewsIndex:
 
     def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
         """Every chunk's catalog row and indexed text (title line and body), in one read of the
-        whole collection: what the derived indexes are built from, and qa.eval's coverage."""
+        whole collection: what the derived indexes are built from, and evaluation.eval's coverage."""
         rows: list[CatalogRow] = []
         texts: list[str] = []
         for ids, docs, metas, _ in self._pages(include=["documents", "metadatas"]):

@@ -1,11 +1,11 @@
-"""`python -m qa.bench` smoke test at a tiny size: structure and positivity, no timing limits."""
+"""`python -m evaluation.bench` smoke test at a tiny size: structure and positivity, no timing limits."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from qa.bench import CHROMIUM, cycled_items, main, stages_table, targets
+from evaluation.bench import CHROMIUM, cycled_items, main, stages_table, targets
 from qa.reader import SHIPPED, SUMS_FILE
 
 ARTICLES = Path(__file__).parent / "fixtures" / "eval_articles.jsonl"

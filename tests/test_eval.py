@@ -1,14 +1,22 @@
-"""`python -m qa.eval` end to end on a tiny hand-written article and question set."""
+"""`python -m evaluation.eval` end to end on a tiny hand-written article and question set."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from evaluation.eval import (
+    CONFIGURATIONS,
+    KEPT_HEADING,
+    NO_READER,
+    NO_RERANK,
+    Question,
+    coverage,
+    main,
+)
+from evaluation.metrics import METRIC_KEYS
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.eval import CONFIGURATIONS, KEPT_HEADING, NO_READER, NO_RERANK, Question, coverage, main
-from qa.metrics import METRIC_KEYS
 from qa.store import NewsIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"

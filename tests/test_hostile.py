@@ -409,7 +409,7 @@ def interrupted(tmp_path_factory, base_store) -> dict[str, Interruption]:
     chat.hang_s = 30  # holds the answer until the child is signalled (or 10 s at most)
     py = sys.executable
     ingest = ["-c", SLOW_INGEST.format(module="ingest.cli"), str(articles), "--quiet"]
-    evaluate = ["-c", SLOW_INGEST.format(module="qa.eval"), "--articles", str(articles)]
+    evaluate = ["-c", SLOW_INGEST.format(module="evaluation.eval"), "--articles", str(articles)]
     evaluate += ["--questions", str(questions), "--quiet"]
     ask = ["-m", "qa", "ask", GOOD_QUESTION, "--store", str(base_store)]
     runs = {
@@ -465,7 +465,9 @@ def test_watch_stops_on_sigterm_with_its_summary(tmp_path, local_site):
     argv = [sys.executable, "-m", "ingest", "--watch", str(feeds), "--every", "1h"]
     argv += ["--store", str(tmp_path / "store")]
     env = child_env(NEWSQA_ALLOW_PRIVATE_URLS="1")
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + CHILD_TIMEOUT_S
     while not local_site.hits["/feed.xml"] and time.monotonic() < deadline:
         time.sleep(POLL_S)
@@ -523,7 +525,10 @@ NO_WORDS = {
         "\ufeff\u200b\u200c\u200d\ufeff\u2060\n\u200b\n".encode(),
         "has no words (only invisible characters)",
     ),
-    "emoji only": ("😀🎉 🔥😀\n🎉🎉\n".encode(), "has no words (only punctuation, symbols or emoji)"),
+    "emoji only": (
+        "😀🎉 🔥😀\n🎉🎉\n".encode(),
+        "has no words (only punctuation, symbols or emoji)",
+    ),
     "punctuation only": (b"!!! ... ??? --- ***\n;;;\n", "has no words (only punctuation"),
     "UTF-16 zero-width only": ("\u200b\u200b\u2060".encode("utf-16"), "has no words"),
     "front matter that never closes": (
@@ -556,7 +561,11 @@ def test_absurd_title_is_cut_and_said(tmp_path, capsys, embeddings):
 
 
 STDIN_AND_ENDINGS = {
-    "lone-CR line endings": ("file", "Flood wall in Galness\r\r{wall}\rIt cost four million.\r", "cp1252"),
+    "lone-CR line endings": (
+        "file",
+        "Flood wall in Galness\r\r{wall}\rIt cost four million.\r",
+        "cp1252",
+    ),
     "stdin in UTF-16 with BOM": ("stdin", "Flood wall in Galness\n\n{wall}\n", "utf-16"),
     "stdin in UTF-8 with BOM": ("stdin", "Flood wall in Galness\n\n{wall}\n", "utf-8-sig"),
     "stdin in cp1252": ("stdin", "Flood wall in Galness café\n\n{wall}\n", "cp1252"),

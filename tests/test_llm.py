@@ -13,8 +13,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 
+from evaluation import eval as evaluation
 from qa import cli
-from qa import eval as evaluation
 from qa.ask import Asker
 from qa.config import Settings
 from qa.dates import parse_date
@@ -371,7 +371,7 @@ def test_page_can_switch_the_llm_off(monkeypatch, sample_store, llm_env):
 
 
 def run_eval(tmp_path: Path, *extra: str) -> list[dict]:
-    """`python -m qa.eval` on the tiny fixtures; returns its prediction lines."""
+    """`python -m evaluation.eval` on the tiny fixtures; returns its prediction lines."""
     fixtures = Path(__file__).parent / "fixtures"
     predictions = tmp_path / "predictions.jsonl"
     argv = ["--articles", str(fixtures / "eval_articles.jsonl"), "--quiet", "--json"]

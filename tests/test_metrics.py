@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.metrics import (
+from evaluation.metrics import (
     Corpus,
     Outcome,
     contains_answer,

@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import child_env
+
 from qa.errors import ModelError
 from qa.onnx_embeddings import EXPORT_DIR, MODEL_FILE, SUMS_FILE, OnnxEmbeddings, verify_export
 

@@ -107,7 +107,7 @@ def test_reranker_settings():
 
 
 def test_eval_ablation_gets_a_row_without_the_reranker(tmp_path, capsys, cross_encoder_dir):
-    from qa.eval import FULL, NO_RERANK, main
+    from evaluation.eval import FULL, NO_RERANK, main
 
     argv = ["--articles", str(ARTICLES), "--questions", str(QUESTIONS), "--limit", "2"]
     argv += ["--store", str(tmp_path / "s"), "--json", "--quiet", "--ablation"]

@@ -16,13 +16,13 @@ import httpx
 import pytest
 from conftest import SAMPLE_TITLE, free_port, town, write_articles
 
+from evaluation.eval import main as eval_main
 from ingest.cli import main as ingest_main
 from ingest.pipeline import ingest_sources
 from qa.ask import Asker, AskOptions
 from qa.cli import main as qa_main
 from qa.config import Settings
 from qa.errors import StoreError
-from qa.eval import main as eval_main
 from qa.store import NewsIndex
 
 pytestmark = pytest.mark.server
@@ -191,7 +191,7 @@ def test_page_answers_from_the_server_and_sees_a_later_ingest(server_env, tmp_pa
 
 
 def test_eval_command_runs_on_the_server(server_env, tmp_path, capsys):
-    """`python -m qa.eval` ingests and scores through the server, with no --store."""
+    """`python -m evaluation.eval` ingests and scores through the server, with no --store."""
     articles, questions = tmp_path / "articles.jsonl", tmp_path / "questions.jsonl"
     rows = []
     for path in sorted(write_articles(tmp_path / "src", 3).iterdir()):

@@ -1,8 +1,8 @@
-"""`python -m qa.eval`: how well the product answers real news questions.
+"""`python -m evaluation.eval`: how well the product answers real news questions.
 
 Ingests the articles through the normal ingest pipeline (idempotent: a second run reuses the
 store), asks every question through `Asker.ask` (the path `python -m qa ask` and the page
-take) with the question's `as_of` date as "today", and scores the answers with `qa.metrics`.
+take) with the question's `as_of` date as "today", and scores the answers with `evaluation.metrics`.
 
 `--ablation` asks the same questions under each entry of `CONFIGURATIONS`, on the same store.
 """
@@ -21,11 +21,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from qa.ask import Asker, AskOptions
-from qa.config import Settings
-from qa.dates import parse_date
-from qa.errors import EXIT_OK, ConfigError, run_command
-from qa.metrics import (
+from evaluation.metrics import (
     HITS_DEPTHS,
     METRIC_KEYS,
     MRR_DEPTH,
@@ -34,6 +30,10 @@ from qa.metrics import (
     Outcome,
     summarize,
 )
+from qa.ask import Asker, AskOptions
+from qa.config import Settings
+from qa.dates import parse_date
+from qa.errors import EXIT_OK, ConfigError, run_command
 from qa.models import Answer, SearchFilters
 from qa.query import DEFAULT_WINDOW_DAYS, default_window
 from qa.store import Catalog, NewsIndex
@@ -120,7 +120,9 @@ class Run:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m qa.eval", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m evaluation.eval", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--articles", required=True, help="articles to ingest (.jsonl or any source)")
     p.add_argument(
         "--questions", required=True, help="questions .jsonl: id, question, answers, as_of"
@@ -228,7 +230,7 @@ def load_questions(path: Path, *, limit: int | None = None) -> list[Question]:
 
 def ingest_into(index: NewsIndex, articles: str, *, progress: bool) -> None:
     """Ingest `articles` through the normal pipeline; unchanged articles are skipped."""
-    from ingest.pipeline import ingest_sources  # qa.eval is the one qa module that writes
+    from ingest.pipeline import ingest_sources
 
     summary = ingest_sources([articles], settings=index.settings, index=index, progress=progress)
     print(f"ingest: {summary.line()}", file=sys.stderr)
@@ -378,7 +380,7 @@ def write_report(
     path: Path, runs: Sequence[Run], *, sizes: dict, argv: Sequence[str], found: Coverage
 ) -> None:
     """A markdown report: the command, the date, the data, the table and the definitions."""
-    command = "python -m qa.eval " + shlex.join(argv)
+    command = "python -m evaluation.eval " + shlex.join(argv)
     today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Evaluation",
