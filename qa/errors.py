@@ -49,10 +49,6 @@ class QuestionError(NewsQAError):
     """The question cannot be answered as asked (empty, too long, ...)."""
 
 
-class LLMError(NewsQAError):
-    """The configured LLM endpoint failed; callers fall back to extractive answers."""
-
-
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped a command; the message says what was done so far."""
 

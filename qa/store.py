@@ -634,10 +634,6 @@ class NewsIndex:
             self._bump()
         return merged
 
-    def delete_article(self, article_id: str) -> None:
-        self.collection.delete(where={"article_id": article_id})
-        self._bump()
-
     def _bump(self, *, dimension: int | None = None) -> None:
         """Move the generation stamp so every reader reloads its derived indexes."""
         meta = dict(self.collection.metadata or {})
