@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -26,7 +26,7 @@ from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.conversations import ConversationStore
 from qa.errors import NewsQAError, StoreMissingError
-from qa.models import Answer, Citation
+from qa.models import Answer, AnswerStream, Citation
 from qa.news import parse_event_date, set_ages
 from qa.reader import load_reader
 from qa.store import NewsIndex
@@ -152,23 +152,10 @@ def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator
 
 def escaped_tokens(chunks: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
     """`chunks` as literal Markdown, one by one; returns their Answer."""
-    while True:
-        try:
-            chunk = next(chunks)
-        except StopIteration as done:
-            return done.value
+    stream = AnswerStream(chunks)
+    for chunk in stream:
         yield literal_markdown(chunk)
-
-
-class AnswerStream:
-    """Iterates a `stream_answer` generator for `st.write_stream` and keeps its return value."""
-
-    def __init__(self, chunks: Generator[str, None, Answer]) -> None:
-        self.chunks = chunks
-        self.answer: Answer | None = None
-
-    def __iter__(self) -> Iterator[str]:
-        self.answer = yield from self.chunks
+    return stream.answer
 
 
 def source_label(citation: dict) -> str:

@@ -14,7 +14,7 @@ from qa.config import LLM_PROVIDERS
 from qa.dates import epoch
 from qa.errors import ConfigError, QuestionError
 from qa.llm import fallback_notice, make_chat_model, stream_answer
-from qa.models import Answer, SearchFilters
+from qa.models import Answer, AnswerStream, SearchFilters
 from qa.news import set_ages
 from qa.query import understand
 from qa.reader import OnnxReader, load_reader
@@ -104,12 +104,10 @@ class Asker:
 
     def ask(self, question: str, options: AskOptions = AskOptions()) -> Answer:
         """The whole answer at once: `ask_stream` run to the end."""
-        stream = self.ask_stream(question, options)
-        while True:
-            try:
-                next(stream)
-            except StopIteration as done:
-                return done.value
+        stream = AnswerStream(self.ask_stream(question, options))
+        for _ in stream:
+            pass
+        return stream.answer
 
     def ask_stream(
         self, question: str, options: AskOptions = AskOptions()

@@ -12,7 +12,7 @@ from qa.ask import Asker, AskOptions
 from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
 from qa.errors import EXIT_OK, UsageError, printable, run_command
-from qa.models import Answer, SearchFilters
+from qa.models import Answer, AnswerStream, SearchFilters
 from qa.retrieve import DEFAULT_K
 from qa.store import NewsIndex
 from qa.timeline import DEFAULT_TIMELINE_K, build_timeline
@@ -208,13 +208,11 @@ def bold(text: str) -> str:
 
 def print_stream(chunks: Generator[str, None, Answer]) -> Answer:
     """Print the answer's text as it arrives (LLM tokens as they are written); return the Answer."""
-    while True:
-        try:
-            chunk = next(chunks)
-        except StopIteration as done:
-            print(flush=True)
-            return done.value
+    stream = AnswerStream(chunks)
+    for chunk in stream:
         print(printable(chunk, keep_newlines=True), end="", flush=True)
+    print(flush=True)
+    return stream.answer
 
 
 def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:

@@ -27,7 +27,7 @@ from qa.answer import (
     score_candidates,
 )
 from qa.config import Settings
-from qa.models import Answer, Citation, Passage
+from qa.models import Answer, AnswerStream, Citation, Passage
 from qa.sentences import sentence_spans
 
 if TYPE_CHECKING:  # LangChain and httpx load only when an LLM is configured
@@ -337,14 +337,12 @@ def stream_answer(
     if model is not None and passages:
         llm = stream_llm_answer(model, question, passages, embeddings=embeddings, as_of=as_of)
         streamed = False
+        stream = AnswerStream(llm)
         try:
-            while True:
-                try:
-                    token = next(llm)
-                except StopIteration as done:
-                    return done.value
+            for token in stream:
                 streamed = True
                 yield token
+            return stream.answer
         except Exception as e:  # any endpoint failure: the reader gets an answer, never a traceback
             log.info("LLM at %s failed: %r", endpoint_url(settings), e)  # the notice says it
             answer = answer_extractive(question, passages, embeddings, query_vector, reader)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -236,3 +237,14 @@ class SearchFilters:
         return not (
             self.sources or self.topics or self.since is not None or self.until is not None or dated
         )
+
+
+class AnswerStream:
+    """An answer as it is produced: iterate it for the text, then read `.answer`."""
+
+    def __init__(self, chunks: Generator[str, None, Answer]) -> None:
+        self._chunks = chunks
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.answer = yield from self._chunks
