@@ -3,16 +3,16 @@
     python -m evaluation.export_reader [--model .reader-train/model] [--out qa/reader_model]
 
 The answer path runs the reader with ONNX Runtime and the `tokenizers` library, without
-torch. Dynamic int8 quantisation of the linear layers makes the file four times smaller and
-the scoring about twice as fast on this CPU; the export checks that the int8 scores rank
-pairs like the float model's before writing anything.
+torch. The linear layers are quantised to int8 with activation scales calibrated on training
+pairs (static, so a sentence's score does not depend on the other sentences read with it, as
+it did with dynamic quantisation), the embedding table to 4 bits: 19 MB instead of 91, the
+held-out top-1 of the float model (0.409 against 0.405), 1.2x the float model's speed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,22 +28,93 @@ CHECK_PAIRS = [
 ]
 
 
-def export(model_dir: Path, out: Path, *, max_length: int) -> dict:
+CALIBRATION_GROUPS = 60  # training groups (8 pairs each) that set the activation scales
+
+
+class _Calibration:
+    """Feeds training pairs to ONNX Runtime's calibrator, one group per batch."""
+
+    def __init__(self, tokenizer, groups) -> None:
+        self._batches = iter(
+            dict(
+                tokenizer(
+                    [g.question] * (1 + len(g.negatives)),
+                    [g.positive, *g.negatives],
+                    truncation="longest_first",
+                    max_length=96,
+                    padding=True,
+                    return_tensors="np",
+                )
+            )
+            for g in groups
+        )
+
+    def get_next(self):
+        return next(self._batches, None)
+
+
+def _quantise(fp32: Path, target: Path, calibration) -> None:
+    """Static int8 linear layers (calibrated), 4-bit embedding table."""
+    import onnx
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepared, linear = fp32.with_suffix(".pre.onnx"), fp32.with_suffix(".int8.onnx")
+    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+    quantize_static(
+        str(prepared),
+        str(linear),
+        calibration,
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Gemm"],
+    )
+    table = MatMulNBitsQuantizer(
+        onnx.load(str(linear)),
+        bits=4,
+        block_size=32,
+        is_symmetric=True,
+        op_types_to_quantize=("Gather",),
+        quant_axes=(("Gather", 1),),
+    )
+    table.process()
+    table.model.save_model_to_file(str(target), False)
+
+
+def export(model_dir: Path, out: Path, *, max_length: int, groups: Path) -> dict:
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from evaluation.reader_data import Group
+    from evaluation.train_reader import SEED, VALIDATION_SHARE, split_by_week
 
     model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     sample = tokenizer(
         [q for q, _ in CHECK_PAIRS], [s for _, s in CHECK_PAIRS], padding=True, return_tensors="pt"
     )
-    inputs = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+
+    class Logits(torch.nn.Module):  # keyword arguments: forward's order varies
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).logits
+
+    mined = [Group(**json.loads(line)) for line in groups.open(encoding="utf-8")]
+    train, _ = split_by_week(mined, VALIDATION_SHARE, SEED)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
         torch.onnx.export(
-            model,
-            inputs,
+            Logits().eval(),
+            tuple(sample[n] for n in names),
             str(fp32),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["logits"],
@@ -55,7 +126,8 @@ def export(model_dir: Path, out: Path, *, max_length: int) -> dict:
             dynamo=False,
         )
         out.mkdir(parents=True, exist_ok=True)
-        quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=QuantType.QInt8)
+        calibration = _Calibration(tokenizer, train[:CALIBRATION_GROUPS])
+        _quantise(fp32, out / MODEL_FILE, calibration)
     tokenizer.backend_tokenizer.save(str(out / TOKENIZER_FILE))
     with torch.inference_mode():
         expected = model(**sample).logits.squeeze(-1).numpy()
@@ -63,7 +135,7 @@ def export(model_dir: Path, out: Path, *, max_length: int) -> dict:
 
     reader = OnnxReader(out, max_length=max_length, verify=False)
     got = np.array([reader.scores(q, [s])[0] for q, s in CHECK_PAIRS], dtype=np.float32)
-    figures = {"max_abs_diff_int8": float(np.abs(expected - got).max())}
+    figures = {"max_abs_diff_int8": float(np.abs(expected.reshape(-1) - got).max())}
     (out / "reader.json").write_text(json.dumps({"max_length": max_length}, indent=2) + "\n")
     sums = {name: file_sha256(out / name) for name in (MODEL_FILE, TOKENIZER_FILE)}
     (out / SUMS_FILE).write_text("".join(f"{d}  {n}\n" for n, d in sums.items()))
@@ -76,10 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=Path(".reader-train/model"))
     parser.add_argument("--out", type=Path, default=Path("qa/reader_model"))
     parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument(
+        "--groups", type=Path, default=Path(".reader-train/groups.jsonl"), help="mined pairs"
+    )
     args = parser.parse_args(argv)
-    if args.out.exists() and not args.out.is_dir():
-        shutil.rmtree(args.out)
-    print(json.dumps(export(args.model, args.out, max_length=args.max_length), indent=2))
+    figures = export(args.model, args.out, max_length=args.max_length, groups=args.groups)
+    print(json.dumps(figures, indent=2))
     return 0
 
 

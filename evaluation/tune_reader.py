@@ -24,9 +24,9 @@ from qa.reader import load_reader
 from qa.store import NewsIndex
 
 WEIGHTS = (0.0, 0.5, 0.75, 1.0, 1.5)
-DEPTHS = (3, 5, 8, 12)
-BARS = (0.75, 1.0, 1.25)
-RATIOS = (0.6, 0.7, 0.8)  # SECOND_SENTENCE_RATIO: how close a further sentence must score
+DEPTHS = (5, 8, 12)
+BARS = (0.75, 1.0)
+RATIOS = (0.7, 0.8)  # SECOND_SENTENCE_RATIO: how close a further sentence must score
 
 
 class CachedReader:
