@@ -46,13 +46,12 @@ def test_the_reader_prefers_the_answer_over_the_echo(reader, question, good, bad
     assert reader.scores(question, [good])[0] > reader.scores(question, [bad])[0]
 
 
-def test_scores_in_a_batch_rank_as_scores_alone(reader):
+def test_a_sentence_scores_the_same_whatever_is_read_with_it(reader):
+    """Regression: dynamic int8 scaled activations per batch, moving scores by up to 0.5."""
     texts = [ANSWERING, RESEMBLING, "Minsk is the capital of Belarus."]
     batch = reader.scores(QUESTION, texts)
     alone = [reader.scores(QUESTION, [t])[0] for t in texts]
-    # int8 activations are scaled per batch, so values move a little; the order must not.
-    assert sorted(range(3), key=batch.__getitem__) == sorted(range(3), key=alone.__getitem__)
-    assert batch == pytest.approx(alone, abs=0.25)
+    assert batch == pytest.approx(alone, abs=1e-4)
 
 
 def test_an_altered_reader_file_is_refused(tmp_path):
