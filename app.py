@@ -64,9 +64,17 @@ log = logging.getLogger("newsqa.app")
 # -- escaping and highlighting (pure functions, tested directly) -------------------------
 
 
+_AUTOLINKED = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+WORD_JOINER = "\u2060"  # invisible; breaks "www.", "://" and "@" so no text becomes a link
+
+
 def escape_markdown(text: str) -> str:
-    """`text` as Markdown that renders literally, on one line (line breaks become spaces)."""
-    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split("\n")))
+    """`text` as Markdown that renders literally, on one line (line breaks become spaces).
+
+    Backslash escapes do not stop Streamlit's renderer from turning bare `www.` and `https://`
+    addresses and e-mail addresses into links, so an invisible word joiner breaks them."""
+    text = _AUTOLINKED.sub(WORD_JOINER, " ".join(text.split("\n")))
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def literal_markdown(text: str) -> str:

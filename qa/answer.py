@@ -63,7 +63,7 @@ W_COSINE, W_OVERLAP, W_RANK, W_TYPE = 1.0, 0.6, 0.15, 0.15
 # first sentences than reading the best 8, at six times the cost.
 READER_DEPTH = 8
 W_READER = 1.0
-MIN_READ_SCORE = 1.0
+MIN_READ_SCORE = 0.75
 READ_SENTENCE_RATIO = 0.7
 
 _NUMBER_RE = re.compile(

@@ -52,7 +52,8 @@ class Block(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Block())
 import pkgutil, importlib
 for m in pkgutil.walk_packages([{folder!r}], prefix="{package}."):
-    importlib.import_module(m.name)
+    if not m.name.endswith("__main__"):  # running the command line is not importing it
+        importlib.import_module(m.name)
 print("ok")
 """
 
