@@ -2,12 +2,18 @@
 
 Loading and cleaning run in a background thread while the main thread embeds: the model
 releases the GIL while it computes, so the pipeline around it costs almost nothing.
+`preview_sources` runs the same steps up to the model and counts what an ingest would do.
+
+Memory stays flat however big a dump is: one article at a time is read, QUEUE_SIZE prepared
+articles wait, a batch of BATCH_CHUNKS chunks is embedded. What grows is per article seen:
+the `Sorter`'s ids (about 100 bytes) and its copy finder (about 1.4 KB per article kept).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -19,7 +25,7 @@ from tqdm import tqdm
 from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
-from ingest.load import ArticleDefaults, LoadFailure, load_sources
+from ingest.load import ArticleDefaults, LoadFailure, ReadProgress, load_sources, source_bytes
 from qa.config import Settings
 from qa.errors import NewsQAError
 from qa.models import Article, Chunk
@@ -28,6 +34,7 @@ from qa.store import NewsIndex
 
 BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy
 QUEUE_SIZE = 64  # prepared articles waiting for the model
+EMBED_SAMPLE_CHUNKS = 64  # a preview times the model on this many of its chunks
 
 
 @dataclass
@@ -68,14 +75,27 @@ class Prepared:
     failure: LoadFailure | None = None
 
 
-def prepare(item: Article | LoadFailure) -> Prepared:
-    """Clean and chunk one loaded item; a failure here stops only this article."""
+def prepare(
+    item: Article | LoadFailure, known: dict[str, str] | None = None, *, dates: bool = True
+) -> Prepared:
+    """Clean and chunk one loaded item; a failure here stops only this article.
+
+    An article stored unchanged (its id and content hash in `known`) is not chunked: a
+    re-run of an interrupted ingest passes over what it already stored at reading speed.
+    Without `dates` (a preview) the chunks' dated sentences, two thirds of the work, are
+    not resolved.
+    """
     if isinstance(item, LoadFailure):
         return Prepared(failure=item)
     try:
         article = clean_article(item)
+        if known and known.get(article.id) == article.content_hash:
+            return Prepared(article=article)
         chunks = split_into_chunks(article)
-        annotate(article, chunks)
+        if dates:
+            annotate(article, chunks)
+        else:
+            article.fingerprint = fingerprint(article.text)
         return Prepared(article=article, chunks=chunks)
     except NewsQAError as e:
         return Prepared(failure=LoadFailure(item.origin or item.title, str(e)))
@@ -101,52 +121,118 @@ def annotate(article: Article, chunks: list[Chunk]) -> None:
         ]
 
 
+class Sorter:
+    """Decides what an ingest does with each prepared article: add it, replace the stored
+    version, or skip it as unchanged or a duplicate. A real ingest and a preview share it.
+
+    What it keeps grows with the run: the ids seen (to spot an article twice in one run,
+    about 100 bytes each) and the copy finder's index of kept articles (about 1.4 KB each).
+    """
+
+    def __init__(self, known: dict[str, str], copies: CopyFinder) -> None:
+        self.known = known  # stored article id -> content hash
+        self.copies = copies
+        self.copied: dict[str, list[str]] = defaultdict(list)  # kept id -> copies' outlets
+        self._seen: set[str] = set()
+
+    def status(self, article: Article) -> str:
+        """ "added", "updated", "unchanged" or "duplicates" (the summary's field names)."""
+        status = _status(article, self.known, self._seen)
+        self._seen.add(article.id)
+        if status == "added" and _is_copy(article, self.copies, self.copied):
+            status = "duplicates"
+        if status in ("added", "updated"):
+            self.copies.add(article.id, article.source, article.fingerprint)
+        return status
+
+
+class Progress:
+    """The ingest's progress bar: bytes read of the sources (so a dump gets an ETA) when their
+    size is known, else articles; with articles and chunks per second beside it."""
+
+    def __init__(self, read: ReadProgress, *, enabled: bool, desc: str = "Ingesting") -> None:
+        self.read = read
+        disable = None if enabled else True  # None: shown on a terminal only
+        if read.total:
+            self.bar = tqdm(desc=desc, total=read.total, unit="B", unit_scale=True, disable=disable)
+        else:
+            self.bar = tqdm(desc=desc, unit=" articles", disable=disable)
+        self.articles = 0
+        self.chunks = 0
+        self._started = time.monotonic()
+
+    def advance(self, chunks: int = 0) -> None:
+        """One more article read, and `chunks` more chunks for the model."""
+        self.articles += 1
+        self.chunks += chunks
+        if self.bar.disable:
+            return
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        self.bar.set_postfix_str(
+            f"{self.articles / elapsed:.0f} articles/s, {self.chunks / elapsed:.0f} chunks/s",
+            refresh=False,
+        )
+        self.bar.update(self.read.read - self.bar.n if self.read.total else 1)
+
+    def rates(self) -> tuple[float, float]:
+        """Articles and chunks per second so far."""
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        return self.articles / elapsed, self.chunks / elapsed
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def ingest_articles(
     items: Iterable[Article | LoadFailure],
     index: NewsIndex,
     *,
     progress: bool = True,
     on_message: Callable[[str], None] | None = None,
+    read: ReadProgress | None = None,
 ) -> IngestSummary:
-    """Write `items` into `index`: new ones added, edited ones replaced, the rest counted."""
+    """Write `items` into `index`: new ones added, edited ones replaced, the rest counted.
+
+    Articles are written in batches as they come, so an interrupted ingest keeps what it
+    wrote, and a re-run skips those as unchanged without embedding them again.
+    """
     summary = IngestSummary()
     with index.writing(on_wait=on_message):
         stored = index.catalog.articles()  # read once: every write below invalidates it
         known = {aid: row.content_hash for aid, row in stored.items()}
-        copies = CopyFinder.from_stored(index.fingerprints())
-        copied: dict[str, list[str]] = defaultdict(list)  # kept article id -> copies' outlets
-        seen: set[str] = set()
+        sorter = Sorter(known, CopyFinder.from_stored(index.fingerprints()))
+        bar = Progress(read or ReadProgress(), enabled=progress)
         batch: list[tuple[Article, list[Chunk]]] = []
-        bar = tqdm(desc="Ingesting", unit=" articles", disable=None if progress else True)
-        for prepared in _prepared_in_background(items):
-            bar.update(1)
+        for prepared in _prepared_in_background(items, known):
             if prepared.failure is not None:
                 summary.fail(prepared.failure.source, prepared.failure.error)
+                bar.advance()
                 continue
             article = prepared.article
-            status = _status(article, known, seen)
-            seen.add(article.id)
-            if status == "added" and _is_copy(article, copies, copied):
-                status = "duplicates"
+            status = sorter.status(article)
+            _count(summary, status)
             if status in ("unchanged", "duplicates"):
-                setattr(summary, status, getattr(summary, status) + 1)
+                bar.advance()
                 continue
-            setattr(summary, status, getattr(summary, status) + 1)
-            copies.add(article.id, article.source, article.fingerprint)
             if status == "updated":  # an edit keeps the outlets its copies came from
                 kept = stored.get(article.id)
                 article.also_published_by = list(kept.also_published_by) if kept else []
             batch.append((article, prepared.chunks))
+            bar.advance(len(prepared.chunks))
             if sum(len(cs) for _, cs in batch) >= BATCH_CHUNKS:
                 summary.chunks_written += _flush(index, batch)
         summary.chunks_written += _flush(index, batch)
-        for article_id, outlets in copied.items():
+        for article_id, outlets in sorter.copied.items():
             index.add_publishers(article_id, outlets)
         bar.close()
         index.refresh()
         summary.articles_total = index.count_articles()
         summary.chunks_total = index.count_chunks()
     return summary
+
+
+def _count(summary: IngestSummary, status: str) -> None:
+    setattr(summary, status, getattr(summary, status) + 1)
 
 
 def _status(article: Article, known: dict[str, str], seen: set[str]) -> str:
@@ -178,7 +264,12 @@ def _flush(index: NewsIndex, batch: list[tuple[Article, list[Chunk]]]) -> int:
     return written
 
 
-def _prepared_in_background(items: Iterable[Article | LoadFailure]) -> Iterator[Prepared]:
+def _prepared_in_background(
+    items: Iterable[Article | LoadFailure],
+    known: dict[str, str] | None = None,
+    *,
+    dates: bool = True,
+) -> Iterator[Prepared]:
     """Load, clean and chunk in a worker thread, handing results over in order."""
     done = object()
     q: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
@@ -186,7 +277,7 @@ def _prepared_in_background(items: Iterable[Article | LoadFailure]) -> Iterator[
     def work() -> None:
         try:
             for item in items:
-                q.put(prepare(item))
+                q.put(prepare(item, known, dates=dates))
         except Exception as e:  # a loader bug: report it as a failure, end the stream
             q.put(Prepared(failure=LoadFailure("(loader)", f"{type(e).__name__}: {e}")))
         finally:
@@ -208,13 +299,143 @@ def ingest_sources(
     on_message: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Load every source and ingest it; the CLI, `make run` and the evaluation all call this."""
+    sources = list(sources)
     own = index is None
     index = index or NewsIndex(settings)
+    read = ReadProgress(total=source_bytes(sources) if progress else None)
     try:
         items = load_sources(
-            sources, defaults=defaults or ArticleDefaults(), settings=settings, stdin=stdin
+            sources,
+            defaults=defaults or ArticleDefaults(),
+            settings=settings,
+            stdin=stdin,
+            progress=read,
         )
-        return ingest_articles(items, index, progress=progress, on_message=on_message)
+        return ingest_articles(items, index, progress=progress, on_message=on_message, read=read)
     finally:
         if own:
             index.close()
+
+
+# --- preview (--dry-run) -------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What an ingest of the same sources would do, found without embedding or writing."""
+
+    summary: IngestSummary
+    chunks: int = 0  # chunks the model would embed (of the added and updated articles)
+    articles_per_s: float = 0.0  # how fast this preview read, cleaned, deduped and chunked
+    embed_chunks_per_s: float | None = None  # measured here on a sample of those chunks
+    sample_chunks: int = 0
+
+    @property
+    def embed_seconds(self) -> float | None:
+        if not self.chunks:
+            return 0.0
+        return self.chunks / self.embed_chunks_per_s if self.embed_chunks_per_s else None
+
+    def to_dict(self) -> dict:
+        d = self.summary.to_dict()
+        for key in ("articles_total", "chunks_total"):
+            d.pop(key)
+        return d | {
+            "dry_run": True,
+            "chunks": self.chunks,
+            "articles_per_s": round(self.articles_per_s, 1),
+            "embed_chunks_per_s": _rounded(self.embed_chunks_per_s),
+            "estimated_embedding_s": _rounded(self.embed_seconds),
+        }
+
+    def lines(self) -> list[str]:
+        s = self.summary
+        out = [
+            f"dry run: would add {s.added}, update {s.updated}; unchanged {s.unchanged}, "
+            f"duplicates {s.duplicates}, failed {len(s.failed)}; nothing was written",
+            f"chunks to embed: {self.chunks} (read at {self.articles_per_s:.0f} articles/s)",
+        ]
+        if self.chunks and self.embed_chunks_per_s:
+            out.append(
+                f"estimated embedding time: {format_duration(self.embed_seconds)} at "
+                f"{self.embed_chunks_per_s:.1f} chunks/s (measured here on "
+                f"{self.sample_chunks} of them)"
+            )
+        return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def format_duration(seconds: float) -> str:
+    """ "45 s", "12 min", "3 h 20 min"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def preview_sources(
+    sources: Iterable[str],
+    *,
+    settings: Settings,
+    defaults: ArticleDefaults | None = None,
+    stdin: TextIO | None = None,
+    progress: bool = True,
+    measure: bool = True,
+) -> Preview:
+    """Read, clean, dedupe and chunk `sources` as an ingest would, and count what it would do.
+
+    Nothing is embedded or written: the store is read without opening it for writing (it
+    stays byte-identical). With `measure`, the model embeds a sample of the chunks to time
+    the real throughput on this machine.
+    """
+    sources = list(sources)
+    read = ReadProgress(total=source_bytes(sources) if progress else None)
+    stored = NewsIndex(settings).stored_versions()
+    known = {v.article_id: v.content_hash for v in stored}
+    copies = CopyFinder.from_stored((v.article_id, v.source, v.fingerprint) for v in stored)
+    del stored
+    sorter = Sorter(known, copies)
+    summary = IngestSummary()
+    preview = Preview(summary)
+    sample: list[Chunk] = []
+    bar = Progress(read, enabled=progress, desc="Previewing")
+    items = load_sources(
+        sources,
+        defaults=defaults or ArticleDefaults(),
+        settings=settings,
+        stdin=stdin,
+        progress=read,
+    )
+    for prepared in _prepared_in_background(items, known, dates=False):
+        if prepared.failure is not None:
+            summary.fail(prepared.failure.source, prepared.failure.error)
+            bar.advance()
+            continue
+        status = sorter.status(prepared.article)
+        _count(summary, status)
+        chunks = prepared.chunks if status in ("added", "updated") else []
+        preview.chunks += len(chunks)
+        sample.extend(chunks[: max(0, EMBED_SAMPLE_CHUNKS - len(sample))])
+        bar.advance(len(chunks))
+    bar.close()
+    preview.articles_per_s = bar.rates()[0]
+    del sorter, copies  # the model needs the memory more
+    if measure and sample:
+        preview.embed_chunks_per_s = _embedding_throughput(settings, sample)
+        preview.sample_chunks = len(sample)
+    return preview
+
+
+def _embedding_throughput(settings: Settings, chunks: list[Chunk]) -> float:
+    """Chunks per second through the model as `NewsIndex.upsert` embeds them, timed after a
+    warm-up call (the first call pays for lazy initialisation)."""
+    from qa.embeddings import embed_by_sentence, load_embeddings
+
+    model = load_embeddings(settings.embedding_model)
+    embed_by_sentence(model, [c.text for c in chunks[:4]], [c.head for c in chunks[:4]])
+    started = time.perf_counter()
+    embed_by_sentence(model, [c.text for c in chunks], [c.head for c in chunks])
+    return len(chunks) / max(time.perf_counter() - started, 1e-6)
