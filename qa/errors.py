@@ -32,6 +32,11 @@ class QuestionError(NewsQAError):
     """The question cannot be answered as asked (empty, too long, ...)."""
 
 
+class EvalError(NewsQAError):
+    """The evaluation has nothing to score: its articles could not be ingested, or the store
+    is empty. Scoring anyway would report zeros that look like results."""
+
+
 class LLMError(NewsQAError):
     """The configured LLM endpoint failed; callers fall back to extractive answers."""
 
