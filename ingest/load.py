@@ -184,12 +184,15 @@ def load_sources(
 def source_bytes(sources: Iterable[str]) -> int | None:
     """The bytes of the supported files that `sources` name, or None if some are not files."""
     total = 0
-    for source in sources:
-        path = Path(source).expanduser()
-        if source == "-" or "://" in source or not path.exists():
-            return None
-        files = _walk_supported(path) if path.is_dir() else [path]
-        total += sum(f.stat().st_size for f in files if isinstance(f, Path))
+    try:
+        for source in sources:
+            path = Path(source).expanduser()
+            if source == "-" or "://" in source or not path.exists():
+                return None
+            files = _walk_supported(path) if path.is_dir() else [path]
+            total += sum(f.stat().st_size for f in files if isinstance(f, Path))
+    except OSError:  # a file went away: the loader will say so; the bar counts articles
+        return None
     return total
 
 
