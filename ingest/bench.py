@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -38,7 +37,6 @@ DEFAULT_DATA = "../shared/data/realtimeqa-dev/articles.jsonl"
 REWORD_EVERY = 4  # tagging every 4th word changes about 3 in 4 word shingles: no longer a copy
 RESUME_POLL_S = 1.0
 MB = 1024 * 1024
-_WORD = re.compile(r"\w+")
 
 # Targets from issue 18; reported, never asserted.
 TARGET_DRY_RUN_RSS_MB = 600
@@ -107,15 +105,15 @@ def make_dump(data: Path, megabytes: float, out: Path) -> Path:
     target = int(megabytes * MB)
     if out.exists() and out.stat().st_size >= target:
         return out
-    lines = data.read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line]
     written = 0
     with out.open("w", encoding="utf-8") as f:
         copy = 0
         while written < target:
-            for line in lines:
-                text = line if copy == 0 else json.dumps(_copy_of(json.loads(line), copy))
-                f.write(text + "\n")
-                written += len(text.encode("utf-8")) + 1
+            for item in items:
+                line = json.dumps(_copy_of(item, copy) if copy else item, ensure_ascii=False)
+                f.write(line + "\n")
+                written += len(line.encode("utf-8")) + 1
                 if written >= target:
                     break
             copy += 1
@@ -125,19 +123,15 @@ def make_dump(data: Path, megabytes: float, out: Path) -> Path:
 
 def _copy_of(item: dict, copy: int) -> dict:
     """The article under a new id and URL, every REWORD_EVERY-th word tagged with `copy`."""
-    count = 0
-
-    def tag(m: re.Match) -> str:
-        nonlocal count
-        count += 1
-        return f"{m.group(0)}{copy}" if count % REWORD_EVERY == 0 else m.group(0)
-
-    item = dict(item)
-    item["id"] = f"{item.get('id', 'article')}-copy{copy}"
+    words = item.get("text", "").split(" ")
+    tag = str(copy)
+    words[REWORD_EVERY - 1 :: REWORD_EVERY] = [
+        w + tag for w in words[REWORD_EVERY - 1 :: REWORD_EVERY]
+    ]
+    copied = dict(item, id=f"{item.get('id', 'article')}-copy{copy}", text=" ".join(words))
     if item.get("url"):
-        item["url"] = f"{item['url']}?copy={copy}"
-    item["text"] = _WORD.sub(tag, item.get("text", ""))
-    return item
+        copied["url"] = f"{item['url']}?copy={copy}"
+    return copied
 
 
 # --- measurements --------------------------------------------------------------------------
