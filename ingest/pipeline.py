@@ -11,12 +11,15 @@ the `Sorter`'s ids (about 100 bytes) and its copy finder (about 1.4 KB per artic
 
 from __future__ import annotations
 
+import json
+import os
 import queue
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -34,7 +37,9 @@ from qa.store import NewsIndex
 
 BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy
 QUEUE_SIZE = 64  # prepared articles waiting for the model
-EMBED_SAMPLE_CHUNKS = 64  # a preview times the model on this many of its chunks
+EMBED_SAMPLE_CHUNKS = 64  # a preview with no recorded throughput times the model on these
+RECORD_MIN_CHUNKS = BATCH_CHUNKS  # an ingest this big records its throughput for previews
+THROUGHPUT_FILE = "ingest-throughput.json"
 
 
 @dataclass
@@ -49,10 +54,12 @@ class IngestSummary:
     articles_total: int = 0
     chunks_total: int = 0
     chunks_written: int = 0
+    embed_seconds: float = 0.0  # time spent embedding and writing the chunks written
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d.pop("chunks_written")
+        d.pop("embed_seconds")
         return d
 
     def fail(self, source: str, error: str) -> None:
@@ -220,14 +227,16 @@ def ingest_articles(
             batch.append((article, prepared.chunks))
             bar.advance(len(prepared.chunks))
             if sum(len(cs) for _, cs in batch) >= BATCH_CHUNKS:
-                summary.chunks_written += _flush(index, batch)
-        summary.chunks_written += _flush(index, batch)
+                _flush(index, batch, summary)
+        _flush(index, batch, summary)
         for article_id, outlets in sorter.copied.items():
             index.add_publishers(article_id, outlets)
         bar.close()
         index.refresh()
         summary.articles_total = index.count_articles()
         summary.chunks_total = index.count_chunks()
+    if summary.chunks_written >= RECORD_MIN_CHUNKS:
+        record_throughput(index.settings, summary.chunks_written / summary.embed_seconds)
     return summary
 
 
@@ -255,13 +264,45 @@ def _is_copy(article: Article, copies: CopyFinder, copied: dict[str, list[str]])
     return True
 
 
-def _flush(index: NewsIndex, batch: list[tuple[Article, list[Chunk]]]) -> int:
+def _flush(
+    index: NewsIndex, batch: list[tuple[Article, list[Chunk]]], summary: IngestSummary
+) -> None:
     if not batch:
-        return 0
+        return
+    started = time.perf_counter()
     index.upsert(batch)
-    written = sum(len(cs) for _, cs in batch)
+    summary.embed_seconds += time.perf_counter() - started
+    summary.chunks_written += sum(len(cs) for _, cs in batch)
     batch.clear()
-    return written
+
+
+def _throughput_path() -> Path:
+    """Where ingests note their embedding throughput: per machine and user, not per store."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "newsqa" / THROUGHPUT_FILE
+
+
+def record_throughput(settings: Settings, chunks_per_s: float) -> None:
+    """Note the chunks per second (embedded and written) an ingest of this model achieved."""
+    path = _throughput_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        known[settings.embedding_model] = round(chunks_per_s, 2)
+        path.write_text(json.dumps(known), encoding="utf-8")
+    except (OSError, ValueError):
+        pass  # a figure for previews only: never a reason to fail an ingest
+
+
+def recorded_throughput(settings: Settings) -> float | None:
+    """The chunks per second the last sizeable ingest of this model achieved on this machine."""
+    try:
+        rate = json.loads(_throughput_path().read_text(encoding="utf-8")).get(
+            settings.embedding_model
+        )
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(rate) if isinstance(rate, int | float) and rate > 0 else None
 
 
 def _prepared_in_background(
@@ -327,8 +368,8 @@ class Preview:
     summary: IngestSummary
     chunks: int = 0  # chunks the model would embed (of the added and updated articles)
     articles_per_s: float = 0.0  # how fast this preview read, cleaned, deduped and chunked
-    embed_chunks_per_s: float | None = None  # measured here on a sample of those chunks
-    sample_chunks: int = 0
+    embed_chunks_per_s: float | None = None  # recorded by an ingest here, or measured on a sample
+    sample_chunks: int = 0  # 0: the rate is the one the last sizeable ingest recorded
 
     @property
     def embed_seconds(self) -> float | None:
@@ -356,10 +397,14 @@ class Preview:
             f"chunks to embed: {self.chunks} (read at {self.articles_per_s:.0f} articles/s)",
         ]
         if self.chunks and self.embed_chunks_per_s:
+            how = (
+                f"measured here on {self.sample_chunks} of them"
+                if self.sample_chunks
+                else "as the last ingest on this machine ran"
+            )
             out.append(
                 f"estimated embedding time: {format_duration(self.embed_seconds)} at "
-                f"{self.embed_chunks_per_s:.1f} chunks/s (measured here on "
-                f"{self.sample_chunks} of them)"
+                f"{self.embed_chunks_per_s:.1f} chunks/s ({how})"
             )
         return out
 
@@ -388,8 +433,9 @@ def preview_sources(
     """Read, clean, dedupe and chunk `sources` as an ingest would, and count what it would do.
 
     Nothing is embedded or written: the store is read without opening it for writing (it
-    stays byte-identical). With `measure`, the model embeds a sample of the chunks to time
-    the real throughput on this machine.
+    stays byte-identical). The embedding time is estimated at the throughput the last
+    sizeable ingest recorded on this machine; with none recorded and `measure`, the model
+    embeds a sample of the chunks to time it (loading the model costs about 700 MB).
     """
     sources = list(sources)
     read = ReadProgress(total=source_bytes(sources) if progress else None)
@@ -423,7 +469,8 @@ def preview_sources(
     bar.close()
     preview.articles_per_s = bar.rates()[0]
     del sorter, copies  # the model needs the memory more
-    if measure and sample:
+    preview.embed_chunks_per_s = recorded_throughput(settings)
+    if preview.embed_chunks_per_s is None and measure and sample:
         preview.embed_chunks_per_s = _embedding_throughput(settings, sample)
         preview.sample_chunks = len(sample)
     return preview

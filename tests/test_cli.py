@@ -224,7 +224,9 @@ def test_dry_run_writes_nothing_and_says_what_an_ingest_would_do(
     assert code == 1  # a line failed: the same exit status the ingest would give
     assert (preview["added"], preview["unchanged"], preview["dry_run"]) == (1, 1, True)
     assert preview["failed"] == [{"source": f"{dump}:2", "error": preview["failed"][0]["error"]}]
-    assert preview["chunks"] >= 1 and preview["estimated_embedding_s"] > 0
+    assert preview["chunks"] >= 1 and preview["embed_chunks_per_s"] > 0
+    expected = preview["chunks"] / preview["embed_chunks_per_s"]
+    assert preview["estimated_embedding_s"] == pytest.approx(expected, rel=0.1, abs=0.1)
     assert store_files(Path(store)) == before  # byte-identical: Chroma was never opened
 
 
