@@ -33,7 +33,7 @@ from evaluation.metrics import (
 from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.dates import parse_date
-from qa.errors import EXIT_OK, ConfigError, run_command
+from qa.errors import EXIT_OK, ConfigError, EvalError, run_command
 from qa.models import Answer, SearchFilters
 from qa.query import DEFAULT_WINDOW_DAYS, default_window
 from qa.store import Catalog, NewsIndex
@@ -229,11 +229,29 @@ def load_questions(path: Path, *, limit: int | None = None) -> list[Question]:
 
 
 def ingest_into(index: NewsIndex, articles: str, *, progress: bool) -> None:
-    """Ingest `articles` through the normal pipeline; unchanged articles are skipped."""
+    """Ingest `articles` through the normal pipeline; unchanged articles are skipped.
+
+    Raises:
+        EvalError: no article of `articles` could be ingested, or the store is still empty.
+    """
     from ingest.pipeline import ingest_sources
 
     summary = ingest_sources([articles], settings=index.settings, index=index, progress=progress)
     print(f"ingest: {summary.line()}", file=sys.stderr)
+    loaded = summary.added + summary.updated + summary.unchanged + summary.duplicates
+    why = (
+        f" ({summary.failed[0]['source']}: {summary.failed[0]['error']})" if summary.failed else ""
+    )
+    if summary.chunks_total == 0:
+        raise EvalError(
+            f"The store at {index.settings.store_label} is empty: no article of {articles} "
+            f"could be ingested{why}; fix --articles, nothing was scored."
+        )
+    if summary.failed and not loaded:
+        raise EvalError(
+            f"None of the articles in {articles} could be ingested{why}; fix --articles, "
+            "nothing was scored."
+        )
     if summary.failed:
         print(
             f"ingest: {len(summary.failed)} sources failed, e.g. {summary.failed[0]}",

@@ -1,6 +1,7 @@
 """`python -m ingest SOURCE...`: add articles to the store and print a summary.
 
 Exit status: 0 nothing failed, 1 some sources failed (the rest were stored), 2 usage error.
+`--dry-run` reads, cleans, dedupes and chunks, prints what an ingest would do, writes nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from ingest.errors import UsageError
 from ingest.load import ArticleDefaults
-from ingest.pipeline import ingest_sources
+from ingest.pipeline import ingest_sources, preview_sources
 from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
 from qa.config import Settings
 from qa.dates import parse_date_option
@@ -33,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published", help="publication date for sources that have none (YYYY-MM-DD)")
     p.add_argument("--url", help="URL for sources that have none")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read, clean, dedupe and chunk; print what an ingest would do and the time it "
+        "would take to embed; write nothing",
+    )
     p.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already has articles"
     )
@@ -71,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         published=parse_date_option("--published", args.published),
         url=args.url,
     )
+    if args.dry_run:
+        return run_preview(args, settings, defaults)
     summary = ingest_sources(
         args.sources,
         settings=settings,
@@ -94,6 +103,24 @@ def run(args: argparse.Namespace) -> int:
             )
         print(summary.line())
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def run_preview(args: argparse.Namespace, settings: Settings, defaults: ArticleDefaults) -> int:
+    """`--dry-run`: what an ingest would do, with the same exit status, and nothing written."""
+    preview = preview_sources(
+        args.sources,
+        settings=settings,
+        defaults=defaults,
+        stdin=sys.stdin,
+        progress=not (args.quiet or args.json),
+    )
+    if args.json:
+        print(json.dumps(preview.to_dict(), ensure_ascii=False))
+    else:
+        for failure in preview.summary.failed:
+            print(f"failed: {failure['source']}: {failure['error']}", file=sys.stderr)
+        print("\n".join(preview.lines()))
+    return EXIT_FAILED if preview.summary.failed else EXIT_OK
 
 
 def run_watch(args: argparse.Namespace) -> int:

@@ -21,20 +21,25 @@ host name as the source).
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import json
 import os
 import re
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 from urllib.parse import urlsplit
 
 import feedparser
+import ijson
 import trafilatura
 import yaml
 
@@ -44,10 +49,14 @@ from qa.config import Settings
 from qa.dates import is_relative_date, parse_date
 from qa.models import Article
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are archives or dumps, not articles: split them
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a larger .txt/.md/.html file is not one article: split it
+MAX_ITEM_CHARS = MAX_FILE_BYTES  # the same limit for one line or item of a JSON dump
+MAX_JSON_DEPTH = 64  # an article object nests a few levels; thousands is an attack or a bug
+READ_CHARS = 1 << 16  # dumps are decoded in pieces of this many bytes
 MARKDOWN_EXTENSIONS = (".md", ".markdown")
 HTML_EXTENSIONS = (".html", ".htm")
-SUPPORTED_EXTENSIONS = (".txt", *MARKDOWN_EXTENSIONS, *HTML_EXTENSIONS, ".json", ".jsonl")
+DUMP_EXTENSIONS = (".jsonl", ".json", ".jsonl.gz", ".json.gz")  # streamed: any size
+SUPPORTED_EXTENSIONS = (".txt", *MARKDOWN_EXTENSIONS, *HTML_EXTENSIONS, *DUMP_EXTENSIONS)
 TITLE_LINE_MAX_CHARS = 200  # a longer first line is a paragraph, not a headline
 DERIVED_TITLE_CHARS = 100
 MIN_NAME_TITLE_WORDS = (
@@ -116,6 +125,29 @@ class LoadFailure:
 
 
 @dataclass
+class ReadProgress:
+    """How many bytes of the named files have been read: a progress bar's ETA for a dump.
+
+    The loader (in the ingest's background thread) moves it; the bar only reads it.
+    """
+
+    total: int | None = None  # bytes of all the sources, None when unknown (URLs, stdin)
+    done: int = 0  # bytes of the files finished
+    current: int = 0  # bytes read of the file being read
+
+    def reading(self, position: int) -> None:
+        self.current = position
+
+    def finished(self, size: int) -> None:
+        self.done += size
+        self.current = 0
+
+    @property
+    def read(self) -> int:
+        return self.done + self.current
+
+
+@dataclass
 class _Fields:
     """Metadata a source provides itself; None or empty where it has none."""
 
@@ -133,8 +165,11 @@ def load_sources(
     defaults: ArticleDefaults = NO_DEFAULTS,
     settings: Settings | None = None,
     stdin: TextIO | None = None,
+    progress: ReadProgress | None = None,
 ) -> Iterator[Article | LoadFailure]:
     """Yield articles (raw text, not yet cleaned) and failures, never raising for one bad source.
+
+    JSON and JSON Lines files (also gzipped) are streamed: memory holds one article at a time.
 
     Args:
         sources: file and folder paths, http(s) URLs of pages or RSS/Atom feeds, or "-" for stdin.
@@ -142,18 +177,39 @@ def load_sources(
         settings: decides whether private addresses may be fetched; default `Settings()`,
             which refuses them.
         stdin: the stream "-" reads; default `sys.stdin`.
+        progress: moved forward as files are read (see `source_bytes` for its total).
 
     Yields:
         Articles in source order (folders recursively, sorted by name), and a `LoadFailure`
         for each source, file, JSON item or feed entry that could not be loaded.
     """
     settings = settings or Settings()
+    progress = progress or ReadProgress()
     for source in sources:
-        yield from _guarded(source, _load_source(source, defaults, settings, stdin))
+        yield from _guarded(source, _load_source(source, defaults, settings, stdin, progress))
+
+
+def source_bytes(sources: Iterable[str]) -> int | None:
+    """The bytes of the supported files that `sources` name, or None if some are not files."""
+    total = 0
+    try:
+        for source in sources:
+            path = Path(source).expanduser()
+            if source == "-" or "://" in source or not path.exists():
+                return None
+            files = _walk_supported(path) if path.is_dir() else [path]
+            total += sum(f.stat().st_size for f in files if isinstance(f, Path))
+    except OSError:  # a file went away: the loader will say so; the bar counts articles
+        return None
+    return total
 
 
 def _load_source(
-    source: str, defaults: ArticleDefaults, settings: Settings, stdin: TextIO | None
+    source: str,
+    defaults: ArticleDefaults,
+    settings: Settings,
+    stdin: TextIO | None,
+    progress: ReadProgress,
 ) -> Iterator[Article | LoadFailure]:
     if source == "-":
         yield _load_stdin(stdin or sys.stdin, defaults)
@@ -162,7 +218,7 @@ def _load_source(
     elif "://" in source:
         raise SourceError(source, "only http:// and https:// URLs can be fetched")
     else:
-        yield from _load_path(source, defaults)
+        yield from _load_path(source, defaults, progress)
 
 
 def _guarded(name: str, items: Iterator[Article | LoadFailure]) -> Iterator[Article | LoadFailure]:
@@ -193,12 +249,14 @@ def _failure(name: str, error: Exception) -> LoadFailure:
 # --- files and folders -------------------------------------------------------------------
 
 
-def _load_path(name: str, defaults: ArticleDefaults) -> Iterator[Article | LoadFailure]:
+def _load_path(
+    name: str, defaults: ArticleDefaults, progress: ReadProgress
+) -> Iterator[Article | LoadFailure]:
     path = Path(name).expanduser()
     if path.is_dir():
-        yield from _load_folder(name, path, defaults)
+        yield from _load_folder(name, path, defaults, progress)
     elif path.exists():
-        yield from _load_file(name, path, defaults)
+        yield from _load_file(name, path, defaults, progress)
     elif path.is_symlink():
         raise SourceError(name, _broken_link(path))
     else:
@@ -224,7 +282,7 @@ def _not_regular(mode: int) -> str | None:
 
 
 def _load_folder(
-    name: str, folder: Path, defaults: ArticleDefaults
+    name: str, folder: Path, defaults: ArticleDefaults, progress: ReadProgress
 ) -> Iterator[Article | LoadFailure]:
     found = False
     for shown, item in _walk_supported(name, folder, set()):
@@ -232,7 +290,7 @@ def _load_folder(
         if isinstance(item, LoadFailure):
             yield item
             continue
-        yield from _guarded(shown, _load_file(shown, item, defaults))
+        yield from _guarded(shown, _load_file(shown, item, defaults, progress))
     if not found:
         kinds = ", ".join(SUPPORTED_EXTENSIONS)
         raise SourceError(name, f"has no {kinds} files (hidden files and folders are skipped)")
@@ -267,7 +325,7 @@ def _walk_supported(
         inner = os.path.join(shown, entry.name)
         if _is_dir(entry):
             yield from _walk_supported(inner, Path(entry.path), seen)
-        elif Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS:
+        elif _extension(Path(entry.name)) in SUPPORTED_EXTENSIONS:
             yield inner, Path(entry.path)
 
 
@@ -278,9 +336,17 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def _load_file(name: str, path: Path, defaults: ArticleDefaults) -> Iterator[Article | LoadFailure]:
+def _extension(path: Path) -> str:
+    """The file's kind: ".jsonl.gz" for a gzipped dump, else its last suffix, lower case."""
+    name = path.name.lower()
+    return next((ext for ext in DUMP_EXTENSIONS if name.endswith(ext)), path.suffix.lower())
+
+
+def _load_file(
+    name: str, path: Path, defaults: ArticleDefaults, progress: ReadProgress
+) -> Iterator[Article | LoadFailure]:
     try:
-        mode = path.stat().st_mode
+        info = path.stat()
     except FileNotFoundError:
         if path.is_symlink():
             raise SourceError(name, _broken_link(path)) from None
@@ -291,16 +357,19 @@ def _load_file(name: str, path: Path, defaults: ArticleDefaults) -> Iterator[Art
         if path.is_symlink():
             raise SourceError(name, _broken_link(path)) from e
         raise
-    if (kind := _not_regular(mode)) is not None:
+    if (kind := _not_regular(info.st_mode)) is not None:
         raise SourceError(name, kind)
-    suffix = path.suffix.lower()
-    loader = _FILE_LOADERS.get(suffix)
-    if loader is None:
-        kind = f"{suffix} files" if suffix else "files without an extension"
+    extension, size = _extension(path), info.st_size
+    if extension in _DUMP_LOADERS:
+        yield from _DUMP_LOADERS[extension](name, path, defaults, progress)
+    elif extension in _FILE_LOADERS:
+        text = read_text_file(name, path)
+        yield from _FILE_LOADERS[extension](name, path, text, defaults)
+    else:
+        kind = f"{extension} files" if extension else "files without an extension"
         supported = ", ".join(SUPPORTED_EXTENSIONS)
         raise SourceError(name, f"{kind} are not supported; use one of {supported}")
-    text = read_text_file(name, path)
-    yield from loader(name, path, text, defaults)
+    progress.finished(size)
 
 
 def read_text_file(name: str, path: Path) -> str:
@@ -625,42 +694,265 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# --- JSON and JSON Lines -----------------------------------------------------------------
+# --- JSON and JSON Lines dumps, streamed ------------------------------------------------
+#
+# A dump (a newsroom export, a crawler's output) may be gigabytes: it is read as a stream, one
+# line or one array item at a time, so memory holds one article, never the file. The 20 MB
+# limit applies to each article, not to the dump.
 
 
-def _load_json(
-    name: str, path: Path, text: str, defaults: ArticleDefaults
-) -> Iterator[Article | LoadFailure]:
-    data = _parse_json(name, text)
-    if isinstance(data, dict) and "articles" not in data:
-        yield article_from_item(name, data, defaults=defaults)
-        return
-    items = data.get("articles") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise SourceError(
-            name, 'should hold an article object, a list of them, or {"articles": [...]}'
+def _decode_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as cp1252 (else latin-1)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    text = "".join(
+        bytes([b]).decode("cp1252", errors="ignore") or chr(b)  # 5 bytes cp1252 leaves undefined
+        for b in bad
+    )
+    return text, error.end
+
+
+codecs.register_error("newsqa-cp1252", _decode_as_cp1252)
+
+
+class _DumpReader:
+    """One dump file as a stream of text lines or UTF-8 bytes, gunzipped and decoded on the fly.
+
+    `position` is how far the file on disk has been read (for a progress bar); `consumed`
+    counts the decoded characters handed out (for the per-article size limit).
+    """
+
+    def __init__(self, name: str, path: Path) -> None:
+        self.name = name
+        self.gzipped = path.name.lower().endswith(".gz")
+        self._raw = path.open("rb")
+        self._bytes: BinaryIO = gzip.GzipFile(fileobj=self._raw) if self.gzipped else self._raw
+        self._buffer = ""
+        self.consumed = 0
+        head = self._head()
+        # The BOM decides (utf-8-sig and utf-16/32 codecs drop it), else UTF-8 with cp1252
+        # for the bytes that are not UTF-8.
+        encoding = next((enc for bom, enc in TEXT_BOMS if head.startswith(bom)), "utf-8")
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="newsqa-cp1252")
+
+    def _head(self) -> bytes:
+        try:
+            head = self._bytes.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES]
+        except (OSError, EOFError, zlib.error) as e:
+            raise self._broken(e) from e
+        if not head.strip():
+            raise SourceError(self.name, "is empty")
+        if head.startswith(b"\x1f\x8b"):
+            raise SourceError(self.name, f"is gzip-compressed: name it {self.name}.gz")
+        if not any(head.startswith(bom) for bom, _ in TEXT_BOMS):
+            _reject_binary(self.name, head)
+        return head
+
+    @property
+    def position(self) -> int:
+        return self._raw.tell()
+
+    def _broken(self, error: BaseException) -> SourceError:
+        return SourceError(
+            self.name, f"is not a complete gzip file ({error}); compress or download it again"
         )
-    if not items:
-        raise SourceError(name, "has no articles (the list is empty)")
-    for number, item in enumerate(items, start=1):
-        item_name = f"{name}#{number}"
-        yield _attempt(
-            item_name, lambda n=item_name, i=item: article_from_item(n, i, defaults=defaults)
-        )
+
+    def read(self, size: int = -1) -> bytes:
+        """The next UTF-8 bytes of the text: what ijson reads."""
+        if size == 0:
+            return b""
+        text = self._buffer or self._decode(size)
+        self._buffer = ""
+        self.consumed += len(text)
+        return text.encode("utf-8")
+
+    def readline(self, limit: int) -> str:
+        """The next line with its "\\n" (at most `limit` characters), or "" at the end."""
+        parts: list[str] = []
+        size = 0
+        while size < limit:
+            if not self._buffer:
+                self._buffer = self._decode(READ_CHARS)
+                if not self._buffer:
+                    break
+            cut = self._buffer.find("\n", 0, limit - size)
+            end = cut + 1 if cut >= 0 else min(len(self._buffer), limit - size)
+            parts.append(self._buffer[:end])
+            self._buffer = self._buffer[end:]
+            size += end
+            if cut >= 0:
+                break
+        self.consumed += size
+        return "".join(parts)
+
+    def _decode(self, size: int) -> str:
+        try:
+            data = self._bytes.read(size)
+        except (OSError, EOFError, zlib.error) as e:
+            raise self._broken(e) from e
+        return self._decoder.decode(data, final=not data)
+
+    def close(self) -> None:
+        self._bytes.close()
+        self._raw.close()
+
+
+@contextmanager
+def _open_dump(name: str, path: Path) -> Iterator[_DumpReader]:
+    reader = _DumpReader(name, path)
+    try:
+        yield reader
+    finally:
+        reader.close()
 
 
 def _load_jsonl(
-    name: str, path: Path, text: str, defaults: ArticleDefaults
+    name: str, path: Path, defaults: ArticleDefaults, progress: ReadProgress
 ) -> Iterator[Article | LoadFailure]:
-    # split("\n"), not splitlines(): U+2028 and friends may appear unescaped inside JSON strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        item_name = f"{name}:{number}"
-        yield _attempt(
-            item_name,
-            lambda n=item_name, s=line: article_from_item(n, _parse_json(n, s), defaults=defaults),
-        )
+    """One article per line; a bad or oversized line fails alone, named `file:line`."""
+    with _open_dump(name, path) as dump:
+        for number, line in _numbered_lines(dump):
+            progress.reading(dump.position)
+            item_name = f"{name}:{number}"
+            if line is None:
+                yield LoadFailure(item_name, _too_big_item())
+            elif line.strip():
+                yield _attempt(
+                    item_name,
+                    lambda n=item_name, s=line: article_from_item(
+                        n, _parse_json(n, s), defaults=defaults
+                    ),
+                )
+
+
+def _numbered_lines(dump: _DumpReader) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) for each line; None for a line over the limit, which is skipped."""
+    # Lines end at "\n" only, not as splitlines() says: U+2028 may appear unescaped in JSON.
+    number = 0
+    while line := dump.readline(MAX_ITEM_CHARS + 1):
+        number += 1
+        if len(line) > MAX_ITEM_CHARS:
+            while (rest := dump.readline(READ_CHARS)) and not rest.endswith("\n"):
+                pass
+            yield number, None
+        else:
+            yield number, line
+
+
+def _too_big_item() -> str:
+    return (
+        f"is over the {format_size(MAX_ITEM_CHARS)} limit for one article; "
+        "is it several articles in one?"
+    )
+
+
+def _load_json(
+    name: str, path: Path, defaults: ArticleDefaults, progress: ReadProgress
+) -> Iterator[Article | LoadFailure]:
+    """An article object, a list of them, or {"articles": [...]}, streamed item by item."""
+    with _open_dump(name, path) as dump:
+        for item_name, item in _JsonItems(name, dump):
+            progress.reading(dump.position)
+            if item is _TOO_BIG:
+                yield LoadFailure(item_name, _too_big_item())
+            else:
+                yield _attempt(
+                    item_name,
+                    lambda n=item_name, i=item: article_from_item(n, i, defaults=defaults),
+                )
+
+
+_TOO_BIG = object()  # stands for an item over the per-article limit
+_SHAPE_HINT = 'should hold an article object, a list of them, or {"articles": [...]}'
+
+
+class _JsonItems:
+    """(name, item) for each article of a JSON document, built one at a time from ijson events.
+
+    A top-level list streams its items (named `file#n`); a top-level object streams its
+    "articles" list and keeps its other (small) keys; an object without "articles" is one
+    article (named `file`).
+    """
+
+    def __init__(self, name: str, dump: _DumpReader) -> None:
+        self.name = name
+        self.dump = dump
+        # Floats, not Decimals: an epoch date may be fractional, and Decimal is no number here.
+        self._events = ijson.basic_parse(dump, use_float=True)  # no prefixes: they cost O(depth)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        try:
+            event, _ = self._next()
+            if event == "start_array":
+                yield from self._array()
+            elif event == "start_map":
+                yield from self._object()
+            else:
+                raise SourceError(self.name, _SHAPE_HINT)
+        except ijson.JSONError as e:
+            raise SourceError(self.name, f"is not valid JSON ({_first_line(e)})") from e
+
+    def _array(self) -> Iterator[tuple[str, Any]]:
+        number = 0
+        while True:
+            start = self.dump.consumed
+            event, value = self._next()
+            if event == "end_array":
+                break
+            number += 1
+            item = self._value(event, value)
+            too_big = self.dump.consumed - start > MAX_ITEM_CHARS + READ_CHARS
+            yield f"{self.name}#{number}", _TOO_BIG if too_big else item
+        if not number:
+            raise SourceError(self.name, "has no articles (the list is empty)")
+
+    def _object(self) -> Iterator[tuple[str, Any]]:
+        fields: dict[str, Any] = {}
+        has_articles = False
+        while True:
+            event, key = self._next()
+            if event == "end_map":
+                break
+            event, value = self._next()
+            if key == "articles" and event == "start_array":
+                has_articles = True
+                yield from self._array()
+            elif key == "articles":
+                raise SourceError(self.name, _SHAPE_HINT)
+            else:
+                fields[key] = self._value(event, value)
+                if not has_articles and self.dump.consumed > MAX_ITEM_CHARS + READ_CHARS:
+                    raise SourceError(self.name, _too_big_item())
+        if not has_articles:
+            yield self.name, fields
+
+    def _value(self, event: str, value: Any) -> Any:
+        """The whole value that starts with this event (a container is built from its events)."""
+        if event not in ("start_map", "start_array"):
+            return value
+        builder = ijson.ObjectBuilder()
+        builder.event(event, value)
+        depth = 1
+        while depth:
+            event, value = self._next()
+            depth += (event in ("start_map", "start_array")) - (event in ("end_map", "end_array"))
+            if depth > MAX_JSON_DEPTH:
+                raise SourceError(
+                    self.name, "is JSON nested too deeply to read; expected article objects"
+                )
+            builder.event(event, value)
+        return builder.value
+
+    def _next(self) -> tuple[str, Any]:
+        got = next(self._events, None)
+        if got is None:
+            raise SourceError(self.name, "is not valid JSON (it ends too early)")
+        return got
+
+
+def _first_line(error: Exception) -> str:
+    return " ".join(str(error).split("\n", 1)[0].split())
 
 
 def _parse_json(name: str, text: str) -> Any:
@@ -955,6 +1247,8 @@ _FILE_LOADERS: dict[str, Callable[[str, Path, str, ArticleDefaults], Iterator[An
     ".txt": _load_txt,
     **dict.fromkeys(MARKDOWN_EXTENSIONS, _load_markdown),
     **dict.fromkeys(HTML_EXTENSIONS, _load_html_file),
-    ".json": _load_json,
-    ".jsonl": _load_jsonl,
+}
+_DUMP_LOADERS: dict[str, Callable[[str, Path, ArticleDefaults, ReadProgress], Iterator[Any]]] = {
+    **dict.fromkeys((".json", ".json.gz"), _load_json),
+    **dict.fromkeys((".jsonl", ".jsonl.gz"), _load_jsonl),
 }

@@ -49,6 +49,11 @@ class QuestionError(NewsQAError):
     """The question cannot be answered as asked (empty, too long, ...)."""
 
 
+class EvalError(NewsQAError):
+    """The evaluation has nothing to score: its articles could not be ingested, or the store
+    is empty. Scoring anyway would report zeros that look like results."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped a command; the message says what was done so far."""
 

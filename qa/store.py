@@ -7,10 +7,12 @@ whenever the collection's generation stamp moves (after any write, by any proces
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
 import os
+import sqlite3
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -42,6 +44,7 @@ CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
 # notes) means the folder is not a store, and a writer must not turn it into one.
 OWN_ENTRIES = ("lexical", "conversations.sqlite3")
 STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
+CHROMA_FILE = CHROMA_DB  # read directly, read-only, by previews
 NO_DATE = -1
 DIMENSION_KEY = "embedding_dimension"
 REINDEX_SUFFIX = ".reindex"  # the collection a reindex builds before it takes the store's name
@@ -79,6 +82,16 @@ class CatalogRow:
     also_published_by: tuple[str, ...] = ()
     event_start: int = NO_DATE  # qa.news.event_span of the chunk's dated sentences
     event_end: int = NO_DATE
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What an ingest compares a new article with: the stored version's identity and content."""
+
+    article_id: str
+    content_hash: str
+    source: str
+    fingerprint: str
 
 
 class Catalog:
@@ -618,6 +631,45 @@ class NewsIndex:
                     yield str(meta["article_id"]), str(meta.get("source", "")), meta["fingerprint"]
             offset += len(got["ids"])
 
+    def stored_versions(self) -> list[StoredVersion]:
+        """The id, content hash, outlet and MinHash signature of each complete stored article,
+        read without writing anything: what a preview (`python -m ingest --dry-run`) compares.
+
+        Chroma writes to a local store's files whenever a client opens it (measured: a bare
+        `get()` changes chroma.sqlite3 and the HNSW length.bin), so a local store is read
+        from Chroma's SQLite file directly, read-only (`_read_stored_versions`). A Chroma server
+        is read through its API; a collection that does not exist is not created.
+        """
+        if self.settings.uses_server:
+            return self._server_stored_versions()
+        path = self.settings.store_dir / CHROMA_FILE
+        if not path.exists():
+            return []
+        try:
+            return _read_stored_versions(path, self.settings.collection)
+        except sqlite3.Error as e:
+            raise StoreError(
+                f"Could not read the store at {self.settings.store_label} for a preview ({e}); "
+                "an ingest without --dry-run still works."
+            ) from e
+
+    def _server_stored_versions(self) -> list[StoredVersion]:
+        from chromadb.errors import NotFoundError
+
+        client = self._client or self._make_client()
+        try:
+            collection = client.get_collection(self.settings.collection)
+        except (NotFoundError, ValueError):
+            return []
+        out: list[StoredVersion] = []
+        offset = 0
+        while metas := collection.get(
+            where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
+        )["metadatas"]:
+            out.extend(_version_from_metadata(m) for m in metas if m and "article_id" in m)
+            offset += len(metas)
+        return out
+
     def add_publishers(self, article_id: str, outlets: Sequence[str]) -> list[str]:
         """Record that `outlets` also published this article (syndicated copies).
 
@@ -1093,3 +1145,52 @@ def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
         return None
     rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), *r[11:13]) for r in data["rows"]]
     return Catalog(rows, _load_vectors(folder, stamp, len(rows)))
+
+
+def _version_from_metadata(meta: dict) -> StoredVersion:
+    return StoredVersion(
+        str(meta["article_id"]),
+        str(meta.get("content_hash", "")),
+        str(meta.get("source", "")),
+        str(meta.get("fingerprint", "")),
+    )
+
+
+# Chroma 1.x's SQLite layout: a collection's metadata segment holds one `embeddings` row per
+# chunk, and the chunk's metadata as key/value rows in `embedding_metadata`.
+_SEGMENT_ROWS_SQL = """
+SELECT e.id FROM collections c
+JOIN segments s ON s.collection = c.id AND s.scope = 'METADATA'
+JOIN embeddings e ON e.segment_id = s.id
+WHERE c.name = :collection
+"""
+_FIRST_CHUNKS_SQL = f"""
+SELECT m.id, m.key, m.string_value, m.int_value FROM embedding_metadata m
+WHERE m.id IN ({_SEGMENT_ROWS_SQL})
+AND m.id IN (SELECT id FROM embedding_metadata WHERE key = 'n' AND int_value = 0)
+AND m.key IN ('article_id', 'content_hash', 'source', 'fingerprint', 'n_chunks')
+"""
+_CHUNK_COUNTS_SQL = f"""
+SELECT a.string_value, h.string_value, COUNT(*) FROM embedding_metadata a
+JOIN embedding_metadata h ON h.id = a.id AND h.key = 'content_hash'
+WHERE a.key = 'article_id' AND a.id IN ({_SEGMENT_ROWS_SQL})
+GROUP BY a.string_value, h.string_value
+"""
+
+
+def _read_stored_versions(path: Path, collection: str) -> list[StoredVersion]:
+    """Stored versions of the complete articles (every chunk of one version present), read
+    from a local Chroma file opened read-only. A killed ingest's half-written articles are
+    left out, as `NewsIndex.repair` deletes them before any ingest."""
+    first: dict[int, dict] = defaultdict(dict)
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+        params = {"collection": collection}
+        for row_id, key, text, number in db.execute(_FIRST_CHUNKS_SQL, params):
+            first[row_id][key] = number if key == "n_chunks" else text
+        counts = {(a, h): n for a, h, n in db.execute(_CHUNK_COUNTS_SQL, params)}
+    return [
+        _version_from_metadata(meta)
+        for meta in first.values()
+        if "article_id" in meta
+        and counts.get((meta["article_id"], meta.get("content_hash"))) == meta.get("n_chunks")
+    ]

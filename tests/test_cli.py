@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +205,36 @@ def test_url_flag_needs_a_single_source(store, sample_path, tmp_path, capsys):
     )
     assert code == 2
     assert "--url" in capsys.readouterr().err
+
+
+def store_files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_dry_run_writes_nothing_and_says_what_an_ingest_would_do(
+    store, sample_path, tmp_path, capsys
+):
+    ingest_sample(store, sample_path, capsys)
+    before = store_files(Path(store))
+    dump = tmp_path / "dump.jsonl"
+    article = {"title": "Talks in Minsk", "text": "Delegations met in Minsk on Monday. " * 30}
+    dump.write_text(json.dumps(article) + "\n{broken\n", encoding="utf-8")
+    argv = [str(sample_path), str(dump), "--store", store, "--json", "--dry-run"]
+    argv += ["--published", "2022-02-25", "--title", "Putin ready for talks in Minsk"]
+    code, preview = run_json(ingest_main, [*argv, "--source", "Sample"], capsys)
+    assert code == 1  # a line failed: the same exit status the ingest would give
+    assert (preview["added"], preview["unchanged"], preview["dry_run"]) == (1, 1, True)
+    assert preview["failed"] == [{"source": f"{dump}:2", "error": preview["failed"][0]["error"]}]
+    assert preview["chunks"] >= 1 and preview["embed_chunks_per_s"] > 0
+    expected = preview["chunks"] / preview["embed_chunks_per_s"]
+    assert preview["estimated_embedding_s"] == pytest.approx(expected, rel=0.1, abs=0.1)
+    assert store_files(Path(store)) == before  # byte-identical: Chroma was never opened
+
+
+def test_dry_run_on_a_new_store_creates_nothing(tmp_path, sample_path, capsys):
+    store = tmp_path / "new-store"
+    assert ingest_main([str(sample_path), "--store", str(store), "--dry-run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "would add 1, update 0; unchanged 0" in out and "nothing was written" in out
+    assert "estimated embedding time" in out
+    assert not store.exists()

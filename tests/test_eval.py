@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from evaluation.eval import (
@@ -122,3 +123,35 @@ def test_eval_without_the_reader_has_no_reader_row(tmp_path, capsys, embeddings)
     result = run_eval(tmp_path, capsys, "--reader", "none", "--ablation", "--limit", "2")
     assert NO_READER not in result["ablation"]
     assert result["ablation"]["full"] == {k: result[k] for k in result["ablation"]["full"]}
+
+
+def eval_failure(tmp_path, capsys, articles: Path, store: Path) -> str:
+    argv = ["--articles", str(articles), "--questions", str(QUESTIONS), "--store", str(store)]
+    assert main([*argv, "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no table of zeros
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    return errors[0]
+
+
+def test_eval_refuses_to_score_an_empty_store(tmp_path, capsys):
+    """Regression (issue 18): an unreadable articles file used to score 0.0 everywhere, exit 0."""
+    missing = tmp_path / "missing.jsonl"
+    error = eval_failure(tmp_path, capsys, missing, tmp_path / "store")
+    assert "is empty: no article of" in error and "no such file or folder" in error
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"title": "cut off", \n[1, 2]\n', encoding="utf-8")
+    error = eval_failure(tmp_path, capsys, broken, tmp_path / "store")
+    assert f"{broken}:1: is not valid JSON" in error
+
+
+def test_eval_refuses_articles_that_could_not_be_ingested(tmp_path, capsys, sample_store):
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)  # a store with articles, and an unreadable file
+    unreadable = tmp_path / "articles.jsonl"
+    unreadable.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    error = eval_failure(tmp_path, capsys, unreadable, store)
+    assert f"None of the articles in {unreadable} could be ingested" in error
+    assert "looks binary" in error

@@ -5,8 +5,11 @@ Web pages and feeds are tested in test_fetch.py, beside the local HTTP server th
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import tracemalloc
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -467,3 +470,90 @@ def test_stdin_is_one_article():
 def test_empty_stdin_is_a_failure():
     failure = load_failure("-", stdin=io.StringIO("  \n"))
     assert failure.source == "-" and "is empty" in failure.error
+
+
+# --- dumps: JSON and JSON Lines of any size, streamed -----------------------------------
+
+DUMP_ARTICLES = 2_200  # about 10 KB each: 22 MB, over the 20 MB limit for one file
+MIDDLE = DUMP_ARTICLES // 2
+
+
+def dump_item(n: int) -> dict:
+    words = " ".join(f"word{n}x{i}" for i in range(900))  # about 10 KB of distinct text
+    return {"id": f"a{n}", "title": f"Story {n}", "text": f"Story {n} says {words}."}
+
+
+def write_dump(path: Path, *, bad: str | None = None) -> Path:
+    """A dump of DUMP_ARTICLES articles (gzipped when the name ends .gz), with `bad` in place
+    of the middle article when given. Written item by item, so the test never holds it whole."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    lines = ".jsonl" in path.name
+    options = {"compresslevel": 1} if path.suffix == ".gz" else {}
+    with opener(path, "wt", encoding="utf-8", **options) as f:
+        f.write("" if lines else "[")
+        for n in range(1, DUMP_ARTICLES + 1):
+            item = bad if n == MIDDLE and bad is not None else json.dumps(dump_item(n))
+            f.write(f"{item}\n" if lines else f"{',' if n > 1 else ''}{item}\n")
+        f.write("" if lines else "]")
+    return path
+
+
+@pytest.mark.parametrize("name", ["news.jsonl", "news.jsonl.gz", "news.json", "news.json.gz"])
+def test_a_dump_over_the_old_limit_streams_and_a_bad_item_in_the_middle_fails_alone(tmp_path, name):
+    lines = ".jsonl" in name
+    bad = '{"title": "broken", ' if lines else '{"title": "no text here"}'
+    path = write_dump(tmp_path / name, bad=bad)
+    if not name.endswith(".gz"):
+        assert path.stat().st_size > 20 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        kinds, failures, last = Counter(), [], None
+        for item in load_sources([str(path)]):
+            kinds[type(item).__name__] += 1
+            if isinstance(item, LoadFailure):
+                failures.append(item)
+            else:
+                last = item
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kinds == {"Article": DUMP_ARTICLES - 1, "LoadFailure": 1}
+    assert last.title == f"Story {DUMP_ARTICLES}"
+    where = f"{path}:{MIDDLE}" if lines else f"{path}#{MIDDLE}"
+    expected = "is not valid JSON" if lines else "has no text"
+    assert failures[0].source == where and expected in failures[0].error
+    assert peak < 5 * 1024 * 1024, f"{peak / 1e6:.1f} MB held: the dump was not streamed"
+
+
+def test_a_line_over_the_article_limit_fails_alone(tmp_path):
+    path = tmp_path / "long.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        f.write(json.dumps(dump_item(1)) + "\n")
+        f.write('{"title": "huge", "text": "' + "x" * (21 * 1024 * 1024) + '"}\n')
+        f.write(json.dumps(dump_item(3)) + "\n")
+    results = load(path)
+    assert [type(r).__name__ for r in results] == ["Article", "LoadFailure", "Article"]
+    assert results[1].source == f"{path}:2"
+    assert "over the 20 MB limit for one article" in results[1].error
+
+
+def test_a_truncated_gzip_dump_keeps_what_came_before(tmp_path):
+    whole = write_dump(tmp_path / "whole.jsonl.gz").read_bytes()
+    path = write(tmp_path / "cut.jsonl.gz", whole[: len(whole) // 2])
+    results = load(path)
+    assert all(isinstance(r, Article) for r in results[:-1]) and len(results) > 100
+    assert results[-1].source == str(path)
+    assert "is not a complete gzip file" in results[-1].error
+
+
+def test_a_gzipped_dump_without_gz_in_its_name_is_named(tmp_path):
+    path = write(tmp_path / "news.jsonl", gzip.compress(json.dumps(dump_item(1)).encode()))
+    assert load_failure(path).error == f"is gzip-compressed: name it {path}.gz"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_dumps_in_other_encodings_are_decoded(tmp_path, encoding):
+    item = {"title": "Zürich talks", "text": "Café “talks” in Zürich – officials said."}
+    line = json.dumps(item, ensure_ascii=False) + "\n"
+    path = write(tmp_path / "enc.jsonl", (line * 2).encode(encoding))
+    assert [r.text for r in load(path)] == [item["text"]] * 2
