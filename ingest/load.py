@@ -197,8 +197,11 @@ def source_bytes(sources: Iterable[str]) -> int | None:
             path = Path(source).expanduser()
             if source == "-" or "://" in source or not path.exists():
                 return None
-            files = _walk_supported(path) if path.is_dir() else [path]
-            total += sum(f.stat().st_size for f in files if isinstance(f, Path))
+            if path.is_dir():
+                files = [item for _, item in _walk_supported(source, path, set())]
+            else:
+                files = [path]
+            total += sum(f.stat().st_size for f in files if isinstance(f, Path) and f.is_file())
     except OSError:  # a file went away: the loader will say so; the bar counts articles
         return None
     return total
