@@ -70,13 +70,16 @@ def verify_weights(path: Path, expected: dict[str, str]) -> None:
             )
 
 
-@lru_cache(maxsize=8)
-def _sha256(file: Path) -> str:
+def file_sha256(file: Path) -> str:
+    """The SHA-256 of a file, read in 1 MB blocks."""
     h = hashlib.sha256()
     with file.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+_sha256 = lru_cache(maxsize=8)(file_sha256)  # the installed weights: checked once per process
 
 
 @lru_cache(maxsize=2)

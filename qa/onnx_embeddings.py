@@ -76,7 +76,7 @@ class OnnxEmbeddings:
 
 def verify_export(folder: Path) -> None:
     """Refuse an export that is missing or differs from the SHA-256 recorded when it was made."""
-    from qa.reader import file_sha256
+    from qa.embeddings import file_sha256
 
     model, sums = folder / MODEL_FILE, folder / SUMS_FILE
     if not model.is_file() or not sums.is_file():
@@ -103,7 +103,7 @@ def export(folder: Path = EXPORT_DIR) -> Path:
     from transformers import AutoModel, AutoTokenizer
 
     from qa.embeddings import MINILM, resolve_model_path
-    from qa.reader import file_sha256
+    from qa.embeddings import file_sha256
 
     path = resolve_model_path(MINILM)  # checks the weights' SHA-256 first
     model = AutoModel.from_pretrained(path, use_safetensors=True).eval()

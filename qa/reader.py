@@ -9,13 +9,13 @@ path), and is loaded from local files only after its SHA-256 sums are checked.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from qa.embeddings import file_sha256
 from qa.errors import ModelError
 
 SHIPPED = Path(__file__).parent / "reader_model"
@@ -30,14 +30,6 @@ FIX = "restore it with `git checkout qa/reader_model` (or set NEWSQA_READER=none
 
 class ReaderError(ModelError):
     """The reader's files are missing or not the ones recorded beside them."""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify(folder: Path) -> None:
