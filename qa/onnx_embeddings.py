@@ -102,8 +102,7 @@ def export(folder: Path = EXPORT_DIR) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from qa.embeddings import MINILM, resolve_model_path
-    from qa.embeddings import file_sha256
+    from qa.embeddings import MINILM, file_sha256, resolve_model_path
 
     path = resolve_model_path(MINILM)  # checks the weights' SHA-256 first
     model = AutoModel.from_pretrained(path, use_safetensors=True).eval()
