@@ -329,6 +329,12 @@ POLL_S = 0.05
 CHILD_TIMEOUT_S = 150
 
 
+RESTORE_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
 @dataclass
 class Interruption:
     """One child process and when to signal it; `run` fills in what happened."""
@@ -345,8 +351,11 @@ class Interruption:
     notes: dict = field(default_factory=dict)
 
     def run(self, env: dict[str, str]) -> None:
+        # A background job's shell starts its children with SIGINT ignored, and Python then
+        # installs no Ctrl-C handler: give the child the default, as a terminal would.
+        argv = [self.argv[0], "-c", RESTORE_SIGINT, *self.argv[1:]]
         proc = subprocess.Popen(
-            self.argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         deadline = time.monotonic() + CHILD_TIMEOUT_S
         try:
