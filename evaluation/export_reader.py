@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.onnx_embeddings import export_bert
 from qa.reader import MODEL_FILE, SUMS_FILE, TOKENIZER_FILE, file_sha256
 
 CHECK_PAIRS = [
@@ -96,35 +97,11 @@ def export(model_dir: Path, out: Path, *, max_length: int, groups: Path) -> dict
     sample = tokenizer(
         [q for q, _ in CHECK_PAIRS], [s for _, s in CHECK_PAIRS], padding=True, return_tensors="pt"
     )
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-
-    class Logits(torch.nn.Module):  # keyword arguments: forward's order varies
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
-
     mined = [Group(**json.loads(line)) for line in groups.open(encoding="utf-8")]
     train, _ = split_by_week(mined, VALIDATION_SHARE, SEED)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
-        torch.onnx.export(
-            Logits().eval(),
-            tuple(sample[n] for n in names),
-            str(fp32),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["logits"],
-            dynamic_axes={
-                n: {0: "batch", 1: "sequence"}
-                for n in ("input_ids", "attention_mask", "token_type_ids")
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+        export_bert(model, sample, fp32, output=("logits", "logits"))
         out.mkdir(parents=True, exist_ok=True)
         calibration = _Calibration(tokenizer, train[:CALIBRATION_GROUPS])
         _quantise(fp32, out / MODEL_FILE, calibration)

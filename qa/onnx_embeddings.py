@@ -99,7 +99,6 @@ def export(folder: Path = EXPORT_DIR) -> Path:
         return folder / MODEL_FILE
     except ModelError:
         pass
-    import torch
     from transformers import AutoModel, AutoTokenizer
 
     from qa.embeddings import MINILM, file_sha256, resolve_model_path
@@ -114,33 +113,51 @@ def export(folder: Path = EXPORT_DIR) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / MODEL_FILE
     tmp = target.with_suffix(".tmp")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-
-    class TokenEmbeddings(torch.nn.Module):  # keyword arguments: forward's order varies
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    torch.onnx.export(
-        TokenEmbeddings().eval(),
-        tuple(sample[n] for n in names),
-        str(tmp),
-        input_names=names,
-        output_names=["token_embeddings"],
-        dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
-        opset_version=17,
-        dynamo=False,
-    )
+    export_bert(model, sample, tmp, output=("last_hidden_state", "token_embeddings"))
     tmp.replace(target)
     (folder / SUMS_FILE).write_text(
         json.dumps({"sha256": file_sha256(target), "weights": MINILM}, indent=2) + "\n"
     )
     return target
+
+
+BERT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def export_bert(model, sample, path: Path, *, output: tuple[str, str]) -> None:
+    """Export a Hugging Face BERT `model` to ONNX at `path`, with batch and sequence dynamic.
+
+    `output` is (attribute of the model's output to export, its name in the ONNX graph); the
+    inputs are passed by keyword, since the order of `forward`'s arguments varies by version.
+    """
+    import torch
+
+    attribute, name = output
+
+    class Output(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return getattr(out, attribute)
+
+    dynamic = {n: {0: "batch", 1: "sequence"} for n in BERT_INPUTS}
+    if attribute == "last_hidden_state":
+        dynamic[name] = {0: "batch", 1: "sequence"}
+    torch.onnx.export(
+        Output().eval(),
+        tuple(sample[n] for n in BERT_INPUTS),
+        str(path),
+        input_names=list(BERT_INPUTS),
+        output_names=[name],
+        dynamic_axes=dynamic,
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 def main() -> int:
