@@ -110,7 +110,7 @@ def export(model_dir: Path, out: Path, *, max_length: int, groups: Path) -> dict
         expected = model(**sample).logits.squeeze(-1).numpy()
     from qa.reader import OnnxReader
 
-    reader = OnnxReader(out, max_length=max_length, verify=False)
+    reader = OnnxReader(out, max_length=max_length, check_sums=False)
     got = np.array([reader.scores(q, [s])[0] for q, s in CHECK_PAIRS], dtype=np.float32)
     figures = {"max_abs_diff_int8": float(np.abs(expected.reshape(-1) - got).max())}
     (out / "reader.json").write_text(json.dumps({"max_length": max_length}, indent=2) + "\n")

@@ -51,12 +51,14 @@ def verify(folder: Path) -> None:
 class OnnxReader:
     """Scores (question, sentence) pairs with the exported cross-encoder: higher answers better."""
 
-    def __init__(self, folder: Path, *, max_length: int | None = None, verify: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, max_length: int | None = None, check_sums: bool = True
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        if verify:
-            globals()["verify"](folder)
+        if check_sums:
+            verify(folder)
         config = folder / "reader.json"
         if max_length is None:
             max_length = (
