@@ -12,9 +12,10 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup run test ingest eval bench bench-dumps lint format train-reader
 
-# Retrain the shipped reader from ../shared/data/realtimeqa-train (about an hour on 2 cores), then
-# export it to qa/reader_model/ (int8 ONNX + SHA256SUMS). Never run by CI or the tests.
+# Retrain the shipped reader from ../shared/data/realtimeqa-train (about 40 minutes on 2 cores), then
+# export it to qa/reader_model/ (8-bit ONNX + SHA256SUMS). Never run by CI or the tests.
 train-reader: setup
+	$(PIP) install -q -e '.[dev,train]'
 	$(PY) -m evaluation.train_reader --data $(DATA)/realtimeqa-train
 	$(PY) -W ignore -m evaluation.export_reader --model .reader-train/model --out qa/reader_model
 

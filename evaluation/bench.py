@@ -495,10 +495,10 @@ class TimedReader:
         self._reader = reader
         self.seconds = 0.0
 
-    def scores(self, question: str, texts: list[str]) -> list[float]:
+    def read(self, question: str, texts: list[str]) -> list:
         start = time.perf_counter()
         try:
-            return self._reader.scores(question, texts)
+            return self._reader.read(question, texts)
         finally:
             self.seconds += time.perf_counter() - start
 

@@ -164,6 +164,7 @@ class Group:
     question: str
     positive: str
     negatives: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # the gold answers, for the span head
 
 
 def candidate_texts(article: dict) -> list[str]:
@@ -229,7 +230,7 @@ def mine_question(question: dict, sentences: list[str], rng: random.Random) -> l
         picked += rng.sample(close, min(3, len(close)))
         pool = [s for s in others if s not in picked]
         picked += rng.sample(pool, min(NEGATIVES - len(picked), len(pool)))
-        groups.append(Group(question["id"], question["question"], positive, picked))
+        groups.append(Group(question["id"], question["question"], positive, picked, list(answers)))
     return groups
 
 

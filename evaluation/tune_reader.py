@@ -23,10 +23,11 @@ from qa.config import Settings
 from qa.reader import load_reader
 from qa.store import NewsIndex
 
-WEIGHTS = (0.0, 0.5, 0.75, 1.0, 1.5)
+WEIGHTS = (0.5, 1.0, 1.5)
 DEPTHS = (5, 8, 12)
 BARS = (0.75, 1.0)
-RATIOS = (0.7, 0.8)  # SECOND_SENTENCE_RATIO: how close a further sentence must score
+RATIOS = (0.7, 0.8)  # READ_SENTENCE_RATIO: how close a further sentence must score
+SPAN_PROBABILITIES = (0.0, 0.2, 0.4, 0.6, 1.01)  # 1.01: the reader's span never, rules only
 
 
 class CachedReader:
@@ -35,10 +36,10 @@ class CachedReader:
     def __init__(self, reader) -> None:
         self.reader, self.cache = reader, {}
 
-    def scores(self, question: str, texts: list[str]) -> list[float]:
+    def read(self, question: str, texts: list[str]) -> list:
         todo = [t for t in texts if (question, t) not in self.cache]
-        for t, s in zip(todo, self.reader.scores(question, todo) if todo else [], strict=True):
-            self.cache[question, t] = s
+        for t, r in zip(todo, self.reader.read(question, todo) if todo else [], strict=True):
+            self.cache[question, t] = r
         return [self.cache[question, t] for t in texts]
 
 
@@ -63,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             got = asker.ask(q.question, options)
             cached.append((q, got.passages, index.embed_query(q.question)))
         rows = []
-        for weight, depth, bar, ratio in itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS):
+        grid = itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS, SPAN_PROBABILITIES)
+        for weight, depth, bar, ratio, span in grid:
             answerer.W_READER, answerer.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
-            answerer.READ_SENTENCE_RATIO = ratio
+            answerer.READ_SENTENCE_RATIO, answerer.SPAN_MIN_PROBABILITY = ratio, span
             outcomes = []
             for q, passages, vector in cached:
                 passages = [replace(p) for p in passages]
@@ -83,12 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             m = summarize(outcomes)
             rows.append(
-                (m["shown@300"], m["bold"], m["abstained"], m["reading"], weight, depth, bar, ratio)
+                (m["shown@300"], m["bold"], m["abstained"], m["reading"], weight, depth, bar)
+                + (ratio, span)
             )
     rows.sort(reverse=True)
-    print("shown@300  bold  abstained  reading | weight depth bar ratio")
+    print("shown@300  bold  abstained  reading | weight depth bar ratio span")
     for r in rows[:40]:
-        print(f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f} | {r[4]} {r[5]} {r[6]} {r[7]}")
+        print(f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f} | " + " ".join(map(str, r[4:])))
     return 0
 
 

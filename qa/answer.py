@@ -65,6 +65,9 @@ READER_DEPTH = 8
 W_READER = 1.0
 MIN_READ_SCORE = 0.75
 READ_SENTENCE_RATIO = 0.7
+# The reader also marks the answer inside a sentence; its span is shown in bold when the
+# reader gives it at least this probability, else the rules below choose (dev set, tune_reader).
+SPAN_MIN_PROBABILITY = 0.3
 
 _NUMBER_RE = re.compile(
     r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -90,6 +93,7 @@ class Candidate:
     cosine: float = 0.0
     overlap: float = 0.0
     reading: float | None = None  # the reader's probability that it answers; None: not read
+    span: tuple[int, int, float] | None = None  # the reader's answer in `text`, its probability
     headline: bool = False  # the article's title rather than a sentence of the passage
 
     @property
@@ -376,9 +380,11 @@ def add_readings(question: str, candidates: list[Candidate], reader) -> None:
     best = sorted(candidates, key=lambda c: c.score, reverse=True)[:READER_DEPTH]
     if not best:
         return
-    for c, logit in zip(best, reader.scores(question, [c.text for c in best]), strict=True):
-        c.reading = 1.0 / (1.0 + math.exp(-logit))
+    for c, r in zip(best, reader.read(question, [c.text for c in best]), strict=True):
+        c.reading = 1.0 / (1.0 + math.exp(-r.logit))
         c.score += W_READER * c.reading
+        if r.start is not None:
+            c.span = (r.start, r.end, r.span_probability)
 
 
 def score_candidates(
@@ -438,7 +444,11 @@ def answer_extractive(
     answer = compose(question, chosen, passages)
     kind = answer_type(question)
     for c in chosen:  # the first shown sentence (or headline) that holds one
-        if (span := short_answer(kind, c.text, question, common, c.headline)) is not None:
+        if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY:
+            span = c.span[:2]
+        else:
+            span = short_answer(kind, c.text, question, common, c.headline)
+        if span is not None:
             answer.short_answer = c.text[span[0] : span[1]]
             break
     return answer

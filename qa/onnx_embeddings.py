@@ -104,7 +104,17 @@ def export(folder: Path = EXPORT_DIR) -> Path:
     from qa.embeddings import MINILM, file_sha256, resolve_model_path
 
     path = resolve_model_path(MINILM)  # checks the weights' SHA-256 first
-    model = AutoModel.from_pretrained(path, use_safetensors=True).eval()
+    import torch
+
+    class TokenEmbeddings(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(path, use_safetensors=True)
+
+        def forward(self, **inputs):
+            return self.bert(**inputs).last_hidden_state
+
+    model = TokenEmbeddings().eval()
     sample = AutoTokenizer.from_pretrained(path)(
         ["Who proposed talks in Minsk?", "A second, longer text to pad the batch with."],
         padding=True,
@@ -113,7 +123,7 @@ def export(folder: Path = EXPORT_DIR) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / MODEL_FILE
     tmp = target.with_suffix(".tmp")
-    export_bert(model, sample, tmp, output=("last_hidden_state", "token_embeddings"))
+    export_bert(model, sample, tmp, outputs={"token_embeddings": (0, 1)})
     tmp.replace(target)
     (folder / SUMS_FILE).write_text(
         json.dumps({"sha256": file_sha256(target), "weights": MINILM}, indent=2) + "\n"
@@ -124,36 +134,32 @@ def export(folder: Path = EXPORT_DIR) -> Path:
 BERT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def export_bert(model, sample, path: Path, *, output: tuple[str, str]) -> None:
-    """Export a Hugging Face BERT `model` to ONNX at `path`, with batch and sequence dynamic.
-
-    `output` is (attribute of the model's output to export, its name in the ONNX graph); the
-    inputs are passed by keyword, since the order of `forward`'s arguments varies by version.
-    """
+def export_bert(model, sample, path: Path, *, outputs: dict[str, tuple[int, ...]]) -> None:
+    """Export `model` (called with the three BERT inputs by keyword, returning one tensor or a
+    tuple of them) to ONNX at `path`; batch and sequence are dynamic. `outputs` names each
+    output and its dynamic axes ((0,) for per-pair, (0, 1) for per-token). Keywords, since the
+    order of `forward`'s arguments varies by version."""
     import torch
 
-    attribute, name = output
-
-    class Output(torch.nn.Module):
+    class Keywords(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.model(
+            return self.model(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
-            return getattr(out, attribute)
 
-    dynamic = {n: {0: "batch", 1: "sequence"} for n in BERT_INPUTS}
-    if attribute == "last_hidden_state":
-        dynamic[name] = {0: "batch", 1: "sequence"}
+    axes = {0: "batch", 1: "sequence"}
+    dynamic = {n: axes for n in BERT_INPUTS}
+    dynamic.update({n: {a: axes[a] for a in dims} for n, dims in outputs.items()})
     torch.onnx.export(
-        Output().eval(),
+        Keywords().eval(),
         tuple(sample[n] for n in BERT_INPUTS),
         str(path),
         input_names=list(BERT_INPUTS),
-        output_names=[name],
+        output_names=list(outputs),
         dynamic_axes=dynamic,
         opset_version=17,
         dynamo=False,

@@ -10,6 +10,7 @@ path), and is loaded from local files only after its SHA-256 sums are checked.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,7 @@ SUMS_FILE = "SHA256SUMS"
 DEFAULT_MAX_LENGTH = 96
 BATCH_SIZE = 4  # pairs per run, sorted by length: 25 % faster than one padded batch of 8
 _INPUTS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
+MAX_SPAN_TOKENS = 16  # the longest answer the span head may mark
 FIX = "restore it with `git checkout qa/reader_model` (or set NEWSQA_READER=none to answer without it)"
 
 
@@ -78,13 +80,17 @@ class OnnxReader:
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     def scores(self, question: str, texts: list[str]) -> list[float]:
-        """One logit per text, in order.
+        """One logit per text, in order: higher answers better."""
+        return [r.logit for r in self.read(question, texts)]
+
+    def read(self, question: str, texts: list[str]) -> list[Reading]:
+        """Each text's logit and, if the model marks spans, the answer span inside it.
 
         Pairs are read in batches of similar length, so little is spent on padding; a pair's
-        score does not depend on its batch (static int8 activations, tested)."""
+        result does not depend on its batch (static int8 activations, tested)."""
         encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out = [0.0] * len(texts)
+        out: list[Reading] = [Reading(0.0)] * len(texts)
         for start in range(0, len(order), BATCH_SIZE):
             batch = order[start : start + BATCH_SIZE]
             width = max(len(encodings[i].ids) for i in batch)
@@ -99,10 +105,51 @@ class OnnxReader:
                 for name, attr in _INPUTS.items()
                 if name in self._inputs
             }
-            logits = np.asarray(self._session.run(None, feed)[0]).reshape(-1)
-            for i, logit in zip(batch, logits, strict=True):
-                out[i] = float(logit)
+            results = self._session.run(None, feed)
+            logits = np.asarray(results[0]).reshape(-1)
+            for row, i in enumerate(batch):
+                span = None
+                if len(results) == 3:
+                    span = _best_span(encodings[i], results[1][row], results[2][row], texts[i])
+                out[i] = Reading(float(logits[row]), *(span or (None, None, 0.0)))
         return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of one (question, text) pair."""
+
+    logit: float
+    start: int | None = None  # the answer span's offsets in the text, if marked
+    end: int | None = None
+    span_probability: float = 0.0  # P(start) x P(end) over the text's tokens
+
+    def answer_in(self, text: str) -> str | None:
+        return text[self.start : self.end] if self.start is not None else None
+
+
+def _best_span(encoding, start, end, text: str) -> tuple[int, int, float] | None:
+    """The highest-scoring span of at most MAX_SPAN_TOKENS of the text's own tokens."""
+    tokens = [
+        i
+        for i, (sid, (a, b)) in enumerate(zip(encoding.sequence_ids, encoding.offsets, strict=True))
+        if sid == 1 and b > a
+    ]
+    if not tokens:
+        return None
+    s = np.asarray(start, dtype=np.float64)[tokens]
+    e = np.asarray(end, dtype=np.float64)[tokens]
+    p_start, p_end = np.exp(s - s.max()), np.exp(e - e.max())
+    p_start, p_end = p_start / p_start.sum(), p_end / p_end.sum()
+    pair = np.triu(np.outer(p_start, p_end))
+    pair = np.tril(pair, MAX_SPAN_TOKENS - 1)
+    first, last = divmod(int(pair.argmax()), len(tokens))
+    a, b = encoding.offsets[tokens[first]][0], encoding.offsets[tokens[last]][1]
+    while b < len(text) and (text[b].isalnum() or text[b] == "%"):  # whole words, "5%"
+        b += 1
+    if a > 0 and text[a - 1] in "$£€":  # "$5", not "5"
+        a -= 1
+    return a, b, float(pair[first, last])
 
 
 @lru_cache(maxsize=2)

@@ -46,6 +46,29 @@ def test_the_reader_prefers_the_answer_over_the_echo(reader, question, good, bad
     assert reader.scores(question, [good])[0] > reader.scores(question, [bad])[0]
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "answer"),
+    [
+        (QUESTION, ANSWERING, "Putin"),
+        (
+            "How many people died in the earthquake?",
+            "The earthquake killed at least 2,100 people, officials said on Sunday.",
+            "2,100",
+        ),
+        (
+            "Which automaker recalled two million vehicles over its Autopilot system?",
+            "Tesla is recalling more than two million vehicles to fix its Autopilot system.",
+            "Tesla",
+        ),
+    ],
+)
+def test_the_reader_marks_the_answer_inside_the_sentence(reader, question, sentence, answer):
+    (reading,) = reader.read(question, [sentence])
+    marked = reading.answer_in(sentence)
+    assert marked is not None and answer in marked and len(marked) <= 3 * len(answer) + 10
+    assert 0.0 < reading.span_probability <= 1.0
+
+
 def test_a_sentence_scores_the_same_whatever_is_read_with_it(reader):
     """Regression: dynamic int8 scaled activations per batch, moving scores by up to 0.5."""
     texts = [ANSWERING, RESEMBLING, "Minsk is the capital of Belarus."]

@@ -1,0 +1,45 @@
+"""The reader's training labels: where the answer is in a positive, on hand-made groups.
+No test trains a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.reader_data import Group
+from evaluation.train_reader import IGNORE, answer_span, encode_groups
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answers", "expected"),
+    [
+        ("The Tony Awards were held on Sunday.", ["The Tony Awards"], "Tony Awards"),
+        ("Fans of “Squid Game” queued for hours.", ["“Squid Game”"], "Squid Game"),
+        ("Tickets cost $5 at the door.", ["$5"], "5"),
+        ("Shares of Tesla, Inc. fell.", ["Tesla Inc"], "Tesla, Inc"),
+        ("Teslas were recalled.", ["Tesla"], None),  # whole words only
+        ("Nothing here.", ["Ford", "Nothing"], "Nothing"),  # the first answer that is there
+    ],
+)
+def test_answer_span_finds_the_answer_as_whole_words(sentence, answers, expected):
+    span = answer_span(sentence, answers)
+    assert (sentence[span[0] : span[1]] if span else None) == expected
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from qa.embeddings import MINILM, resolve_model_path
+
+    return AutoTokenizer.from_pretrained(resolve_model_path(MINILM))
+
+
+def test_span_labels_point_at_the_answer_tokens_of_each_positive(tokenizer):
+    groups = [
+        Group("w_0", "Who won?", "Argentina beat France in the final.", ["Fans sang."], ["France"]),
+        Group("w_1", "Who lost?", "The final was in Qatar.", ["Argentina won."], ["Croatia"]),
+    ]
+    batch, starts, ends = encode_groups(tokenizer, groups)
+    ids = batch["input_ids"][0][starts[0] : ends[0] + 1]
+    assert tokenizer.decode(ids) == "france"
+    assert (starts[1], ends[1]) == (IGNORE, IGNORE)  # no answer in the positive: no span loss
