@@ -21,7 +21,9 @@ from typing import NamedTuple
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from qa import news
+from qa.attribution import find_disagreement, reporting_source
+from qa.citations import cite, cite_headline, with_date_note
+from qa.dates import date_span, is_calendar_word
 from qa.embeddings import unpack_vectors
 from qa.lexical import make_tokenizer
 from qa.models import Answer, Citation, Passage
@@ -141,7 +143,7 @@ _WORD_RE = re.compile(r"\S+")
 
 def _ordinary(word: str) -> bool:
     """An article, preposition, month or weekday: not (the start of) a name."""
-    return word.lower() in _STOPWORDS or news.is_calendar_word(word.rstrip(","))
+    return word.lower() in _STOPWORDS or is_calendar_word(word.rstrip(","))
 
 
 @lru_cache(maxsize=256)  # the question's form is asked for by every candidate sentence
@@ -192,7 +194,7 @@ def type_match(
     if kind is None:
         return 0.0
     if kind == "date":
-        return 1.0 if news.date_span(sentence) else 0.0
+        return 1.0 if date_span(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER_RE.search(sentence) else 0.0
     return 1.0 if names_not_in(sentence, question, common, headline) else 0.0
@@ -207,7 +209,7 @@ def short_answer(
 ) -> tuple[int, int] | None:
     """Offsets of the answer span inside `sentence` (shown in bold), or None if unsure."""
     if kind == "date":
-        return news.date_span(sentence)
+        return date_span(sentence)
     if kind == "number":
         m = _NUMBER_SPAN_RE.search(sentence)
         return (m.start(), m.end()) if m else None
@@ -464,11 +466,8 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
     asked_when = answer_type(question) == "date"
     for c in chosen:
         n = numbers.setdefault(c.passage.chunk_id, len(numbers) + 1)
-        if c.headline:
-            citation = news.cite_headline(n, c.passage)
-        else:
-            citation = news.cite(n, c.passage, c.start, c.end)
-        shown = news.with_date_note(c.text, citation.dates, asked_when=asked_when)
+        citation = cite_headline(n, c.passage) if c.headline else cite(n, c.passage, c.start, c.end)
+        shown = with_date_note(c.text, citation.dates, asked_when=asked_when)
         if c.headline:
             headlines.append(f"{HEADLINE_LABEL}“{shown}” [{n}]")
         else:
@@ -476,13 +475,13 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
         citations.append(citation)
     # A quoted headline is a line of its own, so it reads as a headline, not as a sentence.
     text = "\n".join([*headlines, " ".join(sentences)] if sentences else headlines)
-    reporter = news.reporting_source(question, [c.text for c in chosen])
+    reporter = reporting_source(question, [c.text for c in chosen])
     if reporter:
         text = f"According to {reporter}: {text}"
     top = passages[:PASSAGES_READ]
-    if chosen and (other := news.find_disagreement(chosen[0].text, chosen[0].passage, top)):
+    if chosen and (other := find_disagreement(chosen[0].text, chosen[0].passage, top)):
         n = numbers.setdefault(other.passage.chunk_id, len(numbers) + 1)
-        citations.append(news.cite(n, other.passage, other.start, other.end))
+        citations.append(cite(n, other.passage, other.start, other.end))
         text = f"{text} {other.note(numbers[chosen[0].passage.chunk_id], n)}"
     return Answer(
         question=question,

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from qa import news
 from qa.answer import (
     ABSTAIN_TEXT,
     PASSAGES_READ,
@@ -26,6 +25,7 @@ from qa.answer import (
     candidates_from,
     score_candidates,
 )
+from qa.citations import cite
 from qa.config import Settings
 from qa.models import Answer, AnswerStream, Citation, Passage
 from qa.sentences import sentence_spans
@@ -242,9 +242,9 @@ def ground_citations(text: str, passages: list[Passage], embeddings) -> list[Cit
         score_candidates(claim or passage.title, candidates, [passage], embeddings)
         if candidates:
             best = max(candidates, key=lambda c: c.cosine)
-            citations.append(news.cite(n, passage, best.start, best.end))
+            citations.append(cite(n, passage, best.start, best.end))
         else:  # a passage too short to split: quote it whole
-            citations.append(news.cite(n, passage, 0, len(passage.text)))
+            citations.append(cite(n, passage, 0, len(passage.text)))
     return citations
 
 

@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import Settings
+from qa.dates import event_span
 from qa.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError, StoreMissingError
 from qa.lexical import LexicalIndex
 from qa.models import Article, Chunk, Passage, SearchFilters, head_line
-from qa.news import event_span
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class CatalogRow:
     published: int  # NO_DATE when unknown
     topics: tuple[str, ...]
     also_published_by: tuple[str, ...] = ()
-    event_start: int = NO_DATE  # qa.news.event_span of the chunk's dated sentences
+    event_start: int = NO_DATE  # qa.dates.event_span of the chunk's dated sentences
     event_end: int = NO_DATE
 
 
