@@ -39,7 +39,7 @@ MAX_ANSWER_CHARS = 300  # what a reader takes in at a glance
 # stopping at one sentence, when the best sentence is not the one that holds it.
 SECOND_SENTENCE_RATIO = 0.8
 MIN_SENTENCE_CHARS = 25
-# Sentences embedded per question when their vectors were not stored at ingest (older stores):
+# Sentences embedded per question when their passage carries no stored vectors (built by hand):
 # the rest are ruled out first by the cheap signals (question words, passage rank, answer
 # type). On the dev set the best 12 of ~35 candidates give the same answers as all of them.
 SHORTLIST = 12

@@ -169,17 +169,17 @@ def _matching_topics(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
 def row_from_metadata(cid: str, meta: dict) -> CatalogRow:
     return CatalogRow(
         id=cid,
-        article_id=str(meta.get("article_id", cid.rsplit(":", 1)[0])),
-        n=int(meta.get("n", 0)),
-        n_chunks=int(meta.get("n_chunks", 1)),
-        content_hash=str(meta.get("content_hash", "")),
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source", "")),
-        url=str(meta.get("url", "")),
-        published=int(meta.get("published", NO_DATE)),
+        article_id=str(meta["article_id"]),
+        n=int(meta["n"]),
+        n_chunks=int(meta["n_chunks"]),
+        content_hash=str(meta["content_hash"]),
+        title=str(meta["title"]),
+        source=str(meta["source"]),
+        url=str(meta["url"]),
+        published=int(meta["published"]),
         topics=tuple(meta.get("topics") or ()),
         also_published_by=tuple(meta.get("also_published_by") or ()),
-        event_start=int(meta.get("event_start", NO_DATE)),
+        event_start=int(meta.get("event_start", NO_DATE)),  # absent without dated sentences
         event_end=int(meta.get("event_end", NO_DATE)),
     )
 
@@ -217,5 +217,5 @@ def load_catalog(folder: Path, stamp: str) -> Catalog | None:
         return None
     if data.get("stamp") != stamp:
         return None
-    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), *r[11:13]) for r in data["rows"]]
+    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), r[11], r[12]) for r in data["rows"]]
     return Catalog(rows, _load_vectors(folder, stamp, len(rows)))

@@ -35,7 +35,7 @@ from qa.catalog import (
     save_vectors,
 )
 from qa.config import Settings
-from qa.dates import event_span
+from qa.dates import dated_sentences, event_span
 from qa.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError, StoreMissingError
 from qa.lexical import LexicalIndex
@@ -43,7 +43,7 @@ from qa.models import Article, Chunk, Passage, SearchFilters, head_line
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence vectors
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
 WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
 LOCK_FILE = ".newsqa.lock"
@@ -519,11 +519,7 @@ class NewsIndex:
         every write, and consulting it per batch made a large ingest quadratic.
         """
         got = self.collection.get(ids=[f"{aid}:0" for aid in article_ids], include=["metadatas"])
-        return {
-            str(meta["article_id"]): int(meta["n_chunks"])
-            for meta in got["metadatas"]
-            if meta and "n_chunks" in meta
-        }
+        return {str(meta["article_id"]): int(meta["n_chunks"]) for meta in got["metadatas"] if meta}
 
     def fingerprints(self) -> Iterator[tuple[str, str, str]]:
         """(article_id, source, fingerprint) of each stored article that has a MinHash signature.
@@ -539,7 +535,7 @@ class NewsIndex:
                 return
             for meta in got["metadatas"]:
                 if meta and meta.get("fingerprint"):
-                    yield str(meta["article_id"]), str(meta.get("source", "")), meta["fingerprint"]
+                    yield str(meta["article_id"]), str(meta["source"]), meta["fingerprint"]
             offset += len(got["ids"])
 
     def stored_versions(self) -> list[StoredVersion]:
@@ -656,8 +652,10 @@ class NewsIndex:
                 model, [d or "" for d in got["documents"]], heads
             )
             metadatas = [
-                _with_vectors(m or {}, sv, hv)
-                for m, sv, hv in zip(got["metadatas"], sentence_vectors, head_vectors, strict=True)
+                _upgraded(m or {}, doc or "", sv, hv)
+                for m, doc, sv, hv in zip(
+                    got["metadatas"], got["documents"], sentence_vectors, head_vectors, strict=True
+                )
             ]
             new.add(
                 ids=got["ids"],
@@ -903,20 +901,33 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
     if chunk.head_vector is not None:
         meta["head_vector"] = chunk.head_vector
     if chunk.dated_sentences is not None:
-        meta["dated_sentences"] = json.dumps(chunk.dated_sentences, separators=(",", ":"))
-        event_dates = sorted({iso for _, _, isos in chunk.dated_sentences for iso in isos})
-        if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
-            meta["event_dates"] = event_dates
-            meta["event_start"], meta["event_end"] = event_span(event_dates)
+        meta.update(_date_metadata(chunk.dated_sentences))
     return meta
 
 
-def _with_vectors(meta: dict, sentence_vectors, head_vector) -> dict:
-    """`meta` with a chunk's packed sentence vectors and head vector (none without a head)."""
+def _date_metadata(dated: list[tuple[int, int, list[str]]]) -> dict:
+    """A chunk's dated sentences and the span of the dates they name, as Chroma metadata."""
+    meta: dict = {"dated_sentences": json.dumps(dated, separators=(",", ":"))}
+    event_dates = sorted({iso for _, _, isos in dated for iso in isos})
+    if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
+        meta["event_dates"] = event_dates
+        meta["event_start"], meta["event_end"] = event_span(event_dates)
+    return meta
+
+
+def _upgraded(meta: dict, text: str, sentence_vectors, head_vector) -> dict:
+    """`meta` of a chunk being reindexed: its new sentence and head vectors (none without a
+    head), and its dated sentences if a schema-1 store never stored them."""
     out = {k: v for k, v in meta.items() if k != "head_vector"}
     out["sentence_vectors"] = pack_vectors(sentence_vectors)
     if head_vector is not None:
         out["head_vector"] = pack_vectors(head_vector)
+    if "dated_sentences" not in out:
+        # Resolved within the chunk: the article's whole text is not kept. Ingest resolves
+        # across it, so a sentence cut at the chunk's start may read differently.
+        published = int(out["published"])
+        day = None if published == NO_DATE else datetime.fromtimestamp(published, UTC)
+        out.update(_date_metadata(dated_sentences(text, day)))
     return out
 
 
@@ -931,17 +942,17 @@ def _indexed_text(row: CatalogRow, text: str) -> str:
 
 
 def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
-    published = int(meta.get("published", NO_DATE))
+    published = int(meta["published"])
     return Passage(
         chunk_id=cid,
-        article_id=str(meta.get("article_id", cid.rsplit(":", 1)[0])),
+        article_id=str(meta["article_id"]),
         text=doc or "",
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source", "")),
-        url=str(meta.get("url", "")),
+        title=str(meta["title"]),
+        source=str(meta["source"]),
+        url=str(meta["url"]),
         published=None if published == NO_DATE else published,
         topics=list(meta.get("topics") or []),
-        start=int(meta.get("start", 0)),
+        start=int(meta["start"]),
         dated_sentences=_dated_sentences(meta),
         also_published_by=list(meta.get("also_published_by") or []),
         sentence_vectors=meta.get("sentence_vectors"),
@@ -950,15 +961,9 @@ def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
     )
 
 
-def _dated_sentences(meta: dict) -> list[tuple[int, int, list[str]]] | None:
-    """The chunk's stored sentence dates; None for chunks written before they were stored."""
-    raw = meta.get("dated_sentences")
-    if raw is None:
-        return None
-    try:
-        return [(int(s), int(e), list(isos)) for s, e, isos in json.loads(raw)]
-    except (ValueError, TypeError):
-        return None
+def _dated_sentences(meta: dict) -> list[tuple[int, int, list[str]]]:
+    """The chunk's stored sentence dates: (start, end, ISO dates) in chunk offsets."""
+    return [(int(s), int(e), list(isos)) for s, e, isos in json.loads(meta["dated_sentences"])]
 
 
 def _iso_day(ts: int) -> str:
@@ -968,8 +973,8 @@ def _iso_day(ts: int) -> str:
 def _version_from_metadata(meta: dict) -> StoredVersion:
     return StoredVersion(
         str(meta["article_id"]),
-        str(meta.get("content_hash", "")),
-        str(meta.get("source", "")),
+        str(meta["content_hash"]),
+        str(meta["source"]),
         str(meta.get("fingerprint", "")),
     )
 
