@@ -1,12 +1,8 @@
 """The extractive answerer: the sentences of the retrieved passages that best answer the question.
 
-No instruction-tuned model can be installed offline here, so the default answer is made of
-the passages' own sentences, each cited. A sentence is scored by its meaning (MiniLM cosine
-to the question), by the question words it contains (stemmed, weighted by rarity), by how well
-its passage ranked, and by whether it holds the kind of thing the question asks for (a person
-for "who", a date for "when", a number for "how many"). Each article's headline competes too:
-news quizzes are written from headlines, and a headline often names what its sentences only
-refer to ("the automaker"). Weak evidence means abstaining.
+No instruction-tuned model installs offline here, so answers are the passages' own sentences,
+each cited, scored by meaning, question words, passage rank and answer type; headlines compete
+too. Weak evidence means abstaining.
 """
 
 from __future__ import annotations

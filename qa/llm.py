@@ -1,11 +1,7 @@
 """Optional LLM answers: the chat-model factory, the grounded prompt, streaming, citation checks.
 
-The model sees the retrieved passages numbered and fenced as data, answers briefly with [n]
-citations, and streams. Its citations are then checked against the passages it was given:
-numbers that name no passage are dropped (already while streaming, so the reader never sees
-them) and reported, and each valid one is tied to the sentence of its passage that best
-supports the claim. Any failure of the endpoint falls back to the extractive answer with a
-one-line notice, so an LLM is never needed to get an answer.
+Citations are checked against the passages given (invalid ones dropped while streaming) and tied
+to their best supporting sentence; any endpoint failure falls back to the extractive answer.
 """
 
 from __future__ import annotations

@@ -516,7 +516,7 @@ class NewsIndex:
         """How many chunks the stored version of each article has, read from its chunk 0.
 
         A lookup by id, not the catalog: the catalog is rebuilt from the whole collection after
-        every write, and consulting it per batch made a large ingest quadratic.
+        every write, so consulting it per batch would make a large ingest quadratic.
         """
         got = self.collection.get(ids=[f"{aid}:0" for aid in article_ids], include=["metadatas"])
         return {str(meta["article_id"]): int(meta["n_chunks"]) for meta in got["metadatas"] if meta}
