@@ -23,11 +23,12 @@ from urllib.parse import quote, urlsplit
 import streamlit as st
 
 from qa.ask import Asker, AskOptions
+from qa.citations import set_ages
 from qa.config import Settings
 from qa.conversations import ConversationStore
+from qa.dates import parse_event_date
 from qa.errors import NewsQAError, StoreMissingError
 from qa.models import Answer, AnswerStream, Citation
-from qa.news import parse_event_date, set_ages
 from qa.reader import load_reader
 from qa.store import NewsIndex
 from qa.timeline import build_timeline

@@ -31,9 +31,9 @@ from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
 from ingest.load import ArticleDefaults, LoadFailure, ReadProgress, load_sources, source_bytes
 from qa.config import Settings
+from qa.dates import dated_sentences
 from qa.errors import Interrupted, NewsQAError
 from qa.models import Article, Chunk
-from qa.news import dated_sentences
 from qa.store import NewsIndex
 
 BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy

@@ -1,12 +1,8 @@
 """The extractive answerer: the sentences of the retrieved passages that best answer the question.
 
-No instruction-tuned model can be installed offline here, so the default answer is made of
-the passages' own sentences, each cited. A sentence is scored by its meaning (MiniLM cosine
-to the question), by the question words it contains (stemmed, weighted by rarity), by how well
-its passage ranked, and by whether it holds the kind of thing the question asks for (a person
-for "who", a date for "when", a number for "how many"). Each article's headline competes too:
-news quizzes are written from headlines, and a headline often names what its sentences only
-refer to ("the automaker"). Weak evidence means abstaining.
+No instruction-tuned model installs offline here, so answers are the passages' own sentences,
+each cited, scored by meaning, question words, passage rank and answer type; headlines compete
+too. Weak evidence means abstaining.
 """
 
 from __future__ import annotations
@@ -21,7 +17,9 @@ from typing import NamedTuple
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
-from qa import news
+from qa.attribution import find_disagreement, reporting_source
+from qa.citations import cite, cite_headline, with_date_note
+from qa.dates import date_span, is_calendar_word
 from qa.embeddings import unpack_vectors
 from qa.lexical import make_tokenizer
 from qa.models import Answer, Citation, Passage
@@ -37,7 +35,7 @@ MAX_ANSWER_CHARS = 300  # what a reader takes in at a glance
 # stopping at one sentence, when the best sentence is not the one that holds it.
 SECOND_SENTENCE_RATIO = 0.8
 MIN_SENTENCE_CHARS = 25
-# Sentences embedded per question when their vectors were not stored at ingest (older stores):
+# Sentences embedded per question when their passage carries no stored vectors (built by hand):
 # the rest are ruled out first by the cheap signals (question words, passage rank, answer
 # type). On the dev set the best 12 of ~35 candidates give the same answers as all of them.
 SHORTLIST = 12
@@ -145,7 +143,7 @@ _WORD_RE = re.compile(r"\S+")
 
 def _ordinary(word: str) -> bool:
     """An article, preposition, month or weekday: not (the start of) a name."""
-    return word.lower() in _STOPWORDS or news.is_calendar_word(word.rstrip(","))
+    return word.lower() in _STOPWORDS or is_calendar_word(word.rstrip(","))
 
 
 @lru_cache(maxsize=256)  # the question's form is asked for by every candidate sentence
@@ -196,7 +194,7 @@ def type_match(
     if kind is None:
         return 0.0
     if kind == "date":
-        return 1.0 if news.date_span(sentence) else 0.0
+        return 1.0 if date_span(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER_RE.search(sentence) else 0.0
     return 1.0 if names_not_in(sentence, question, common, headline) else 0.0
@@ -211,7 +209,7 @@ def short_answer(
 ) -> tuple[int, int] | None:
     """Offsets of the answer span inside `sentence` (shown in bold), or None if unsure."""
     if kind == "date":
-        return news.date_span(sentence)
+        return date_span(sentence)
     if kind == "number":
         m = _NUMBER_SPAN_RE.search(sentence)
         return (m.start(), m.end()) if m else None
@@ -474,11 +472,8 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
     asked_when = answer_type(question) == "date"
     for c in chosen:
         n = numbers.setdefault(c.passage.chunk_id, len(numbers) + 1)
-        if c.headline:
-            citation = news.cite_headline(n, c.passage)
-        else:
-            citation = news.cite(n, c.passage, c.start, c.end)
-        shown = news.with_date_note(c.text, citation.dates, asked_when=asked_when)
+        citation = cite_headline(n, c.passage) if c.headline else cite(n, c.passage, c.start, c.end)
+        shown = with_date_note(c.text, citation.dates, asked_when=asked_when)
         if c.headline:
             headlines.append(f"{HEADLINE_LABEL}“{shown}” [{n}]")
         else:
@@ -486,13 +481,13 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
         citations.append(citation)
     # A quoted headline is a line of its own, so it reads as a headline, not as a sentence.
     text = "\n".join([*headlines, " ".join(sentences)] if sentences else headlines)
-    reporter = news.reporting_source(question, [c.text for c in chosen])
+    reporter = reporting_source(question, [c.text for c in chosen])
     if reporter:
         text = f"According to {reporter}: {text}"
     top = passages[:PASSAGES_READ]
-    if chosen and (other := news.find_disagreement(chosen[0].text, chosen[0].passage, top)):
+    if chosen and (other := find_disagreement(chosen[0].text, chosen[0].passage, top)):
         n = numbers.setdefault(other.passage.chunk_id, len(numbers) + 1)
-        citations.append(news.cite(n, other.passage, other.start, other.end))
+        citations.append(cite(n, other.passage, other.start, other.end))
         text = f"{text} {other.note(numbers[chosen[0].passage.chunk_id], n)}"
     return Answer(
         question=question,

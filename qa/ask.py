@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from qa.chat import rewrite_followup
+from qa.citations import set_ages
 from qa.config import LLM_PROVIDERS
 from qa.dates import epoch
 from qa.errors import ConfigError, QuestionError
 from qa.llm import fallback_notice, make_chat_model, stream_answer
 from qa.models import Answer, AnswerStream, SearchFilters
-from qa.news import set_ages
 from qa.query import understand
 from qa.reader import OnnxReader, load_reader
 from qa.rerank import Reranker, load_reranker

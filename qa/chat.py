@@ -1,13 +1,7 @@
-"""Follow-up questions: rewritten into standalone ones using the conversation so far.
+"""Follow-up questions ("And what did Lavrov say?") rewritten into standalone ones for retrieval.
 
-"And what did Lavrov say?" means nothing to retrieval on its own. With an LLM configured it
-is asked to condense the follow-up and the previous turn into one standalone question;
-without one (or when it fails), the previous question's topic, and for a question with no
-name of its own the names in the previous answer, are carried into the new question.
-
-History is a list of chat messages, `{"role": "user" | "assistant", "content": str, ...}`,
-the shape the page and `qa.conversations` keep. The question actually searched is read from
-the user message's "rewritten_question" or the answer record's.
+An LLM condenses the follow-up with the previous turn when one is configured; otherwise, or when
+it fails, the previous question's topic (and names from its answer) are carried over.
 """
 
 from __future__ import annotations
@@ -111,7 +105,12 @@ def split_context(searched: str) -> tuple[str, list[str]]:
 
 
 def last_turn(history: list[dict]) -> tuple[str, str] | None:
-    """The previous (question as searched, answer) pair, or None at the start of a chat."""
+    """The previous (question as searched, answer) pair, or None at the start of a chat.
+
+    `history` holds chat messages as the page and `qa.conversations` keep them (`role`,
+    `content`, ...); the question searched is the user message's or the answer record's
+    "rewritten_question".
+    """
     question = answer = searched = None
     for message in reversed(history):
         if message.get("role") == "assistant" and answer is None:

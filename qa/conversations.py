@@ -1,10 +1,7 @@
 """Saved conversations: a small SQLite file beside the store, so chats survive restarts.
 
-One row per conversation (titled by its first question) and one per message, in the chat
-message shape the page keeps: `{"role", "content", "answer"}`, where `answer` is the JSON
-record of an assistant's answer (citations, passages, notice) so a reopened chat renders
-exactly as it did. Each call opens its own short-lived connection: Streamlit serves every
-session from its own thread, and sqlite3 connections must not cross threads.
+Each call opens its own short-lived connection: Streamlit serves each session from its own
+thread, and sqlite3 connections must not cross threads.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Optional LLM answers: the chat-model factory, the grounded prompt, streaming, citation checks.
 
-The model sees the retrieved passages numbered and fenced as data, answers briefly with [n]
-citations, and streams. Its citations are then checked against the passages it was given:
-numbers that name no passage are dropped (already while streaming, so the reader never sees
-them) and reported, and each valid one is tied to the sentence of its passage that best
-supports the claim. Any failure of the endpoint falls back to the extractive answer with a
-one-line notice, so an LLM is never needed to get an answer.
+Citations are checked against the passages given (invalid ones dropped while streaming) and tied
+to their best supporting sentence; any endpoint failure falls back to the extractive answer.
 """
 
 from __future__ import annotations
@@ -18,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from qa import news
 from qa.answer import (
     ABSTAIN_TEXT,
     PASSAGES_READ,
@@ -26,6 +21,7 @@ from qa.answer import (
     candidates_from,
     score_candidates,
 )
+from qa.citations import cite
 from qa.config import Settings
 from qa.models import Answer, AnswerStream, Citation, Passage
 from qa.sentences import sentence_spans
@@ -242,9 +238,9 @@ def ground_citations(text: str, passages: list[Passage], embeddings) -> list[Cit
         score_candidates(claim or passage.title, candidates, [passage], embeddings)
         if candidates:
             best = max(candidates, key=lambda c: c.cosine)
-            citations.append(news.cite(n, passage, best.start, best.end))
+            citations.append(cite(n, passage, best.start, best.end))
         else:  # a passage too short to split: quote it whole
-            citations.append(news.cite(n, passage, 0, len(passage.text)))
+            citations.append(cite(n, passage, 0, len(passage.text)))
     return citations
 
 

@@ -97,7 +97,7 @@ class Chunk:
     published: int | None = None  # epoch seconds, UTC
     topics: list[str] = field(default_factory=list)
     # (start, end, ISO dates) of the sentences that refer to dates, offsets in `text`;
-    # None when not computed (qa.news.dated_sentences fills it at ingest).
+    # None when not computed (qa.dates.dated_sentences fills it at ingest).
     dated_sentences: list[tuple[int, int, list[str]]] | None = None
     # The vectors of the sentences of `text` (qa.sentences order), packed by
     # qa.embeddings.pack_vectors; set at ingest so answering needs no model call per sentence.
@@ -226,7 +226,7 @@ class SearchFilters:
     since: int | None = None
     until: int | None = None
     include_undated: bool = True  # undated articles pass an `until` (as-of) bound, not `since`
-    # Chunks whose sentences refer to a date in this range (qa.news.event_span): "what happened
+    # Chunks whose sentences refer to a date in this range (qa.dates.event_span): "what happened
     # last week" in an article published today. Chunks without dated sentences never match.
     event_since: int | None = None
     event_until: int | None = None

@@ -1,10 +1,7 @@
-"""MiniLM on ONNX Runtime: the question path embeds without torch.
+"""MiniLM on ONNX Runtime, so the question path embeds without torch (slow to start, large).
 
-Starting PyTorch and sentence-transformers to embed one short question took most of a CLI
-answer's 7-8 s and 700 MB. The same verified weights, exported once to ONNX at `make setup`
-(`python -m qa.onnx_embeddings`), run on ONNX Runtime with the `tokenizers` library: mean
-pooling and unit length as sentence-transformers does, vectors equal to its own (cosine
->= 0.999, tested). The exported file's SHA-256 is recorded beside it and checked on load.
+The verified weights are exported once at `make setup`; vectors match sentence-transformers'
+(cosine >= 0.999, tested) and the export's SHA-256 is checked on load.
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from qa.dates import epoch
-from qa.news import WEEKDAY_NAMES
+from qa.dates import WEEKDAY_NAMES, epoch
 
 DAY = timedelta(days=1)
 WEEKDAYS = [name.lower() for name in WEEKDAY_NAMES]

@@ -1,10 +1,7 @@
-"""The reader: a cross-encoder trained for news questions that scores candidate sentences.
+"""The reader: a cross-encoder trained on news questions that scores candidate sentences.
 
-It reads the question and one sentence together, so it tells the sentence that answers from
-the one that only resembles the question, which the bi-encoder cosine cannot. It ships in
-`qa/reader_model/` (int8 ONNX, trained by `python -m evaluation.train_reader`, see its
-MODEL_CARD.md), runs on ONNX Runtime with the `tokenizers` library (no torch on the question
-path), and is loaded from local files only after its SHA-256 sums are checked.
+It reads question and sentence together, so it tells an answer from a look-alike, which cosine
+cannot. Shipped in `qa/reader_model/` as int8 ONNX (see its MODEL_CARD.md), checked by SHA-256.
 """
 
 from __future__ import annotations

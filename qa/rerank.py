@@ -1,11 +1,7 @@
-"""Optional reranking of the fused candidates by a cross-encoder, off by default.
+"""Optional reranking of the best fused candidates by a local cross-encoder (NEWSQA_RERANKER).
 
-A cross-encoder reads the question and a passage together, so it judges whether the passage
-answers the question far better than two separately embedded texts can; it is also far slower,
-so it reads only the best NEWSQA_RERANK_DEPTH (default 30) candidates of the hybrid search. No cross-encoder ships with
-newsqa (none installs offline here): set NEWSQA_RERANKER to a local folder holding one in the
-sentence-transformers format (for example a saved cross-encoder/ms-marco-MiniLM-L6-v2). Like
-the embedding model, it is loaded from local files only, safetensors only, with no remote code.
+Reading question and passage together judges relevance better than two embeddings, but is far
+slower, so it reads only the best NEWSQA_RERANK_DEPTH. None ships; local safetensors only.
 """
 
 from __future__ import annotations

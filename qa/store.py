@@ -13,29 +13,37 @@ import json
 import logging
 import os
 import sqlite3
-import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
 
 import numpy as np
 
+from qa.catalog import (
+    NO_DATE,
+    Catalog,
+    CatalogRow,
+    chroma_where,
+    load_catalog,
+    row_from_metadata,
+    save_catalog,
+    save_vectors,
+)
 from qa.config import Settings
+from qa.dates import dated_sentences, event_span
 from qa.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError, StoreMissingError
 from qa.lexical import LexicalIndex
 from qa.models import Article, Chunk, Passage, SearchFilters, head_line
-from qa.news import event_span
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence vectors
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
 WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
 LOCK_FILE = ".newsqa.lock"
@@ -45,7 +53,6 @@ CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
 OWN_ENTRIES = ("lexical", "conversations.sqlite3")
 STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
 CHROMA_FILE = CHROMA_DB  # read directly, read-only, by previews
-NO_DATE = -1
 DIMENSION_KEY = "embedding_dimension"
 REINDEX_SUFFIX = ".reindex"  # the collection a reindex builds before it takes the store's name
 RETIRED_SUFFIX = ".retired"  # the old collection, between the swap and its deletion
@@ -67,23 +74,6 @@ class Hit:
     rank: int = 0
 
 
-@dataclass
-class CatalogRow:
-    id: str
-    article_id: str
-    n: int
-    n_chunks: int
-    content_hash: str
-    title: str
-    source: str
-    url: str
-    published: int  # NO_DATE when unknown
-    topics: tuple[str, ...]
-    also_published_by: tuple[str, ...] = ()
-    event_start: int = NO_DATE  # qa.news.event_span of the chunk's dated sentences
-    event_end: int = NO_DATE
-
-
 @dataclass(frozen=True)
 class StoredVersion:
     """What an ingest compares a new article with: the stored version's identity and content."""
@@ -92,85 +82,6 @@ class StoredVersion:
     content_hash: str
     source: str
     fingerprint: str
-
-
-class Catalog:
-    """Chunk metadata in row order, with arrays for fast filter masks, and the chunk vectors.
-
-    `vectors` (rows x d, float32) is a local copy of the collection's embeddings: a search with
-    a filter is answered exactly from it, since Chroma's filtered queries cost 60-90 ms at 20k
-    chunks against 4 ms unfiltered.
-    """
-
-    def __init__(self, rows: list[CatalogRow], vectors: np.ndarray | None = None) -> None:
-        self.rows = rows
-        self.vectors = vectors
-        self.row_of = {r.id: i for i, r in enumerate(rows)}
-        self.published = np.array([r.published for r in rows], dtype=np.int64)
-        self.sources = np.array([r.source for r in rows], dtype=object)
-        self.event_start = np.array([r.event_start for r in rows], dtype=np.int64)
-        self.event_end = np.array([r.event_end for r in rows], dtype=np.int64)
-        self.broken = self._find_broken(rows)
-
-    @staticmethod
-    def _find_broken(rows: list[CatalogRow]) -> set[str]:
-        """Articles left half-written (chunks missing, or two versions mixed) by a crash."""
-        by_article: dict[str, list[CatalogRow]] = defaultdict(list)
-        for r in rows:
-            by_article[r.article_id].append(r)
-        return {
-            aid
-            for aid, rs in by_article.items()
-            if len(rs) != rs[0].n_chunks or len({r.content_hash for r in rs}) > 1
-        }
-
-    @cached_property
-    def source_names(self) -> list[str]:
-        """The distinct source names, sorted (read per question; the catalog is immutable)."""
-        return sorted(set(self.sources))
-
-    def articles(self) -> dict[str, CatalogRow]:
-        """The first row of each complete article."""
-        out: dict[str, CatalogRow] = {}
-        for r in self.rows:
-            if r.article_id not in self.broken and r.article_id not in out:
-                out[r.article_id] = r
-        return out
-
-    def mask(self, filters: SearchFilters) -> np.ndarray:
-        keep = np.ones(len(self.rows), dtype=bool)
-        # Undated rows hold NO_DATE (-1): below any `since`, within any `until`.
-        if filters.since is not None:
-            keep &= self.published >= filters.since
-        if filters.until is not None:
-            keep &= self.published <= filters.until
-            if not filters.include_undated:
-                keep &= self.published != NO_DATE
-        if filters.event_since is not None:
-            keep &= self.event_end >= filters.event_since
-        if filters.event_until is not None:
-            keep &= (self.event_start <= filters.event_until) & (self.event_start != NO_DATE)
-        if filters.sources:
-            keep &= np.isin(self._sources_lower, [s.lower() for s in filters.sources])
-        if filters.topics:
-            wanted = {t.lower() for t in filters.topics}
-            keep &= np.array(
-                [any(t.lower() in wanted for t in r.topics) for r in self.rows], dtype=bool
-            )
-        if self.broken:
-            keep &= self._complete
-        return keep
-
-    # Masks of a whole-catalog scan, made once: every search of a question (dense and BM25, for
-    # each preferred window or outlet) builds a mask, and the catalog never changes.
-    @cached_property
-    def _sources_lower(self) -> np.ndarray:
-        return np.array([s.lower() for s in self.sources], dtype=str)
-
-    @cached_property
-    def _complete(self) -> np.ndarray:
-        """False for the rows of half-written articles."""
-        return np.array([r.article_id not in self.broken for r in self.rows], dtype=bool)
 
 
 class NewsIndex:
@@ -440,18 +351,18 @@ class NewsIndex:
 
     def _load_derived(self, stamp: str) -> None:
         folder = self._cache_dir()
-        catalog = _load_catalog(folder, stamp)
+        catalog = load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
         if catalog is None or lexical is None or lexical.size != len(catalog.rows):
             rows, texts = self.chunk_texts()
             catalog = Catalog(rows)
             lexical = LexicalIndex.build(texts)
-            _save_catalog(folder, stamp, rows)
+            save_catalog(folder, stamp, rows)
             lexical.save(folder, stamp)
         if catalog.vectors is None and catalog.rows:
             catalog.vectors = self._read_vectors(catalog)
             if catalog.vectors is not None:
-                _save_vectors(folder, stamp, catalog.vectors)
+                save_vectors(folder, stamp, catalog.vectors)
         self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
 
     def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
@@ -461,7 +372,7 @@ class NewsIndex:
         texts: list[str] = []
         for ids, docs, metas, _ in self._pages(include=["documents", "metadatas"]):
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
-                row = _row_from_metadata(cid, meta or {})
+                row = row_from_metadata(cid, meta or {})
                 rows.append(row)
                 texts.append(_indexed_text(row, doc or ""))
         return rows, texts
@@ -605,14 +516,10 @@ class NewsIndex:
         """How many chunks the stored version of each article has, read from its chunk 0.
 
         A lookup by id, not the catalog: the catalog is rebuilt from the whole collection after
-        every write, and consulting it per batch made a large ingest quadratic.
+        every write, so consulting it per batch would make a large ingest quadratic.
         """
         got = self.collection.get(ids=[f"{aid}:0" for aid in article_ids], include=["metadatas"])
-        return {
-            str(meta["article_id"]): int(meta["n_chunks"])
-            for meta in got["metadatas"]
-            if meta and "n_chunks" in meta
-        }
+        return {str(meta["article_id"]): int(meta["n_chunks"]) for meta in got["metadatas"] if meta}
 
     def fingerprints(self) -> Iterator[tuple[str, str, str]]:
         """(article_id, source, fingerprint) of each stored article that has a MinHash signature.
@@ -628,7 +535,7 @@ class NewsIndex:
                 return
             for meta in got["metadatas"]:
                 if meta and meta.get("fingerprint"):
-                    yield str(meta["article_id"]), str(meta.get("source", "")), meta["fingerprint"]
+                    yield str(meta["article_id"]), str(meta["source"]), meta["fingerprint"]
             offset += len(got["ids"])
 
     def stored_versions(self) -> list[StoredVersion]:
@@ -738,15 +645,17 @@ class NewsIndex:
             if not got["ids"]:
                 return done
             heads = [
-                _head(_row_from_metadata(cid, m or {}))
+                _head(row_from_metadata(cid, m or {}))
                 for cid, m in zip(got["ids"], got["metadatas"], strict=True)
             ]
             vectors, sentence_vectors, head_vectors = embed_by_sentence(
                 model, [d or "" for d in got["documents"]], heads
             )
             metadatas = [
-                _with_vectors(m or {}, sv, hv)
-                for m, sv, hv in zip(got["metadatas"], sentence_vectors, head_vectors, strict=True)
+                _upgraded(m or {}, doc or "", sv, hv)
+                for m, doc, sv, hv in zip(
+                    got["metadatas"], got["documents"], sentence_vectors, head_vectors, strict=True
+                )
             ]
             new.add(
                 ids=got["ids"],
@@ -796,7 +705,7 @@ class NewsIndex:
         res = self.collection.query(
             query_embeddings=[list(vector)],
             n_results=min(k, total),
-            where=None if unfiltered else self._chroma_where(filters),
+            where=None if unfiltered else chroma_where(filters, catalog),
             include=["distances"],
         )
         return [
@@ -870,45 +779,6 @@ class NewsIndex:
         ]
         return sorted(passages, key=lambda p: int(p.chunk_id.rsplit(":", 1)[1]))
 
-    def _chroma_where(self, filters: SearchFilters) -> dict | None:
-        clauses: list[dict] = []
-        # Undated chunks store NO_DATE (-1): below any `since`, within any `until`.
-        if filters.since is not None:
-            clauses.append({"published": {"$gte": filters.since}})
-        if filters.until is not None:
-            clauses.append({"published": {"$lte": filters.until}})
-            if not filters.include_undated:
-                clauses.append({"published": {"$gt": NO_DATE}})
-        # Chunks without dated sentences have no event_* keys, so these clauses exclude them.
-        if filters.event_since is not None:
-            clauses.append({"event_end": {"$gte": filters.event_since}})
-        if filters.event_until is not None:
-            clauses.append({"event_start": {"$lte": filters.event_until}})
-        if filters.sources:
-            names = self._matching_sources(filters.sources)
-            clauses.append({"source": {"$in": names or ["\x00none"]}})
-        if filters.topics:
-            topic_clauses = [
-                {"topics": {"$contains": t}} for t in self._matching_topics(filters.topics)
-            ]
-            if not topic_clauses:
-                topic_clauses = [{"source": "\x00none"}]
-            clauses.append(topic_clauses[0] if len(topic_clauses) == 1 else {"$or": topic_clauses})
-        if self.catalog.broken:
-            clauses.append({"article_id": {"$nin": sorted(self.catalog.broken)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def _matching_sources(self, wanted: Sequence[str]) -> list[str]:
-        """Stored source names matching `wanted` case-insensitively (Chroma compares exactly)."""
-        lower = {w.lower() for w in wanted}
-        return sorted({s for s in self.catalog.sources if s.lower() in lower})
-
-    def _matching_topics(self, wanted: Sequence[str]) -> list[str]:
-        lower = {w.lower() for w in wanted}
-        return sorted({t for r in self.catalog.rows for t in r.topics if t.lower() in lower})
-
     # -- statistics ----------------------------------------------------------------------
 
     def count_chunks(self) -> int:
@@ -970,9 +840,10 @@ def _open_failure(label: str, error: BaseException) -> str:
 def _evict_chroma_system(path: str) -> None:
     """Make the next PersistentClient for `path` in this process load the store afresh.
 
-    Uses chromadb's private per-path cache (1.5): its public `clear_system_cache()` would drop
-    every store's system. The evicted system is not stopped, so handles still on it keep working.
+    The evicted system is not stopped, so handles still on it keep working.
     """
+    # Private chromadb 1.5 API: the public clear_system_cache() (meant for tests) drops every
+    # store's system, even one an ingest in this process still writes through.
     from chromadb.api.shared_system_client import SharedSystemClient
 
     SharedSystemClient._identifier_to_system.pop(path, None)
@@ -1030,39 +901,34 @@ def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
     if chunk.head_vector is not None:
         meta["head_vector"] = chunk.head_vector
     if chunk.dated_sentences is not None:
-        meta["dated_sentences"] = json.dumps(chunk.dated_sentences, separators=(",", ":"))
-        event_dates = sorted({iso for _, _, isos in chunk.dated_sentences for iso in isos})
-        if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
-            meta["event_dates"] = event_dates
-            meta["event_start"], meta["event_end"] = event_span(event_dates)
+        meta.update(_date_metadata(chunk.dated_sentences))
     return meta
 
 
-def _with_vectors(meta: dict, sentence_vectors, head_vector) -> dict:
-    """`meta` with a chunk's packed sentence vectors and head vector (none without a head)."""
+def _date_metadata(dated: list[tuple[int, int, list[str]]]) -> dict:
+    """A chunk's dated sentences and the span of the dates they name, as Chroma metadata."""
+    meta: dict = {"dated_sentences": json.dumps(dated, separators=(",", ":"))}
+    event_dates = sorted({iso for _, _, isos in dated for iso in isos})
+    if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
+        meta["event_dates"] = event_dates
+        meta["event_start"], meta["event_end"] = event_span(event_dates)
+    return meta
+
+
+def _upgraded(meta: dict, text: str, sentence_vectors, head_vector) -> dict:
+    """`meta` of a chunk being reindexed: its new sentence and head vectors (none without a
+    head), and its dated sentences if a schema-1 store never stored them."""
     out = {k: v for k, v in meta.items() if k != "head_vector"}
     out["sentence_vectors"] = pack_vectors(sentence_vectors)
     if head_vector is not None:
         out["head_vector"] = pack_vectors(head_vector)
+    if "dated_sentences" not in out:
+        # Resolved within the chunk: the article's whole text is not kept. Ingest resolves
+        # across it, so a sentence cut at the chunk's start may read differently.
+        published = int(out["published"])
+        day = None if published == NO_DATE else datetime.fromtimestamp(published, UTC)
+        out.update(_date_metadata(dated_sentences(text, day)))
     return out
-
-
-def _row_from_metadata(cid: str, meta: dict) -> CatalogRow:
-    return CatalogRow(
-        id=cid,
-        article_id=str(meta.get("article_id", cid.rsplit(":", 1)[0])),
-        n=int(meta.get("n", 0)),
-        n_chunks=int(meta.get("n_chunks", 1)),
-        content_hash=str(meta.get("content_hash", "")),
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source", "")),
-        url=str(meta.get("url", "")),
-        published=int(meta.get("published", NO_DATE)),
-        topics=tuple(meta.get("topics") or ()),
-        also_published_by=tuple(meta.get("also_published_by") or ()),
-        event_start=int(meta.get("event_start", NO_DATE)),
-        event_end=int(meta.get("event_end", NO_DATE)),
-    )
 
 
 def _head(row: CatalogRow) -> str:
@@ -1076,17 +942,17 @@ def _indexed_text(row: CatalogRow, text: str) -> str:
 
 
 def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
-    published = int(meta.get("published", NO_DATE))
+    published = int(meta["published"])
     return Passage(
         chunk_id=cid,
-        article_id=str(meta.get("article_id", cid.rsplit(":", 1)[0])),
+        article_id=str(meta["article_id"]),
         text=doc or "",
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source", "")),
-        url=str(meta.get("url", "")),
+        title=str(meta["title"]),
+        source=str(meta["source"]),
+        url=str(meta["url"]),
         published=None if published == NO_DATE else published,
         topics=list(meta.get("topics") or []),
-        start=int(meta.get("start", 0)),
+        start=int(meta["start"]),
         dated_sentences=_dated_sentences(meta),
         also_published_by=list(meta.get("also_published_by") or []),
         sentence_vectors=meta.get("sentence_vectors"),
@@ -1095,63 +961,20 @@ def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
     )
 
 
-def _dated_sentences(meta: dict) -> list[tuple[int, int, list[str]]] | None:
-    """The chunk's stored sentence dates; None for chunks written before they were stored."""
-    raw = meta.get("dated_sentences")
-    if raw is None:
-        return None
-    try:
-        return [(int(s), int(e), list(isos)) for s, e, isos in json.loads(raw)]
-    except (ValueError, TypeError):
-        return None
+def _dated_sentences(meta: dict) -> list[tuple[int, int, list[str]]]:
+    """The chunk's stored sentence dates: (start, end, ISO dates) in chunk offsets."""
+    return [(int(s), int(e), list(isos)) for s, e, isos in json.loads(meta["dated_sentences"])]
 
 
 def _iso_day(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
-def _save_catalog(folder: Path, stamp: str, rows: list[CatalogRow]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"catalog.{os.getpid()}.{time.monotonic_ns()}.tmp"
-    tmp.write_text(json.dumps({"stamp": stamp, "rows": [list(r.__dict__.values()) for r in rows]}))
-    os.replace(tmp, folder / "catalog.json")  # atomic: readers see the old or the new file
-
-
-def _save_vectors(folder: Path, stamp: str, vectors: np.ndarray) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"vectors.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
-    np.save(tmp, vectors)
-    os.replace(tmp, folder / "vectors.npy")
-    (folder / "vectors.json").write_text(json.dumps({"stamp": stamp, "rows": len(vectors)}))
-
-
-def _load_vectors(folder: Path, stamp: str, rows: int) -> np.ndarray | None:
-    try:
-        info = json.loads((folder / "vectors.json").read_text())
-        if info.get("stamp") != stamp or info.get("rows") != rows:
-            return None
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-    except (OSError, ValueError):
-        return None
-    return vectors if len(vectors) == rows else None
-
-
-def _load_catalog(folder: Path, stamp: str) -> Catalog | None:
-    try:
-        data = json.loads((folder / "catalog.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if data.get("stamp") != stamp:
-        return None
-    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), *r[11:13]) for r in data["rows"]]
-    return Catalog(rows, _load_vectors(folder, stamp, len(rows)))
-
-
 def _version_from_metadata(meta: dict) -> StoredVersion:
     return StoredVersion(
         str(meta["article_id"]),
-        str(meta.get("content_hash", "")),
-        str(meta.get("source", "")),
+        str(meta["content_hash"]),
+        str(meta["source"]),
         str(meta.get("fingerprint", "")),
     )
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from qa.citations import cite
+from qa.dates import EventDate, parse_event_date
 from qa.models import Citation, Passage, SearchFilters
-from qa.news import EventDate, cite, parse_event_date
 from qa.retrieve import hybrid_search
 from qa.sentences import sentence_spans
 from qa.store import NewsIndex

@@ -123,6 +123,52 @@ def tricky_store(tmp_path_factory, embeddings) -> Path:
     return folder
 
 
+# A resignation dated "yesterday" and two outlets giving different casualty figures: what the
+# dates, attribution and citation tests ask about through the store.
+MINISTER = Article(
+    title="Finance minister quits",
+    text=(
+        "The finance minister resigned yesterday after a week of protests over the budget. "
+        "Opposition leaders welcomed the decision and called for early elections. "
+        "The prime minister will name a successor next week, officials said."
+    ),
+    source="Daily Ledger",
+    published=parse_date("2022-02-25"),
+    origin="minister-quits",
+)
+CASUALTIES = [
+    Article(
+        title=f"Strike on Kharkiv ({outlet})",
+        text=(
+            f"At least {n} people were killed in the missile strike on Kharkiv on Tuesday, "
+            f"regional officials said. {tail}"
+        ),
+        source=outlet,
+        published=parse_date("2022-03-02"),
+        origin=f"kharkiv-{outlet}",
+    )
+    for outlet, n, tail in [
+        ("North Wire", 21, "Rescue teams searched the rubble through the night."),
+        ("South Herald", 34, "The city council declared three days of mourning."),
+    ]
+]
+
+
+@pytest.fixture(scope="session")
+def news_store(tmp_path_factory, embeddings) -> Path:
+    """A store with MINISTER and CASUALTIES, built once per run. Treat it as read-only."""
+    folder = tmp_path_factory.mktemp("news-store")
+    with NewsIndex(Settings(store_dir=folder), embeddings=embeddings) as index:
+        ingest_articles([MINISTER, *CASUALTIES], index, progress=False)
+    return folder
+
+
+@pytest.fixture
+def news_index(news_store, embeddings):
+    with NewsIndex(Settings(store_dir=news_store), embeddings=embeddings) as index:
+        yield index
+
+
 # --- real local stand-ins for the reliability tests (servers, subprocesses, article folders) ---
 
 REPO = Path(__file__).parent.parent

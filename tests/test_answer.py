@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from qa.answer import (
@@ -322,18 +320,3 @@ def test_a_headline_is_never_shown_without_a_sentence_of_its_article(embeddings)
     assert not answer.abstained and "Tesla" in answer.text.split("[")[0]
     assert answer.text.count("[1]") >= 1 and "[2]" not in answer.text.split("[1]")[0]
     assert {c.passage.chunk_id for c in answer.citations if c.n == 1} == {"t:1"}
-
-
-def test_a_headline_citation_resolves_its_dates():
-    from qa.dates import epoch
-    from qa.news import cite_headline
-
-    passage = Passage(
-        chunk_id="z:0",
-        article_id="z",
-        title="Zelensky addressed the European Parliament yesterday",
-        text="He will speak by video link.",
-        published=epoch(datetime(2022, 2, 25, tzinfo=UTC)),
-    )
-    citation = cite_headline(1, passage)
-    assert citation.headline and citation.dates == ["2022-02-24"]

@@ -238,3 +238,14 @@ def test_dry_run_on_a_new_store_creates_nothing(tmp_path, sample_path, capsys):
     assert "would add 1, update 0; unchanged 0" in out and "nothing was written" in out
     assert "estimated embedding time" in out
     assert not store.exists()
+
+
+def test_ask_topic_filter_and_topic_counts(sample_store, capsys):
+    argv = ["ask", "Who proposed talks in Minsk?", "--store", str(sample_store), "--json"]
+    assert qa_main([*argv, "--topic", "ukraine"]) == 0
+    assert json.loads(capsys.readouterr().out)["abstained"] is False
+    assert qa_main([*argv, "--topic", "Sport"]) == 2  # a topic the store does not have
+    assert "Ukraine" in capsys.readouterr().err  # the line names the topics it has
+    assert qa_main(["stats", "--store", str(sample_store), "--json"]) == 0
+    topics = json.loads(capsys.readouterr().out)["topics"]
+    assert topics == {"Russia": 1, "Ukraine": 1, "World News": 1}

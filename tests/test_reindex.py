@@ -80,16 +80,44 @@ def test_another_model_is_refused_until_reindexed(store, minilm_copy, monkeypatc
     assert names == {"news"}  # no temporary or retired collection left behind
 
 
-def test_older_schema_is_refused_until_reindexed(store, embeddings, capsys):
-    tamper(store, embeddings, schema_version=SCHEMA_VERSION - 1)
-    assert qa_main(["stats", "--store", str(store)]) == 1
-    err = capsys.readouterr().err
-    assert f"schema version {SCHEMA_VERSION - 1}" in err and "python -m qa reindex" in err
+# What a schema-1 store's chunks lack: they were written before sentence vectors and dates.
+SCHEMA_2_KEYS = ("sentence_vectors", "head_vector", "dated_sentences", "event_dates")
+
+
+def make_schema_1(store: Path, embeddings) -> None:
+    """Rewrite `store` as schema 1 left it: no sentence vectors or dates on any chunk."""
+    with NewsIndex(Settings(store_dir=store), embeddings=embeddings) as index:
+        got = index.collection.get(include=["embeddings", "documents", "metadatas"])
+        index.collection.delete(ids=got["ids"])
+        index.collection.add(
+            ids=got["ids"],
+            embeddings=got["embeddings"],
+            documents=got["documents"],
+            metadatas=[
+                {k: v for k, v in m.items() if k not in SCHEMA_2_KEYS and not k.startswith("event")}
+                for m in got["metadatas"]
+            ],
+        )
+    tamper(store, embeddings, schema_version=1)
+
+
+def test_a_schema_1_store_gets_one_line_until_reindexed(store, embeddings, capsys):
+    make_schema_1(store, embeddings)
+    for argv in (["stats"], ["ask", QUESTION]):
+        assert qa_main([*argv, "--store", str(store)]) == 1
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert f"has schema version 1; this newsqa reads version {SCHEMA_VERSION}" in line
+        assert "run `python -m qa reindex` to upgrade it" in line
     assert qa_main(["reindex", "--store", str(store)]) == 0
     capsys.readouterr()
     code, answer, err = ask_json(store, capsys)
     assert code == 0, err
     assert answer["citations"]
+    with NewsIndex(Settings(store_dir=store), embeddings=embeddings) as index:
+        metas = index.collection.get(include=["metadatas"])["metadatas"]
+        assert index.collection.metadata["schema_version"] == SCHEMA_VERSION
+    assert all("sentence_vectors" in m and "dated_sentences" in m for m in metas)
+    assert any("2022-02-24" in m.get("event_dates", []) for m in metas)
 
 
 def test_wrong_dimension_is_refused_when_the_model_loads(store, embeddings):

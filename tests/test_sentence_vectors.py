@@ -55,7 +55,7 @@ def test_answering_runs_the_model_on_no_sentence(sample_index, embeddings):
     answer = answer_extractive(QUESTION, passages, counting, query_vector=vector)
     assert (counting.documents, counting.queries) == (0, 0)
     assert not answer.abstained and "Lukashenko" in answer.text
-    # A store written before sentence vectors were kept gives the same answer, embedding then.
+    # Passages without stored vectors (built by hand) give the same answer, embedding then.
     bare = [replace(p, sentence_vectors=None) for p in passages]
     again = answer_extractive(QUESTION, bare, counting)
     assert counting.documents > 0 and counting.queries == 1

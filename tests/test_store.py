@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from ingest.pipeline import ingest_articles
+from qa.catalog import chroma_where
 from qa.config import Settings
 from qa.dates import epoch, parse_date
 from qa.errors import StoreError
@@ -172,7 +173,7 @@ def test_filtered_dense_search_matches_chromas_own_filtered_query(filled, embedd
     vector = filled.embed_query("harbour ferry tax")
     ours = filled.dense_search(vector, k=6, filters=filters)
     theirs = filled.collection.query(
-        query_embeddings=[vector], n_results=6, where=filled._chroma_where(filters)
+        query_embeddings=[vector], n_results=6, where=chroma_where(filters, filled.catalog)
     )
     assert [p.chunk_id for p in ours] == theirs["ids"][0]
     for p, distance in zip(ours, theirs["distances"][0], strict=True):

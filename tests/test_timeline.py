@@ -6,7 +6,7 @@ import json
 
 from qa.ask import ask
 from qa.cli import main as qa_main
-from qa.news import parse_event_date
+from qa.dates import parse_event_date
 from qa.timeline import build_timeline
 
 
