@@ -12,8 +12,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from ingest.articles import ArticleDefaults
 from ingest.errors import UsageError
-from ingest.load import ArticleDefaults
 from ingest.pipeline import ingest_sources, preview_sources
 from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
 from qa.config import Settings

@@ -26,10 +26,11 @@ from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
+from ingest.articles import ArticleDefaults, LoadFailure, ReadProgress
 from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
-from ingest.load import ArticleDefaults, LoadFailure, ReadProgress, load_sources, source_bytes
+from ingest.load import load_sources, source_bytes
 from qa.config import Settings
 from qa.errors import Interrupted, NewsQAError
 from qa.models import Article, Chunk

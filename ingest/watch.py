@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.articles import NO_DEFAULTS, ArticleDefaults, LoadFailure
 from ingest.errors import SourceError, UsageError
 from ingest.fetch import fetch
-from ingest.load import NO_DEFAULTS, ArticleDefaults, LoadFailure, article_from_entry, parse_feed
 from ingest.pipeline import IngestSummary, ingest_articles
+from ingest.web import article_from_entry, parse_feed
 from qa.config import Settings
 from qa.models import Article, stable_hash
 from qa.store import NewsIndex
