@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evaluation.bench import DUMPS_HEADING, machine
+from evaluation.bench_report import DUMPS_HEADING, machine
 from qa.config import Settings
 from qa.errors import StoreError
 from qa.store import NewsIndex
