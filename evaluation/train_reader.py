@@ -2,13 +2,9 @@
 
     python -m evaluation.train_reader [--data DIR] [--work DIR] [--minutes N]
 
-Starts from the verified all-MiniLM-L6-v2 weights with one fresh output. Each step is a
-listwise softmax over groups of one positive and seven negatives from the same articles
-(`evaluation.reader_data`), which teaches the model to pick the answering sentence among
-near-synonymous ones, the answerer's own choice. CPU only: short sequences, dynamic padding,
-a checkpoint every few minutes (a rerun resumes), a fixed seed. It ends by exporting the int8
-ONNX file the product ships (`evaluation.export_reader`) and printing validation figures.
-Never run in CI or by the tests.
+A listwise softmax over one positive and seven negatives from the same articles teaches it to
+pick the answering sentence among near-synonymous ones. CPU only, resumable, seeded; ends by
+exporting the shipped ONNX file. Never run in CI or by the tests.
 """
 
 from __future__ import annotations
