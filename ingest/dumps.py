@@ -68,7 +68,11 @@ class _DumpReader:
         self._bytes: BinaryIO = gzip.GzipFile(fileobj=self._raw) if self.gzipped else self._raw
         self._buffer = ""
         self.consumed = 0
-        head = self._head()
+        try:
+            head = self._head()
+        except BaseException:  # a refused file is closed here: no reader is returned to close it
+            self.close()
+            raise
         # The BOM decides (utf-8-sig and utf-16/32 codecs drop it), else UTF-8 with cp1252
         # for the bytes that are not UTF-8.
         encoding = next((enc for bom, enc in TEXT_BOMS if head.startswith(bom)), "utf-8")
