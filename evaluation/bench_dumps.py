@@ -1,18 +1,8 @@
 """`python -m evaluation.bench_dumps`: ingesting dumps, measured.
 
-1. Preview of a big dump: a JSONL of about `--dump-mb` MB made by repeating the real articles
-   under new ids and URLs, `python -m ingest DUMP --dry-run`: peak RSS and articles per second
-   (run last, so it estimates with the throughput the ingests recorded instead of loading the
-   model, which alone peaks near 800 MB).
-2. Memory against dump size: a real ingest (embedding, writing) of a `--small-mb` and a
-   `--large-mb` dump into fresh stores: peak RSS of each.
-3. Resume: an ingest of a `--resume-mb` dump SIGKILLed once about half its articles are
-   stored, then re-run: how many articles each run embedded, and both times.
-
-Every measurement runs `python -m ingest` in a subprocess of its own (peak RSS is that
-process's). Copies of an article get every REWORD_EVERY-th word tagged with the copy number:
-without it the syndicated-copy detector would rightly merge them, and neither its index nor
-the chunk count would grow as they do with a real archive.
+The preview of a big dump (`--dry-run`), peak RSS against dump size, and resuming an ingest
+killed half-way, each in a `python -m ingest` subprocess of its own. Dumps repeat the real
+articles with reworded copies, so the syndicated-copy detector does not merge them.
 """
 
 from __future__ import annotations
@@ -30,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evaluation.bench import DUMPS_HEADING, machine
+from evaluation.bench_report import DUMPS_HEADING, machine
 from qa.config import Settings
 from qa.errors import StoreError
 from qa.store import NewsIndex

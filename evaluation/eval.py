@@ -1,10 +1,8 @@
 """`python -m evaluation.eval`: how well the product answers real news questions.
 
-Ingests the articles through the normal ingest pipeline (idempotent: a second run reuses the
-store), asks every question through `Asker.ask` (the path `python -m qa ask` and the page
-take) with the question's `as_of` date as "today", and scores the answers with `evaluation.metrics`.
-
-`--ablation` asks the same questions under each entry of `CONFIGURATIONS`, on the same store.
+Ingests the articles through the normal pipeline, asks every question through `Asker.ask` as of
+its own date, and scores the answers with `evaluation.metrics`; `--ablation` repeats the run
+under each entry of `CONFIGURATIONS` on the same store.
 """
 
 from __future__ import annotations

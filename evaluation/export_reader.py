@@ -2,8 +2,8 @@
 
     python -m evaluation.export_reader [--model .reader-train/model] [--out qa/reader_model]
 
-Linear layers get 8-bit weights with float activations (a pair's result never depends on the
-pairs read with it, unlike calibrated static int8, which also moved logits by up to 1.3), the
+Runs on ONNX Runtime without torch. Linear layers get 8-bit weights, float activations (a pair's
+result never depends on its batch; calibrated static int8 also moved logits by up to 1.3), the
 embedding table 4 bits: 20 MB instead of 91, and the held-out figures of the float model.
 """
 

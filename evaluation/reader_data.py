@@ -1,11 +1,8 @@
 """Training pairs for the reader, mined from past news quizzes (`realtimeqa-train`).
 
-A positive is a sentence (or headline) of one of the question's search-result articles that
-holds every gold answer and is about the question: it shares content words with the question
-or with the quiz's own explanation beyond the answer itself. Negatives are the other sentences
-of the same articles, hard ones first: those holding a wrong choice, then those closest to the
-question in words. True/false and "all/none of the above" questions are skipped: no sentence
-holds their answer as a span.
+A positive is a sentence (or headline) of the question's articles that holds every gold answer
+and is about the question; negatives are the other sentences of those articles, hardest first.
+Questions no sentence can answer as a span (true/false, "all of the above") are skipped.
 """
 
 from __future__ import annotations

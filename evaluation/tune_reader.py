@@ -2,11 +2,8 @@
 
     python -m evaluation.tune_reader --store .eval-store --questions QUESTIONS.jsonl
 
-Each question is retrieved once (the full configuration, as `make eval` asks it) and every
-candidate sentence is read once; then each setting of (reader weight, reader depth, score
-bar) re-runs only the answerer on the cached passages and scores, so a grid of settings
-takes seconds. Prints shown@300, bold, abstained and reading per setting, best first. Never
-run on the training set's questions.
+Retrieval and reading are done once per question, so a grid of (weight, depth, bar) settings
+re-runs only the answerer and takes seconds. Never run on the training set's questions.
 """
 
 from __future__ import annotations

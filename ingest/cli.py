@@ -12,8 +12,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from ingest.articles import ArticleDefaults
 from ingest.errors import UsageError
-from ingest.load import ArticleDefaults
 from ingest.pipeline import ingest_sources, preview_sources
 from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
 from qa.config import Settings
@@ -47,7 +47,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--every", default=DEFAULT_EVERY, help=f"with --watch: how often (default {DEFAULT_EVERY})"
     )
-    p.add_argument("--cycles", type=int, help=argparse.SUPPRESS)  # tests: stop after N polls
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="show tracebacks")
     return p
@@ -135,7 +134,6 @@ def run_watch(args: argparse.Namespace) -> int:
         feeds,
         settings=settings,
         every=every,
-        cycles=args.cycles,
         defaults=ArticleDefaults(source=args.source),
     )
     print(json.dumps(asdict(summary), ensure_ascii=False) if args.json else summary.line())

@@ -1,14 +1,8 @@
 """Syndicated copies: the same wire story republished by several outlets, found by MinHash.
 
-Each article's text gets a MinHash signature over word shingles (datasketch); a banded LSH
-index finds the stored or earlier-in-this-run articles whose estimated Jaccard similarity
-passes THRESHOLD. Signatures are stored compactly with the article (chunk 0's metadata,
-base64), so the index can be rebuilt from Chroma by any later ingest.
-
-The index grows with every article kept, so it is compact: about 1.4 KB per article
-(signature 512 bytes, BANDS bucket entries, the id), where datasketch's MinHashLSH with
-MinHash objects took 5.1 KB (measured with tracemalloc on 20,000 articles): 140 MB rather
-than 510 MB for a 100,000-article archive.
+A banded LSH index over word-shingle signatures finds stored or earlier articles above
+THRESHOLD similarity. Signatures are stored with the article (chunk 0's metadata), so any later
+ingest can rebuild the index from Chroma; it is kept compact because it grows with the archive.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """Fetch one web page or feed over HTTP(S), safely: bounded in size, time and redirects.
 
-Every hop of a redirect chain is checked before it is requested: its host must
-resolve only to public addresses, unless `Settings.allow_private_urls` is set
-(so a feed cannot make the ingester read a router page or a cloud metadata
-endpoint), and so is the address each connection actually reached (a DNS answer
-that changes between the check and the connection). Any failure is a `FetchError`
-naming the URL and what to do.
+Every hop, and the address each connection really reached, must be public unless
+`Settings.allow_private_urls` is set, so a feed cannot make the ingester read a router page or
+a cloud metadata endpoint. Any failure is a `FetchError` naming the URL and what to do.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """The ingest pipeline: load -> clean -> chunk -> NewsIndex.upsert, with a summary.
 
-Loading and cleaning run in a background thread while the main thread embeds: the model
-releases the GIL while it computes, so the pipeline around it costs almost nothing.
+Loading and cleaning run in a background thread while the main thread embeds, and memory stays
+flat however big a dump is (one article read at a time, bounded queues and batches).
 `preview_sources` runs the same steps up to the model and counts what an ingest would do.
-
-Memory stays flat however big a dump is: one article at a time is read, QUEUE_SIZE prepared
-articles wait, a batch of BATCH_CHUNKS chunks is embedded. What grows is per article seen:
-the `Sorter`'s ids (about 100 bytes) and its copy finder (about 1.4 KB per article kept).
 """
 
 from __future__ import annotations
@@ -26,10 +22,11 @@ from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
+from ingest.articles import ArticleDefaults, LoadFailure, ReadProgress
 from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
-from ingest.load import ArticleDefaults, LoadFailure, ReadProgress, load_sources, source_bytes
+from ingest.load import load_sources, source_bytes
 from qa.config import Settings
 from qa.dates import dated_sentences
 from qa.errors import Interrupted, NewsQAError

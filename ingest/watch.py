@@ -1,9 +1,7 @@
 """`python -m ingest --watch FEEDS.txt --every 15m`: poll feeds, ingest only their new items.
 
-Each feed's seen entry ids are kept in a small JSON file beside the store, so an item seen
-before is neither fetched nor embedded again. A feed that cannot be fetched is logged and
-retried with exponential back-off, capped at the polling interval; the other feeds go on.
-SIGINT (Ctrl-C) and SIGTERM stop the loop after the feed being polled, with a summary.
+Seen entry ids are kept beside the store so nothing is fetched or embedded twice; a failing feed
+backs off while the others go on; Ctrl-C and SIGTERM stop after the current feed, with a summary.
 """
 
 from __future__ import annotations
@@ -20,10 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.articles import NO_DEFAULTS, ArticleDefaults, LoadFailure
 from ingest.errors import SourceError, UsageError
 from ingest.fetch import fetch
-from ingest.load import NO_DEFAULTS, ArticleDefaults, LoadFailure, article_from_entry, parse_feed
 from ingest.pipeline import IngestSummary, ingest_articles
+from ingest.web import article_from_entry, parse_feed
 from qa.config import Settings
 from qa.models import Article, stable_hash
 from qa.store import NewsIndex

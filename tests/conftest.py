@@ -11,12 +11,15 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from ingest.articles import LoadFailure
 from ingest.clean import clean_article
+from ingest.load import load_sources
 from ingest.pipeline import ingest_articles
 from qa.config import Settings
 from qa.dates import parse_date
@@ -487,3 +490,34 @@ def ask_page(at, question: str):
     at.chat_input("question").set_value(question).run()
     assert not at.exception
     return at
+
+
+# --- loading sources: test_load, test_files, test_dumps, test_decode, test_articles -----------
+
+BODY = "Russian president Vladimir Putin has said he is prepared to hold talks with Ukraine."
+FEB_25 = datetime(2022, 2, 25, tzinfo=UTC)
+
+
+def load(*sources: str | Path, **options) -> list[Article | LoadFailure]:
+    return list(load_sources([str(s) for s in sources], **options))
+
+
+def load_article(source: str | Path, **options) -> Article:
+    results = load(source, **options)
+    assert len(results) == 1 and isinstance(results[0], Article), results
+    return results[0]
+
+
+def load_failure(source: str | Path, **options) -> LoadFailure:
+    results = load(source, **options)
+    assert len(results) == 1 and isinstance(results[0], LoadFailure), results
+    return results[0]
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evaluation.bench import DUMPS_HEADING
 from evaluation.bench_dumps import make_dump, write_report
+from evaluation.bench_report import DUMPS_HEADING
 from ingest.dedupe import THRESHOLD, fingerprint, to_minhash
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -61,6 +61,8 @@ def kill_when_store_has(proc: subprocess.Popen, index: NewsIndex, chunks: int) -
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+        proc.stdout.close()  # never read; left open, each killed child's pipes leak
+        proc.stderr.close()
 
 
 def snapshot(index: NewsIndex) -> dict[str, list[tuple[str, str]]]:

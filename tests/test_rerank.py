@@ -16,7 +16,6 @@ import torch
 from qa.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.embeddings import MINILM, resolve_model_path
-from qa.errors import ConfigError
 from qa.rerank import load_reranker
 from qa.retrieve import hybrid_search
 from qa.store import NewsIndex
@@ -95,15 +94,6 @@ def test_a_folder_without_a_cross_encoder_is_refused_by_name(sample_store, tmp_p
     err = capsys.readouterr().err
     assert code != 0
     assert str(missing) in err and "NEWSQA_RERANKER" in err
-
-
-def test_reranker_settings():
-    assert Settings.from_env({}).reranker is None
-    assert Settings.from_env({"NEWSQA_RERANKER": "none"}).reranker is None
-    assert Settings.from_env({"NEWSQA_RERANKER": "/models/ce"}).reranker == "/models/ce"
-    assert Settings.from_env({"NEWSQA_RERANK_DEPTH": "12"}).rerank_depth == 12
-    with pytest.raises(ConfigError, match="NEWSQA_RERANK_DEPTH"):
-        Settings.from_env({"NEWSQA_RERANK_DEPTH": "0"})
 
 
 def test_eval_ablation_gets_a_row_without_the_reranker(tmp_path, capsys, cross_encoder_dir):

@@ -1,0 +1,28 @@
+"""evaluation.bench_report: the targets and tables, from a made-up result."""
+
+from __future__ import annotations
+
+from evaluation.bench_report import stages_table, targets
+
+
+def test_targets_list_every_target_and_say_when_one_is_not_measured():
+    stages = {"embed_query": 5.0, "answer": 3.0, "read": 20.0}
+    query = [
+        {"chunks": 10_000, "p50_ms": 40.0, "ratio": 1.2, "rss_mb": 500.0, "stages_p50_ms": stages},
+        {"chunks": 100_000, "p50_ms": 50.0, "ratio": 1.4, "rss_mb": 900.0, "stages_p50_ms": {}},
+    ]
+    result = {"ingest": {"ratio": 1.1}, "query": query, "cold_start_s": 2.0}
+    rows = {label: (shown, met) for label, shown, met in targets(result)}
+
+    assert rows["ingest >= 0.85 x raw encode"] == ("1.10", True)
+    assert rows["warm p50 <= 1.5 x raw at 10k chunks"] == ("1.20x", True)
+    assert rows["p50 at 100k <= 1.5 x p50 at 10k"] == ("1.25x", True)
+    assert rows["reader adds <= 60 ms (warm p50) at 10k chunks"] == ("20.0 ms", True)
+    assert rows["peak RSS at 10k chunks <= 700 MB"] == ("500 MB", True)
+    assert rows["peak RSS at 100k chunks <= 1200 MB"] == ("900 MB", True)
+    assert rows["CLI cold start <= 2.5 s"] == ("2.00 s", True)
+    assert rows["page cold start <= 4 s"] == ("not measured", None)
+    failed = {**result, "page_cold_start": None, "page_cold_start_error": "failed: timeout"}
+    assert ("page cold start <= 4 s", "failed", False) in targets(failed)
+    # A step only one size has (the reader's) is shown as "-" for the others.
+    assert stages_table(query).splitlines()[-1].endswith("| - | - | - |")

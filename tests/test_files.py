@@ -1,0 +1,177 @@
+"""ingest.files on real files in tmp_path: Markdown, HTML, folders, stdin and the bad inputs."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from conftest import BODY, FEB_25, FIXTURES, load, load_article, load_failure, write
+
+from ingest.articles import ArticleDefaults, LoadFailure
+from ingest.load import load_sources
+from qa.models import Article
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "bad-front.md",
+            "---\ntitle: [unclosed\n---\nBody text.",
+            "front matter that is not valid YAML",
+        ),
+        (
+            "list-front.md",
+            "---\n- a\n- b\n---\nBody text.",
+            "front matter that is not `key: value`",
+        ),
+        ("only-title.md", "# Just a heading\n", "has no text"),
+        ("report.pdf", b"%PDF-1.4", ".pdf files are not supported; use one of .txt, .md"),
+        ("README", b"hello", "files without an extension are not supported"),
+    ],
+)
+def test_bad_file_is_a_failure_naming_it(tmp_path, name, content, expected):
+    path = write(tmp_path / name, content)
+    failure = load_failure(path)
+    assert failure.source == str(path)
+    assert expected in failure.error
+    assert "\n" not in failure.error
+
+
+def test_html_without_article_text_is_a_failure():
+    failure = load_failure(FIXTURES / "no-article.html")
+    assert failure.source.endswith("no-article.html")
+    assert "has no article text" in failure.error
+
+
+def test_missing_path_is_a_failure(tmp_path):
+    failure = load_failure(tmp_path / "nowhere.txt")
+    assert failure.error == "no such file or folder"
+
+
+def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path):
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as f:
+        f.truncate(50 * 1024 * 1024)  # sparse: instant, and all NUL bytes if it were read
+    failure = load_failure(big)
+    assert "is 50 MB, over the 20 MB limit for one file" in failure.error
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+
+def test_markdown_front_matter_gives_metadata():
+    article = load_article(FIXTURES / "article.md")
+    assert article.title == "Ukraine: Kyiv rejects surrender terms"
+    assert article.source == "Example Wire"
+    assert article.published == datetime(2022, 2, 26, tzinfo=UTC)
+    assert article.url == "https://example.com/world/kyiv-rejects-surrender-terms"
+    assert article.authors == ["Jane Reporter", "John Writer"]
+    assert article.topics == ["Ukraine", "Diplomacy"]
+    assert article.text.startswith("Ukrainian officials said")
+    assert "# Kyiv" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("content", "title", "text_start"),
+    [
+        (f"# Kyiv rejects terms\n\n{BODY}", "Kyiv rejects terms", "Russian"),
+        (f"Kyiv rejects terms\n==================\n\n{BODY}", "Kyiv rejects terms", "Russian"),
+        (
+            f"---\nauthor: Jane Reporter\ntags: Ukraine, Diplomacy\n---\n# Heading\n\n{BODY}",
+            "Heading",
+            "Russian",
+        ),
+        (f"Plain first line\n\n{BODY}", "Plain first line", "Russian"),
+    ],
+)
+def test_markdown_titles(tmp_path, content, title, text_start):
+    article = load_article(write(tmp_path / "story.md", content))
+    assert article.title == title
+    assert article.text.startswith(text_start)
+
+
+def test_markdown_string_author_and_tags_are_lists(tmp_path):
+    content = f"---\nauthor: Jane Reporter\ntags: Ukraine, Diplomacy\n---\n# Heading\n\n{BODY}"
+    article = load_article(write(tmp_path / "story.md", content))
+    assert article.authors == ["Jane Reporter"]
+    assert article.topics == ["Ukraine", "Diplomacy"]
+
+
+# --- HTML files --------------------------------------------------------------------------
+
+
+def test_html_file_gives_text_and_metadata():
+    article = load_article(FIXTURES / "article.html")
+    assert article.title == "Lavrov says Russia is ready for talks"
+    assert article.source == "Example News"
+    assert article.published == FEB_25
+    assert article.authors == ["Jane Reporter"]
+    assert article.text.startswith("Russian foreign minister Sergei Lavrov said")
+    assert "Copyright" not in article.text and "Home" not in article.text
+    assert article.origin == str((FIXTURES / "article.html").resolve())
+
+
+# --- folders -----------------------------------------------------------------------------
+
+
+def test_folder_is_recursive_sorted_and_skips_hidden_and_unsupported(tmp_path):
+    root = tmp_path / "news"
+    write(root / "b.txt", f"B title\n\n{BODY}")
+    write(root / "a" / "z.md", f"# Z title\n\n{BODY}")
+    write(root / "c.json", json.dumps({"title": "C title", "text": BODY}))
+    write(root / ".hidden.txt", f"Hidden\n\n{BODY}")
+    write(root / ".git" / "d.txt", f"Hidden too\n\n{BODY}")
+    write(root / "photo.png", b"\x89PNG")
+    write(root / "notes.docx", b"PK\x03\x04")
+    titles = [r.title for r in load(root)]
+    assert titles == ["Z title", "B title", "C title"]
+
+
+def test_bad_file_in_folder_is_named_and_the_rest_load(tmp_path):
+    root = tmp_path / "news"
+    write(root / "a.txt", f"A title\n\n{BODY}")
+    write(root / "sub" / "empty.txt", "")
+    write(root / "z.txt", f"Z title\n\n{BODY}")
+    results = load(root)
+    assert [type(r).__name__ for r in results] == ["Article", "LoadFailure", "Article"]
+    assert results[1] == LoadFailure(str(root / "sub" / "empty.txt"), "is empty")
+
+
+def test_folder_without_supported_files_is_a_failure(tmp_path):
+    write(tmp_path / "photo.png", b"\x89PNG")
+    write(tmp_path / ".hidden.txt", BODY)
+    failure = load_failure(tmp_path)
+    assert failure.error.startswith("has no .txt, .md")
+
+
+def test_folder_of_ten_thousand_files_streams(tmp_path):
+    for n in range(10_000):
+        (tmp_path / f"{n:05}.txt").write_text(f"Title {n}\n\nText of article {n}.")
+    stream = load_sources([str(tmp_path)])
+    first = next(stream)
+    assert isinstance(first, Article) and first.title == "Title 0"
+    rest = list(stream)
+    assert len(rest) == 9_999 and all(isinstance(r, Article) for r in rest)
+    assert len({a.id for a in rest}) == 9_999
+
+
+# --- stdin -------------------------------------------------------------------------------
+
+
+def test_stdin_is_one_article():
+    stdin = io.StringIO(f"Putin ready for talks\n\n{BODY}\n")
+    article = load_article("-", stdin=stdin, defaults=ArticleDefaults(source="Pasted"))
+    assert (article.title, article.text, article.source) == (
+        "Putin ready for talks",
+        BODY,
+        "Pasted",
+    )
+    assert article.origin == "-"
+
+
+def test_empty_stdin_is_a_failure():
+    failure = load_failure("-", stdin=io.StringIO("  \n"))
+    assert failure.source == "-" and "is empty" in failure.error
