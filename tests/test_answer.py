@@ -54,6 +54,20 @@ def test_sample_questions_are_answered_with_citations(asker, question, expected)
 
 
 @pytest.mark.parametrize(
+    ("question", "bold"),
+    [
+        ("Who proposed talks in Minsk?", "Putin"),
+        ("When were diplomatic relations broken off?", "February 24"),
+        ("Whom did Putin call after the conversation with Xi?", "Alexander Lukashenko"),
+    ],
+)
+def test_the_short_answer_is_a_span_of_the_first_sentence_that_holds_one(asker, question, bold):
+    answer = asker.ask(question)
+    assert answer.short_answer == bold
+    assert any(bold in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Who won the World Cup?",
