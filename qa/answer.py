@@ -65,7 +65,7 @@ MIN_READ_SCORE = 0.75
 READ_SENTENCE_RATIO = 0.7
 # The reader also marks the answer inside a sentence; its span is shown in bold when the
 # reader gives it at least this probability, else the rules below choose (dev set, tune_reader).
-SPAN_MIN_PROBABILITY = 0.3
+SPAN_MIN_PROBABILITY = 0.4
 
 _NUMBER_RE = re.compile(
     r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
