@@ -266,7 +266,9 @@ def train(args) -> dict:
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out / "reader.safetensors")
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()}, out / "reader.safetensors"
+    )
     tokenizer.save_pretrained(out)
     (out / "training.json").write_text(json.dumps(figures, indent=2) + "\n")
     return figures

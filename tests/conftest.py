@@ -514,6 +514,14 @@ def load_failure(source: str | Path, **options) -> LoadFailure:
     return results[0]
 
 
+def assert_fails_in_one_line(path: Path, expected: str) -> None:
+    """`path` loads as one failure, named by its path, whose one-line error says `expected`."""
+    failure = load_failure(path)
+    assert failure.source == str(path)
+    assert expected in failure.error
+    assert "\n" not in failure.error
+
+
 def write(path: Path, content: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_article, load_failure, write
+from conftest import assert_fails_in_one_line, load_article, write
 
 TEXT = "Café talks in Zürich “tomorrow” – officials said.\nMore text here."
 
@@ -41,8 +41,4 @@ def test_latin1_text_is_decoded(tmp_path):
     ],
 )
 def test_bad_file_is_a_failure_naming_it(tmp_path, name, content, expected):
-    path = write(tmp_path / name, content)
-    failure = load_failure(path)
-    assert failure.source == str(path)
-    assert expected in failure.error
-    assert "\n" not in failure.error
+    assert_fails_in_one_line(write(tmp_path / name, content), expected)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BODY, FEB_25, load, load_article, load_failure, write
+from conftest import BODY, FEB_25, assert_fails_in_one_line, load, load_article, load_failure, write
 
 from ingest.articles import LoadFailure
 from ingest.load import load_sources
@@ -55,11 +55,7 @@ def _nested(depth: int) -> str:
     ],
 )
 def test_bad_file_is_a_failure_naming_it(tmp_path, name, content, expected):
-    path = write(tmp_path / name, content)
-    failure = load_failure(path)
-    assert failure.source == str(path)
-    assert expected in failure.error
-    assert "\n" not in failure.error
+    assert_fails_in_one_line(write(tmp_path / name, content), expected)
 
 
 # --- JSON and JSON Lines -----------------------------------------------------------------

@@ -7,7 +7,16 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import BODY, FEB_25, FIXTURES, load, load_article, load_failure, write
+from conftest import (
+    BODY,
+    FEB_25,
+    FIXTURES,
+    assert_fails_in_one_line,
+    load,
+    load_article,
+    load_failure,
+    write,
+)
 
 from ingest.articles import ArticleDefaults, LoadFailure
 from ingest.load import load_sources
@@ -33,11 +42,7 @@ from qa.models import Article
     ],
 )
 def test_bad_file_is_a_failure_naming_it(tmp_path, name, content, expected):
-    path = write(tmp_path / name, content)
-    failure = load_failure(path)
-    assert failure.source == str(path)
-    assert expected in failure.error
-    assert "\n" not in failure.error
+    assert_fails_in_one_line(write(tmp_path / name, content), expected)
 
 
 def test_html_without_article_text_is_a_failure():
