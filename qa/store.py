@@ -35,7 +35,7 @@ from qa.catalog import (
 from qa.chunk_metadata import chunk_metadata, indexed_text, iso_day, passage_from_metadata
 from qa.config import Settings
 from qa.embeddings import embed_by_sentence, pack_vectors
-from qa.errors import StoreError, StoreLockedError, StoreMissingError
+from qa.errors import StoreError, StoreLockedError
 from qa.lexical import LexicalIndex
 from qa.maintenance import (
     REINDEX_SUFFIX,
@@ -48,6 +48,7 @@ from qa.maintenance import (
     version_from_metadata,
 )
 from qa.models import Article, Chunk, Passage, SearchFilters
+from qa.store_folder import CHROMA_DB, STORE_HINT, check_folder, open_failure
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,6 @@ SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence ve
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
 WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
 LOCK_FILE = ".newsqa.lock"
-CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
-# What newsqa itself keeps in a store folder besides Chroma's files; anything else (articles,
-# notes) means the folder is not a store, and a writer must not turn it into one.
-OWN_ENTRIES = ("lexical", "conversations.sqlite3")
-STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
 CHROMA_FILE = CHROMA_DB  # read directly, read-only, by previews
 DIMENSION_KEY = "embedding_dimension"
 
@@ -185,7 +181,7 @@ class NewsIndex:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as e:  # chromadb raises several unrelated types (a Rust panic too)
-            raise StoreError(_open_failure(self.settings.store_label, e)) from e
+            raise StoreError(open_failure(self.settings.store_label, e)) from e
         if check:
             self._check_guards(collection.metadata or {})
         return collection
@@ -198,36 +194,6 @@ class NewsIndex:
                 f"{self.settings.collection!r}, not a newsqa store: {STORE_HINT}."
             )
         return client.get_collection(self.settings.collection, embedding_function=None)
-
-    def _check_folder(self) -> None:
-        """Refuse a local store path that cannot be a store, before anything is written there.
-
-        Raises:
-            StoreMissingError: nothing is there and this index may not create a store.
-            StoreError: a file, a folder of other things, or a store that is not writable.
-        """
-        s = self.settings
-        if s.uses_server:
-            return
-        folder, label = s.store_dir, s.store_label
-        if folder.exists() and not folder.is_dir():
-            raise StoreError(f"{label} is a file, not a store folder: {STORE_HINT}.")
-        db = folder / CHROMA_DB
-        if db.is_file():
-            if not (os.access(db, os.R_OK | os.W_OK) and os.access(folder, os.W_OK | os.X_OK)):
-                raise StoreError(_read_only(label))
-            return
-        others = _foreign_entries(folder)
-        if others:
-            raise StoreError(
-                f"{label} is not a newsqa store (it holds {others[0]!r} and no {CHROMA_DB}): "
-                f"{STORE_HINT}, or name a new or empty folder."
-            )
-        if not self._create:
-            raise StoreMissingError(
-                f"There is no store at {label}: add articles first with "
-                f"`python -m ingest SOURCE... --store {label}`, or {STORE_HINT}."
-            )
 
     def _make_client(self):
         import chromadb
@@ -251,7 +217,7 @@ class NewsIndex:
                     f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({e}): "
                     "start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST."
                 ) from e
-        self._check_folder()
+        check_folder(self.settings, create=self._create)
         try:
             s.store_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -452,7 +418,7 @@ class NewsIndex:
         cache folder for a Chroma server)."""
         folder = self._cache_dir().parent if self.settings.uses_server else self.settings.store_dir
         if not self.settings.uses_server:
-            self._check_folder()
+            check_folder(self.settings, create=self._create)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -770,37 +736,6 @@ class NewsIndex:
             "last_updated": meta.get("updated_at") or None,
             "store": self.settings.store_label,
         }
-
-
-def _foreign_entries(folder: Path) -> list[str]:
-    """Visible entries of `folder` that neither Chroma nor newsqa put there, sorted."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        name
-        for name in os.listdir(folder)
-        if not name.startswith(".") and not name.startswith(OWN_ENTRIES) and name != CHROMA_DB
-    )
-
-
-def _read_only(label: str) -> str:
-    return (
-        f"The store at {label} is read-only: Chroma writes to its database even to read it. "
-        f"Make it writable (chmod -R u+w {label}) or copy it to a folder you can write to."
-    )
-
-
-def _open_failure(label: str, error: BaseException) -> str:
-    """One line for a store Chroma cannot open: read-only, damaged, or something else."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    if "readonly database" in text:
-        return _read_only(label)
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (
-            f"The store at {label} is damaged ({text}): restore it from a backup, or ingest "
-            "the articles again into a new folder."
-        )
-    return f"Could not open the store at {label}: {text}"
 
 
 def _evict_chroma_system(path: str) -> None:
