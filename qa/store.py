@@ -7,14 +7,12 @@ whenever the collection's generation stamp moves (after any write, by any proces
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
-import json
 import logging
 import os
 import sqlite3
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,12 +32,23 @@ from qa.catalog import (
     save_catalog,
     save_vectors,
 )
+from qa.chunk_metadata import chunk_metadata, indexed_text, iso_day, passage_from_metadata
 from qa.config import Settings
-from qa.dates import dated_sentences, event_span
 from qa.embeddings import embed_by_sentence, pack_vectors
-from qa.errors import StoreError, StoreLockedError, StoreMissingError
+from qa.errors import StoreError, StoreLockedError
 from qa.lexical import LexicalIndex
-from qa.models import Article, Chunk, Passage, SearchFilters, head_line
+from qa.maintenance import (
+    REINDEX_SUFFIX,
+    RETIRED_SUFFIX,
+    StoredVersion,
+    copy_embedded,
+    delete_if_present,
+    finish_interrupted_reindex,
+    read_stored_versions,
+    version_from_metadata,
+)
+from qa.models import Article, Chunk, Passage, SearchFilters
+from qa.store_folder import CHROMA_DB, STORE_HINT, check_folder, open_failure
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +56,8 @@ SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence ve
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
 WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
 LOCK_FILE = ".newsqa.lock"
-CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
-# What newsqa itself keeps in a store folder besides Chroma's files; anything else (articles,
-# notes) means the folder is not a store, and a writer must not turn it into one.
-OWN_ENTRIES = ("lexical", "conversations.sqlite3")
-STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
 CHROMA_FILE = CHROMA_DB  # read directly, read-only, by previews
 DIMENSION_KEY = "embedding_dimension"
-REINDEX_SUFFIX = ".reindex"  # the collection a reindex builds before it takes the store's name
-RETIRED_SUFFIX = ".retired"  # the old collection, between the swap and its deletion
 
 # The generation each in-process Chroma system (one per store path) is known to be current with.
 # Chroma's local Rust backend keeps HNSW segments in memory per process and never reloads them,
@@ -72,16 +74,6 @@ class Hit:
     lexical: float | None = None  # BM25 score
     score: float = 0.0  # fused score
     rank: int = 0
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    """What an ingest compares a new article with: the stored version's identity and content."""
-
-    article_id: str
-    content_hash: str
-    source: str
-    fingerprint: str
 
 
 class NewsIndex:
@@ -174,7 +166,7 @@ class NewsIndex:
     def _open_collection(self, *, check: bool = True):
         try:
             client = self._client = self._make_client()
-            _finish_interrupted_reindex(client, self.settings.collection)
+            finish_interrupted_reindex(client, self.settings.collection)
             if not self._create and not self.settings.uses_server:
                 collection = self._existing_collection(client)
             else:
@@ -189,7 +181,7 @@ class NewsIndex:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as e:  # chromadb raises several unrelated types (a Rust panic too)
-            raise StoreError(_open_failure(self.settings.store_label, e)) from e
+            raise StoreError(open_failure(self.settings.store_label, e)) from e
         if check:
             self._check_guards(collection.metadata or {})
         return collection
@@ -202,36 +194,6 @@ class NewsIndex:
                 f"{self.settings.collection!r}, not a newsqa store: {STORE_HINT}."
             )
         return client.get_collection(self.settings.collection, embedding_function=None)
-
-    def _check_folder(self) -> None:
-        """Refuse a local store path that cannot be a store, before anything is written there.
-
-        Raises:
-            StoreMissingError: nothing is there and this index may not create a store.
-            StoreError: a file, a folder of other things, or a store that is not writable.
-        """
-        s = self.settings
-        if s.uses_server:
-            return
-        folder, label = s.store_dir, s.store_label
-        if folder.exists() and not folder.is_dir():
-            raise StoreError(f"{label} is a file, not a store folder: {STORE_HINT}.")
-        db = folder / CHROMA_DB
-        if db.is_file():
-            if not (os.access(db, os.R_OK | os.W_OK) and os.access(folder, os.W_OK | os.X_OK)):
-                raise StoreError(_read_only(label))
-            return
-        others = _foreign_entries(folder)
-        if others:
-            raise StoreError(
-                f"{label} is not a newsqa store (it holds {others[0]!r} and no {CHROMA_DB}): "
-                f"{STORE_HINT}, or name a new or empty folder."
-            )
-        if not self._create:
-            raise StoreMissingError(
-                f"There is no store at {label}: add articles first with "
-                f"`python -m ingest SOURCE... --store {label}`, or {STORE_HINT}."
-            )
 
     def _make_client(self):
         import chromadb
@@ -255,7 +217,7 @@ class NewsIndex:
                     f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({e}): "
                     "start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST."
                 ) from e
-        self._check_folder()
+        check_folder(self.settings, create=self._create)
         try:
             s.store_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -374,7 +336,7 @@ class NewsIndex:
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
                 row = row_from_metadata(cid, meta or {})
                 rows.append(row)
-                texts.append(_indexed_text(row, doc or ""))
+                texts.append(indexed_text(row, doc or ""))
         return rows, texts
 
     def _read_vectors(self, catalog: Catalog) -> np.ndarray | None:
@@ -456,7 +418,7 @@ class NewsIndex:
         cache folder for a Chroma server)."""
         folder = self._cache_dir().parent if self.settings.uses_server else self.settings.store_dir
         if not self.settings.uses_server:
-            self._check_folder()
+            check_folder(self.settings, create=self._create)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -505,7 +467,7 @@ class NewsIndex:
                 ids=[c.id for _, c in part],
                 embeddings=np.asarray(vectors[start : start + WRITE_BATCH], dtype=np.float32),
                 documents=[c.text for _, c in part],
-                metadatas=[_chunk_metadata(a, c, n_chunks[a.id]) for a, c in part],
+                metadatas=[chunk_metadata(a, c, n_chunks[a.id]) for a, c in part],
             )
         stale = [f"{a.id}:{n}" for a, cs in items for n in range(len(cs), old_counts.get(a.id, 0))]
         if stale:
@@ -544,7 +506,7 @@ class NewsIndex:
 
         Chroma writes to a local store's files whenever a client opens it (measured: a bare
         `get()` changes chroma.sqlite3 and the HNSW length.bin), so a local store is read
-        from Chroma's SQLite file directly, read-only (`_read_stored_versions`). A Chroma server
+        from Chroma's SQLite file directly, read-only (`read_stored_versions`). A Chroma server
         is read through its API; a collection that does not exist is not created.
         """
         if self.settings.uses_server:
@@ -553,7 +515,7 @@ class NewsIndex:
         if not path.exists():
             return []
         try:
-            return _read_stored_versions(path, self.settings.collection)
+            return read_stored_versions(path, self.settings.collection)
         except sqlite3.Error as e:
             raise StoreError(
                 f"Could not read the store at {self.settings.store_label} for a preview ({e}); "
@@ -573,7 +535,7 @@ class NewsIndex:
         while metas := collection.get(
             where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
         )["metadatas"]:
-            out.extend(_version_from_metadata(m) for m in metas if m and "article_id" in m)
+            out.extend(version_from_metadata(m) for m in metas if m and "article_id" in m)
             offset += len(metas)
         return out
 
@@ -614,13 +576,13 @@ class NewsIndex:
         """Re-embed every chunk with the configured model into a new collection, then swap it in.
 
         The new collection is built beside the old one and only takes its name once complete, so
-        an interrupted reindex leaves the old store readable (`_finish_interrupted_reindex` ends
+        an interrupted reindex leaves the old store readable (`finish_interrupted_reindex` ends
         a swap cut short). Returns the number of chunks re-embedded; `on_progress` gets counts.
         """
         with self._write_lock():
             old = self._open_collection(check=False)
             client, name = self._client, self.settings.collection
-            _delete_if_present(client, name + REINDEX_SUFFIX)  # left by a killed reindex
+            delete_if_present(client, name + REINDEX_SUFFIX)  # left by a killed reindex
             model = self._model()
             new = client.create_collection(
                 name + REINDEX_SUFFIX,
@@ -628,7 +590,7 @@ class NewsIndex:
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata=self._new_metadata(),
             )
-            done = self._copy_embedded(old, new, model, on_progress)
+            done = copy_embedded(old, new, model, on_progress, page_size=PAGE_SIZE)
             meta = self._new_metadata(generation=uuid.uuid4().hex, reindexed=True)
             meta[DIMENSION_KEY] = len(model.embed_query("dimension probe"))
             new.modify(metadata=meta)
@@ -637,36 +599,6 @@ class NewsIndex:
             client.delete_collection(name + RETIRED_SUFFIX)
         self.close()
         self._catalog, self._dimension_checked = None, False
-        return done
-
-    def _copy_embedded(self, old, new, model, on_progress: Callable[[int], None] | None) -> int:
-        done, offset = 0, 0
-        while got := old.get(limit=PAGE_SIZE, offset=offset, include=["documents", "metadatas"]):
-            if not got["ids"]:
-                return done
-            heads = [
-                _head(row_from_metadata(cid, m or {}))
-                for cid, m in zip(got["ids"], got["metadatas"], strict=True)
-            ]
-            vectors, sentence_vectors, head_vectors = embed_by_sentence(
-                model, [d or "" for d in got["documents"]], heads
-            )
-            metadatas = [
-                _upgraded(m or {}, doc or "", sv, hv)
-                for m, doc, sv, hv in zip(
-                    got["metadatas"], got["documents"], sentence_vectors, head_vectors, strict=True
-                )
-            ]
-            new.add(
-                ids=got["ids"],
-                embeddings=vectors,
-                documents=got["documents"],
-                metadatas=metadatas,
-            )
-            done += len(got["ids"])
-            offset += len(got["ids"])
-            if on_progress:
-                on_progress(done)
         return done
 
     # -- reading -------------------------------------------------------------------------
@@ -763,7 +695,7 @@ class NewsIndex:
             return []
         res = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         found = {
-            cid: _passage(cid, doc, meta or {})
+            cid: passage_from_metadata(cid, doc, meta or {})
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
         }
         return [found[c] for c in chunk_ids if c in found]
@@ -774,7 +706,7 @@ class NewsIndex:
             where={"article_id": article_id}, include=["documents", "metadatas"]
         )
         passages = [
-            _passage(cid, doc, meta or {})
+            passage_from_metadata(cid, doc, meta or {})
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
         ]
         return sorted(passages, key=lambda p: int(p.chunk_id.rsplit(":", 1)[1]))
@@ -799,42 +731,11 @@ class NewsIndex:
             "sources": dict(Counter(r.source or "(unknown)" for r in articles).most_common()),
             "topics": dict(topics.most_common()),
             "embedding_model": meta.get("embedding_model", self.settings.embedding_model),
-            "oldest": _iso_day(min(dates)) if dates else None,
-            "newest": _iso_day(max(dates)) if dates else None,
+            "oldest": iso_day(min(dates)) if dates else None,
+            "newest": iso_day(max(dates)) if dates else None,
             "last_updated": meta.get("updated_at") or None,
             "store": self.settings.store_label,
         }
-
-
-def _foreign_entries(folder: Path) -> list[str]:
-    """Visible entries of `folder` that neither Chroma nor newsqa put there, sorted."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        name
-        for name in os.listdir(folder)
-        if not name.startswith(".") and not name.startswith(OWN_ENTRIES) and name != CHROMA_DB
-    )
-
-
-def _read_only(label: str) -> str:
-    return (
-        f"The store at {label} is read-only: Chroma writes to its database even to read it. "
-        f"Make it writable (chmod -R u+w {label}) or copy it to a folder you can write to."
-    )
-
-
-def _open_failure(label: str, error: BaseException) -> str:
-    """One line for a store Chroma cannot open: read-only, damaged, or something else."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    if "readonly database" in text:
-        return _read_only(label)
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (
-            f"The store at {label} is damaged ({text}): restore it from a backup, or ingest "
-            "the articles again into a new folder."
-        )
-    return f"Could not open the store at {label}: {text}"
 
 
 def _evict_chroma_system(path: str) -> None:
@@ -848,172 +749,3 @@ def _evict_chroma_system(path: str) -> None:
 
     SharedSystemClient._identifier_to_system.pop(path, None)
     SharedSystemClient._identifier_to_refcount.pop(path, None)
-
-
-def _finish_interrupted_reindex(client, name: str) -> None:
-    """Complete a reindex that was killed mid-swap, so the store never opens empty.
-
-    Chroma cannot rename atomically: the swap renames the old collection away, then the new one
-    to `name`, then deletes the old. A kill between the renames leaves no collection called
-    `name`, and opening would silently create an empty store.
-    """
-    names = {getattr(c, "name", c) for c in client.list_collections()}
-    if name not in names:
-        for leftover in (name + REINDEX_SUFFIX, name + RETIRED_SUFFIX):
-            if leftover in names:
-                client.get_collection(leftover).modify(name=name)
-                names = {name} | names - {leftover}
-                break
-    if name in names and name + RETIRED_SUFFIX in names:
-        client.delete_collection(name + RETIRED_SUFFIX)
-
-
-def _delete_if_present(client, name: str) -> None:
-    if name in {getattr(c, "name", c) for c in client.list_collections()}:
-        client.delete_collection(name)
-
-
-def _chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
-    meta = {
-        "article_id": article.id,
-        "n": chunk.n,
-        "n_chunks": n_chunks,
-        "start": chunk.start,
-        "end": chunk.end,
-        "content_hash": article.content_hash,
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "published": chunk.published if chunk.published is not None else NO_DATE,
-    }
-    if article.topics:  # Chroma refuses empty lists
-        meta["topics"] = list(article.topics)
-    if article.authors:
-        meta["authors"] = list(article.authors)
-    if article.also_published_by:
-        meta["also_published_by"] = list(article.also_published_by)
-    if article.title_derived:
-        meta["title_derived"] = True
-    if chunk.n == 0 and article.fingerprint:  # one signature per article is enough
-        meta["fingerprint"] = article.fingerprint
-    if chunk.sentence_vectors is not None:
-        meta["sentence_vectors"] = chunk.sentence_vectors
-    if chunk.head_vector is not None:
-        meta["head_vector"] = chunk.head_vector
-    if chunk.dated_sentences is not None:
-        meta.update(_date_metadata(chunk.dated_sentences))
-    return meta
-
-
-def _date_metadata(dated: list[tuple[int, int, list[str]]]) -> dict:
-    """A chunk's dated sentences and the span of the dates they name, as Chroma metadata."""
-    meta: dict = {"dated_sentences": json.dumps(dated, separators=(",", ":"))}
-    event_dates = sorted({iso for _, _, isos in dated for iso in isos})
-    if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
-        meta["event_dates"] = event_dates
-        meta["event_start"], meta["event_end"] = event_span(event_dates)
-    return meta
-
-
-def _upgraded(meta: dict, text: str, sentence_vectors, head_vector) -> dict:
-    """`meta` of a chunk being reindexed: its new sentence and head vectors (none without a
-    head), and its dated sentences if a schema-1 store never stored them."""
-    out = {k: v for k, v in meta.items() if k != "head_vector"}
-    out["sentence_vectors"] = pack_vectors(sentence_vectors)
-    if head_vector is not None:
-        out["head_vector"] = pack_vectors(head_vector)
-    if "dated_sentences" not in out:
-        # Resolved within the chunk: the article's whole text is not kept. Ingest resolves
-        # across it, so a sentence cut at the chunk's start may read differently.
-        published = int(out["published"])
-        day = None if published == NO_DATE else datetime.fromtimestamp(published, UTC)
-        out.update(_date_metadata(dated_sentences(text, day)))
-    return out
-
-
-def _head(row: CatalogRow) -> str:
-    return head_line(row.title, None if row.published == NO_DATE else row.published)
-
-
-def _indexed_text(row: CatalogRow, text: str) -> str:
-    """What BM25 indexes: the chunk headed by its title and date, as `Chunk.embed_text`."""
-    head = _head(row)
-    return f"{head}\n{text}" if head else text
-
-
-def _passage(cid: str, doc: str | None, meta: dict) -> Passage:
-    published = int(meta["published"])
-    return Passage(
-        chunk_id=cid,
-        article_id=str(meta["article_id"]),
-        text=doc or "",
-        title=str(meta["title"]),
-        source=str(meta["source"]),
-        url=str(meta["url"]),
-        published=None if published == NO_DATE else published,
-        topics=list(meta.get("topics") or []),
-        start=int(meta["start"]),
-        dated_sentences=_dated_sentences(meta),
-        also_published_by=list(meta.get("also_published_by") or []),
-        sentence_vectors=meta.get("sentence_vectors"),
-        head_vector=meta.get("head_vector"),
-        title_derived=bool(meta.get("title_derived", False)),
-    )
-
-
-def _dated_sentences(meta: dict) -> list[tuple[int, int, list[str]]]:
-    """The chunk's stored sentence dates: (start, end, ISO dates) in chunk offsets."""
-    return [(int(s), int(e), list(isos)) for s, e, isos in json.loads(meta["dated_sentences"])]
-
-
-def _iso_day(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).date().isoformat()
-
-
-def _version_from_metadata(meta: dict) -> StoredVersion:
-    return StoredVersion(
-        str(meta["article_id"]),
-        str(meta["content_hash"]),
-        str(meta["source"]),
-        str(meta.get("fingerprint", "")),
-    )
-
-
-# Chroma 1.x's SQLite layout: a collection's metadata segment holds one `embeddings` row per
-# chunk, and the chunk's metadata as key/value rows in `embedding_metadata`.
-_SEGMENT_ROWS_SQL = """
-SELECT e.id FROM collections c
-JOIN segments s ON s.collection = c.id AND s.scope = 'METADATA'
-JOIN embeddings e ON e.segment_id = s.id
-WHERE c.name = :collection
-"""
-_FIRST_CHUNKS_SQL = f"""
-SELECT m.id, m.key, m.string_value, m.int_value FROM embedding_metadata m
-WHERE m.id IN ({_SEGMENT_ROWS_SQL})
-AND m.id IN (SELECT id FROM embedding_metadata WHERE key = 'n' AND int_value = 0)
-AND m.key IN ('article_id', 'content_hash', 'source', 'fingerprint', 'n_chunks')
-"""
-_CHUNK_COUNTS_SQL = f"""
-SELECT a.string_value, h.string_value, COUNT(*) FROM embedding_metadata a
-JOIN embedding_metadata h ON h.id = a.id AND h.key = 'content_hash'
-WHERE a.key = 'article_id' AND a.id IN ({_SEGMENT_ROWS_SQL})
-GROUP BY a.string_value, h.string_value
-"""
-
-
-def _read_stored_versions(path: Path, collection: str) -> list[StoredVersion]:
-    """Stored versions of the complete articles (every chunk of one version present), read
-    from a local Chroma file opened read-only. A killed ingest's half-written articles are
-    left out, as `NewsIndex.repair` deletes them before any ingest."""
-    first: dict[int, dict] = defaultdict(dict)
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
-        params = {"collection": collection}
-        for row_id, key, text, number in db.execute(_FIRST_CHUNKS_SQL, params):
-            first[row_id][key] = number if key == "n_chunks" else text
-        counts = {(a, h): n for a, h, n in db.execute(_CHUNK_COUNTS_SQL, params)}
-    return [
-        _version_from_metadata(meta)
-        for meta in first.values()
-        if "article_id" in meta
-        and counts.get((meta["article_id"], meta.get("content_hash"))) == meta.get("n_chunks")
-    ]

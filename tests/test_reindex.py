@@ -13,7 +13,8 @@ from qa.cli import main as qa_main
 from qa.config import Settings
 from qa.embeddings import MINILM_DIMENSION, resolve_model_path
 from qa.errors import StoreError
-from qa.store import DIMENSION_KEY, REINDEX_SUFFIX, RETIRED_SUFFIX, SCHEMA_VERSION, NewsIndex
+from qa.maintenance import REINDEX_SUFFIX, RETIRED_SUFFIX
+from qa.store import DIMENSION_KEY, SCHEMA_VERSION, NewsIndex
 
 QUESTION = "Who proposed talks in Minsk?"
 

@@ -1,0 +1,77 @@
+"""Whether a local folder may be a store, and one-line messages for a store Chroma cannot open."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from qa.config import Settings
+from qa.errors import StoreError, StoreMissingError
+
+CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
+# What newsqa itself keeps in a store folder besides Chroma's files; anything else (articles,
+# notes) means the folder is not a store, and a writer must not turn it into one.
+OWN_ENTRIES = ("lexical", "conversations.sqlite3")
+STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
+
+
+def check_folder(settings: Settings, *, create: bool) -> None:
+    """Refuse a local store path that cannot be a store, before anything is written there.
+
+    Raises:
+        StoreMissingError: nothing is there and this index may not create a store.
+        StoreError: a file, a folder of other things, or a store that is not writable.
+    """
+    s = settings
+    if s.uses_server:
+        return
+    folder, label = s.store_dir, s.store_label
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"{label} is a file, not a store folder: {STORE_HINT}.")
+    db = folder / CHROMA_DB
+    if db.is_file():
+        if not (os.access(db, os.R_OK | os.W_OK) and os.access(folder, os.W_OK | os.X_OK)):
+            raise StoreError(read_only(label))
+        return
+    others = foreign_entries(folder)
+    if others:
+        raise StoreError(
+            f"{label} is not a newsqa store (it holds {others[0]!r} and no {CHROMA_DB}): "
+            f"{STORE_HINT}, or name a new or empty folder."
+        )
+    if not create:
+        raise StoreMissingError(
+            f"There is no store at {label}: add articles first with "
+            f"`python -m ingest SOURCE... --store {label}`, or {STORE_HINT}."
+        )
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Visible entries of `folder` that neither Chroma nor newsqa put there, sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        name
+        for name in os.listdir(folder)
+        if not name.startswith(".") and not name.startswith(OWN_ENTRIES) and name != CHROMA_DB
+    )
+
+
+def read_only(label: str) -> str:
+    return (
+        f"The store at {label} is read-only: Chroma writes to its database even to read it. "
+        f"Make it writable (chmod -R u+w {label}) or copy it to a folder you can write to."
+    )
+
+
+def open_failure(label: str, error: BaseException) -> str:
+    """One line for a store Chroma cannot open: read-only, damaged, or something else."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if "readonly database" in text:
+        return read_only(label)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"The store at {label} is damaged ({text}): restore it from a backup, or ingest "
+            "the articles again into a new folder."
+        )
+    return f"Could not open the store at {label}: {text}"
