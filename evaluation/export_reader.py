@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.onnx_embeddings import export_bert
-from qa.reader import MODEL_FILE, SUMS_FILE, TOKENIZER_FILE, file_sha256
+from qa.reader import CHECKED_FILES, MODEL_FILE, SUMS_SUFFIX, TOKENIZER_FILE, file_sha256
 
 CHECK_PAIRS = [
     ("Who proposed talks in Minsk?", "Putin said Russia was ready to send a delegation to Minsk."),
@@ -117,8 +117,9 @@ def export(model_dir: Path, out: Path, *, max_length: int) -> dict:
     spans = [reader.read(q, [s])[0].answer_in(s) for q, s in CHECK_PAIRS]
     figures = {"max_abs_diff_int8": float(np.abs(expected.reshape(-1) - got).max()), "spans": spans}
     (out / "reader.json").write_text(json.dumps({"max_length": max_length}, indent=2) + "\n")
-    sums = {name: file_sha256(out / name) for name in (MODEL_FILE, TOKENIZER_FILE)}
-    (out / SUMS_FILE).write_text("".join(f"{d}  {n}\n" for n, d in sums.items()))
+    sums = {name: file_sha256(out / name) for name in CHECKED_FILES}
+    for name, digest in sums.items():
+        (out / (name + SUMS_SUFFIX)).write_text(f"{digest}  {name}\n")
     figures.update(size_mb=round((out / MODEL_FILE).stat().st_size / 1e6, 1), sha256=sums)
     return figures
 

@@ -19,7 +19,9 @@ from qa.errors import ModelError
 SHIPPED = Path(__file__).parent / "reader_model"
 MODEL_FILE = "reader.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-SUMS_FILE = "SHA256SUMS"
+SUMS_SUFFIX = ".sha256"  # each checked file has its SHA-256 beside it, as `sha256sum` writes
+CHECKED_FILES = (MODEL_FILE, TOKENIZER_FILE)
+SUMS_FILE = MODEL_FILE + SUMS_SUFFIX
 DEFAULT_MAX_LENGTH = 96
 BATCH_SIZE = 4  # pairs per run, sorted by length: 25 % faster than one padded batch of 8
 _INPUTS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
@@ -32,16 +34,14 @@ class ReaderError(ModelError):
 
 
 def verify(folder: Path) -> None:
-    """Refuse a reader whose files are missing or differ from its SHA256SUMS."""
-    sums = folder / SUMS_FILE
-    if not sums.is_file():
-        raise ReaderError(f"The reader's checksum file {sums} is missing: {FIX}.")
-    for line in sums.read_text().splitlines():
-        digest, _, name = line.strip().partition("  ")
-        file = folder / name
+    """Refuse a reader whose files are missing or differ from the SHA-256 recorded beside them."""
+    for name in CHECKED_FILES:
+        file, sums = folder / name, folder / (name + SUMS_SUFFIX)
         if not file.is_file():
             raise ReaderError(f"The reader file {file} is missing: {FIX}.")
-        if file_sha256(file) != digest:
+        if not sums.is_file():
+            raise ReaderError(f"The reader's checksum file {sums} is missing: {FIX}.")
+        if file_sha256(file) != sums.read_text().split()[0]:
             raise ReaderError(
                 f"The reader file {file} does not match its SHA-256 in {sums}: {FIX}."
             )

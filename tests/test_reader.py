@@ -7,7 +7,15 @@ import shutil
 import pytest
 
 from qa.config import Settings
-from qa.reader import MODEL_FILE, SHIPPED, SUMS_FILE, OnnxReader, ReaderError, load_reader
+from qa.reader import (
+    MODEL_FILE,
+    SHIPPED,
+    SUMS_FILE,
+    SUMS_SUFFIX,
+    OnnxReader,
+    ReaderError,
+    load_reader,
+)
 
 QUESTION = "Who proposed talks in Minsk?"
 ANSWERING = (
@@ -87,7 +95,9 @@ def test_an_altered_reader_file_is_refused(tmp_path):
         OnnxReader(altered)
 
 
-@pytest.mark.parametrize("missing", [MODEL_FILE, SUMS_FILE, "tokenizer.json"])
+@pytest.mark.parametrize(
+    "missing", [MODEL_FILE, SUMS_FILE, "tokenizer.json", "tokenizer.json" + SUMS_SUFFIX]
+)
 def test_a_missing_reader_file_names_the_fix(tmp_path, missing):
     folder = tmp_path / "reader_model"
     shutil.copytree(SHIPPED, folder)
