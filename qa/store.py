@@ -11,6 +11,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -59,10 +60,128 @@ LOCK_FILE = ".newsqa.lock"
 CHROMA_FILE = CHROMA_DB  # read directly, read-only, by previews
 DIMENSION_KEY = "embedding_dimension"
 
-# The generation each in-process Chroma system (one per store path) is known to be current with.
-# Chroma's local Rust backend keeps HNSW segments in memory per process and never reloads them,
-# so another process's writes stay invisible to dense search until that system is re-created.
-_system_generation: dict[str, str] = {}
+
+class Connection:
+    """One Chroma client and the calls in flight on it, so that it can be replaced between calls.
+
+    Chroma's local Rust backend keeps one system per store path per process, with its HNSW
+    segments in memory, and never reloads them: another process's writes stay invisible to dense
+    search until the client is closed (the system stops once its last client closes) and a new
+    one opened. Every Chroma call runs inside `use()`; `catch_up` waits until none is in flight,
+    closes the client, and the next `use()` opens a fresh one (about 0.05 s for 1,500 chunks).
+    """
+
+    def __init__(self, open_client: Callable[[], object]) -> None:
+        self._open_client = open_client
+        self._client = None
+        self.generation = 0  # moves each time the client is replaced: handles on it are stale
+        self._in_flight = 0
+        self._replacing = 0  # replacements waiting for the calls in flight
+        self._changed = threading.Condition()
+        self._current: dict[str, str] = {}  # collection -> the stamp this client has seen
+        self._depth = threading.local()
+
+    @property
+    def client(self):
+        return self._client
+
+    @contextmanager
+    def use(self) -> Iterator:
+        """The client, kept open for the calls made inside (and `generation` unchanged)."""
+        depth = getattr(self._depth, "n", 0)
+        with self._changed:
+            # A replacement waiting goes first, or a steady flow of calls would starve it.
+            self._changed.wait_for(lambda: not self._replacing or depth > 0)
+            if self._client is None:
+                self._client = self._open_client()
+            self._in_flight += 1
+            client = self._client
+        self._depth.n = depth + 1
+        try:
+            yield client
+        finally:
+            self._depth.n = depth
+            with self._changed:
+                self._in_flight -= 1
+                self._changed.notify_all()
+
+    def note(self, collection: str, stamp: str) -> None:
+        """Record a stamp this process writes: its own client sees its own writes."""
+        with self._changed:
+            self._current[collection] = stamp
+
+    def catch_up(self, collection: str, stamp: str) -> bool:
+        """Replace the client if another process moved `collection` to `stamp`. True if replaced."""
+        if getattr(self._depth, "n", 0):  # it would wait for its own call: a deadlock
+            raise RuntimeError("a Chroma client cannot be replaced from inside one of its calls")
+        with self._changed:
+            if self._current.setdefault(collection, stamp) == stamp:
+                return False
+            self._replacing += 1
+            try:
+                self._changed.wait_for(lambda: self._in_flight == 0)
+            finally:
+                self._replacing -= 1
+                self._changed.notify_all()
+            if self._current.get(collection) == stamp:  # another thread replaced it meanwhile
+                return False
+            if self._client is not None:
+                self._client.close()  # public API: the last client of a path stops its system
+                self._client = None
+            self.generation += 1
+            self._current = {collection: stamp}
+            return True
+
+
+_local_connections: dict[str, Connection] = {}  # one per store path: see Connection
+_connections_lock = threading.Lock()
+
+
+def connect(settings: Settings) -> Connection:
+    """The connection to the store: shared by every index on one local path; its own for a server.
+
+    A second client on a local path would keep Chroma's system alive when the first is closed.
+    """
+    if settings.uses_server:
+        return Connection(lambda: _server_client(settings))
+    with _connections_lock:
+        key = str(settings.store_dir)
+        if key not in _local_connections:
+            _local_connections[key] = Connection(lambda: _local_client(settings))
+        return _local_connections[key]
+
+
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def _local_client(settings: Settings):
+    import chromadb
+
+    try:
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=_chroma_settings())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # chromadb raises several unrelated types (a Rust panic too)
+        raise StoreError(open_failure(settings.store_label, e)) from e
+
+
+def _server_client(settings: Settings):
+    import chromadb
+
+    s = settings
+    headers = {"Authorization": f"Bearer {s.chroma_auth_token}"} if s.chroma_auth_token else None
+    try:
+        return chromadb.HttpClient(
+            host=s.chroma_host, port=s.chroma_port, headers=headers, settings=_chroma_settings()
+        )
+    except Exception as e:
+        raise StoreError(
+            f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({e}): "
+            "start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST."
+        ) from e
 
 
 @dataclass
@@ -92,8 +211,8 @@ class NewsIndex:
         self._embeddings = embeddings
         self._query_embeddings = None
         self._dimension_checked = False
-        self._client = None
-        self._collection = None
+        self._connection = connect(settings)
+        self._handle: tuple[int, object] | None = None  # (connection generation, collection)
         self._catalog: Catalog | None = None
         self._lexical: LexicalIndex | None = None
         self._stamp: str | None = None
@@ -105,8 +224,7 @@ class NewsIndex:
         self.close()
 
     def close(self) -> None:
-        self._collection = None
-        self._client = None
+        self._handle = None
 
     # -- opening -------------------------------------------------------------------------
 
@@ -146,7 +264,8 @@ class NewsIndex:
         """Refuse a model whose vectors do not fit the store (same name, other weights)."""
         from qa.embeddings import model_dimension
 
-        recorded = (self.collection.metadata or {}).get(DIMENSION_KEY)
+        with self._chroma() as collection:
+            recorded = (collection.metadata or {}).get(DIMENSION_KEY)
         actual = model_dimension(model) if recorded is not None else None
         if recorded is not None and actual != recorded:
             raise StoreError(
@@ -159,13 +278,32 @@ class NewsIndex:
 
     @property
     def collection(self):
-        if self._collection is None:
-            self._collection = self._open_collection()
-        return self._collection
+        """The Chroma collection, for a caller that makes no calls from other threads (tests,
+        benchmarks); the index's own calls go through `_chroma`."""
+        with self._chroma() as collection:
+            return collection
 
-    def _open_collection(self, *, check: bool = True):
+    @property
+    def _client(self):
+        return self._connection.client
+
+    @contextmanager
+    def _chroma(self) -> Iterator:
+        """The collection for a few Chroma calls: the gateway every call to the store goes through.
+
+        Its client stays open until the block ends; a handle from a replaced client is re-fetched.
+        """
+        if self._handle is None:
+            self._prepare_folder()  # before Chroma can create anything there
+        with self._connection.use() as client:
+            generation = self._connection.generation
+            handle = self._handle
+            if handle is None or handle[0] != generation:
+                handle = self._handle = (generation, self._open_collection(client))
+            yield handle[1]
+
+    def _open_collection(self, client, *, check: bool = True):
         try:
-            client = self._client = self._make_client()
             finish_interrupted_reindex(client, self.settings.collection)
             if not self._create and not self.settings.uses_server:
                 collection = self._existing_collection(client)
@@ -195,29 +333,11 @@ class NewsIndex:
             )
         return client.get_collection(self.settings.collection, embedding_function=None)
 
-    def _make_client(self):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    def _prepare_folder(self) -> None:
         s = self.settings
         if s.uses_server:
-            headers = (
-                {"Authorization": f"Bearer {s.chroma_auth_token}"} if s.chroma_auth_token else None
-            )
-            try:
-                return chromadb.HttpClient(
-                    host=s.chroma_host,
-                    port=s.chroma_port,
-                    headers=headers,
-                    settings=chroma_settings,
-                )
-            except Exception as e:
-                raise StoreError(
-                    f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({e}): "
-                    "start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST."
-                ) from e
-        check_folder(self.settings, create=self._create)
+            return
+        check_folder(s, create=self._create)
         try:
             s.store_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -225,7 +345,6 @@ class NewsIndex:
                 f"Could not create the store folder {s.store_label} ({e.strerror or e}): "
                 "choose a folder you can write to."
             ) from e
-        return chromadb.PersistentClient(path=str(s.store_dir), settings=chroma_settings)
 
     def _new_metadata(self, **extra) -> dict:
         return {
@@ -262,8 +381,8 @@ class NewsIndex:
     @property
     def stamp(self) -> str:
         """The collection's generation stamp, read fresh from Chroma (it moves on every write)."""
-        collection = self._client.get_collection(self.settings.collection) if self._client else None
-        meta = (collection or self.collection).metadata or {}
+        with self._chroma():  # a fresh read: a handle's metadata is as of when it was fetched
+            meta = self._client.get_collection(self.settings.collection).metadata or {}
         return str(meta.get("generation", "empty"))
 
     def refresh(self) -> bool:
@@ -276,20 +395,11 @@ class NewsIndex:
         return True
 
     def _reconnect(self, stamp: str) -> None:
-        """Fresh Chroma handles after the stamp moved; a fresh Chroma system if another process wrote.
-
-        Chroma shares one system per path within a process, so a stale one is evicted from its
-        cache and re-created (about 0.05 s for 1,500 chunks). Other NewsIndex objects in this
-        process keep their old handles until their own refresh, which then picks up the new system.
-        """
-        self._collection = None
-        self._client = None
-        if self.settings.uses_server:
-            return  # one server process holds the index: its answers are always current
-        key = str(self.settings.store_dir)
-        if _system_generation.get(key, stamp) != stamp:
-            _evict_chroma_system(key)
-        _system_generation[key] = stamp
+        """Fresh Chroma handles after the stamp moved; a fresh Chroma client if another process
+        wrote (`Connection.catch_up`), which every index on this path then picks up."""
+        self._handle = None
+        if not self.settings.uses_server:  # one server process holds the index: always current
+            self._connection.catch_up(self.settings.collection, stamp)
 
     @property
     def catalog(self) -> Catalog:
@@ -367,7 +477,8 @@ class NewsIndex:
     def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list, list]]:
         offset = 0
         while True:
-            got = self.collection.get(limit=PAGE_SIZE, offset=offset, include=include)
+            with self._chroma() as collection:
+                got = collection.get(limit=PAGE_SIZE, offset=offset, include=include)
             if not got["ids"]:
                 return
             n = len(got["ids"])
@@ -429,8 +540,9 @@ class NewsIndex:
         """Delete articles a killed ingest left half-written; the next ingest adds them again."""
         self.refresh()
         broken = sorted(self.catalog.broken)
-        for article_id in broken:
-            self.collection.delete(where={"article_id": article_id})
+        with self._chroma() as collection:
+            for article_id in broken:
+                collection.delete(where={"article_id": article_id})
         if broken:
             self._bump()
         return broken
@@ -463,15 +575,17 @@ class NewsIndex:
         self._bump(dimension=len(vectors[0]) if len(vectors) else None)
         for start in range(0, len(chunks), WRITE_BATCH):
             part = chunks[start : start + WRITE_BATCH]
-            self.collection.upsert(
-                ids=[c.id for _, c in part],
-                embeddings=np.asarray(vectors[start : start + WRITE_BATCH], dtype=np.float32),
-                documents=[c.text for _, c in part],
-                metadatas=[chunk_metadata(a, c, n_chunks[a.id]) for a, c in part],
-            )
+            with self._chroma() as collection:
+                collection.upsert(
+                    ids=[c.id for _, c in part],
+                    embeddings=np.asarray(vectors[start : start + WRITE_BATCH], dtype=np.float32),
+                    documents=[c.text for _, c in part],
+                    metadatas=[chunk_metadata(a, c, n_chunks[a.id]) for a, c in part],
+                )
         stale = [f"{a.id}:{n}" for a, cs in items for n in range(len(cs), old_counts.get(a.id, 0))]
         if stale:
-            self.collection.delete(ids=stale)
+            with self._chroma() as collection:
+                collection.delete(ids=stale)
         self._bump()
 
     def _stored_chunk_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
@@ -480,7 +594,9 @@ class NewsIndex:
         A lookup by id, not the catalog: the catalog is rebuilt from the whole collection after
         every write, so consulting it per batch would make a large ingest quadratic.
         """
-        got = self.collection.get(ids=[f"{aid}:0" for aid in article_ids], include=["metadatas"])
+        ids = [f"{aid}:0" for aid in article_ids]
+        with self._chroma() as collection:
+            got = collection.get(ids=ids, include=["metadatas"])
         return {str(meta["article_id"]): int(meta["n_chunks"]) for meta in got["metadatas"] if meta}
 
     def fingerprints(self) -> Iterator[tuple[str, str, str]]:
@@ -490,9 +606,10 @@ class NewsIndex:
         """
         offset = 0
         while True:
-            got = self.collection.get(
-                where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
-            )
+            with self._chroma() as collection:
+                got = collection.get(
+                    where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
+                )
             if not got["ids"]:
                 return
             for meta in got["metadatas"]:
@@ -525,18 +642,18 @@ class NewsIndex:
     def _server_stored_versions(self) -> list[StoredVersion]:
         from chromadb.errors import NotFoundError
 
-        client = self._client or self._make_client()
-        try:
-            collection = client.get_collection(self.settings.collection)
-        except (NotFoundError, ValueError):
-            return []
         out: list[StoredVersion] = []
-        offset = 0
-        while metas := collection.get(
-            where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
-        )["metadatas"]:
-            out.extend(version_from_metadata(m) for m in metas if m and "article_id" in m)
-            offset += len(metas)
+        with self._connection.use() as client:  # no collection handle: it would create one
+            try:
+                collection = client.get_collection(self.settings.collection)
+            except (NotFoundError, ValueError):
+                return []
+            offset = 0
+            while metas := collection.get(
+                where={"n": 0}, limit=PAGE_SIZE, offset=offset, include=["metadatas"]
+            )["metadatas"]:
+                out.extend(version_from_metadata(m) for m in metas if m and "article_id" in m)
+                offset += len(metas)
         return out
 
     def add_publishers(self, article_id: str, outlets: Sequence[str]) -> list[str]:
@@ -544,30 +661,33 @@ class NewsIndex:
 
         Returns the article's full list; writes (and moves the stamp) only when it grew.
         """
-        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
-        if not got["ids"]:
-            return []
-        current = list(got["metadatas"][0].get("also_published_by") or [])
-        merged = current + [o for o in dict.fromkeys(outlets) if o and o not in current]
+        with self._chroma() as collection:
+            got = collection.get(where={"article_id": article_id}, include=["metadatas"])
+            if not got["ids"]:
+                return []
+            current = list(got["metadatas"][0].get("also_published_by") or [])
+            merged = current + [o for o in dict.fromkeys(outlets) if o and o not in current]
+            if merged != current:
+                metas = [{**(m or {}), "also_published_by": merged} for m in got["metadatas"]]
+                collection.update(ids=got["ids"], metadatas=metas)
         if merged != current:
-            metas = [{**(m or {}), "also_published_by": merged} for m in got["metadatas"]]
-            self.collection.update(ids=got["ids"], metadatas=metas)
             self._bump()
         return merged
 
     def _bump(self, *, dimension: int | None = None) -> None:
         """Move the generation stamp so every reader reloads its derived indexes."""
-        meta = dict(self.collection.metadata or {})
-        meta.update(
-            generation=uuid.uuid4().hex,
-            updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-        if dimension is not None:
-            meta[DIMENSION_KEY] = int(dimension)
-        meta.pop("hnsw:space", None)
-        self.collection.modify(metadata=meta)
-        if not self.settings.uses_server:  # our own write is visible to our own Chroma system
-            _system_generation[str(self.settings.store_dir)] = meta["generation"]
+        with self._chroma() as collection:
+            meta = dict(collection.metadata or {})
+            meta.update(
+                generation=uuid.uuid4().hex,
+                updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            if dimension is not None:
+                meta[DIMENSION_KEY] = int(dimension)
+            meta.pop("hnsw:space", None)
+            # Noted first, so that no thread here takes the new stamp for another process's.
+            self._connection.note(self.settings.collection, meta["generation"])
+            collection.modify(metadata=meta)
         self._catalog = None
 
     # -- re-embedding --------------------------------------------------------------------
@@ -579,9 +699,10 @@ class NewsIndex:
         an interrupted reindex leaves the old store readable (`finish_interrupted_reindex` ends
         a swap cut short). Returns the number of chunks re-embedded; `on_progress` gets counts.
         """
-        with self._write_lock():
-            old = self._open_collection(check=False)
-            client, name = self._client, self.settings.collection
+        # One block of calls: no thread here replaces the client while collections are swapped.
+        with self._write_lock(), self._connection.use() as client:
+            old = self._open_collection(client, check=False)
+            name = self.settings.collection
             delete_if_present(client, name + REINDEX_SUFFIX)  # left by a killed reindex
             model = self._model()
             new = client.create_collection(
@@ -634,12 +755,13 @@ class NewsIndex:
         unfiltered = bool(mask.all())  # e.g. "as of today": nothing is excluded
         if not unfiltered and catalog.vectors is not None:  # a copy has a row for every chunk
             return self._filtered_dense_hits(vector, k, mask)
-        res = self.collection.query(
-            query_embeddings=[list(vector)],
-            n_results=min(k, total),
-            where=None if unfiltered else chroma_where(filters, catalog),
-            include=["distances"],
-        )
+        with self._chroma() as collection:
+            res = collection.query(
+                query_embeddings=[list(vector)],
+                n_results=min(k, total),
+                where=None if unfiltered else chroma_where(filters, catalog),
+                include=["distances"],
+            )
         return [
             Hit(cid, dense=1.0 - float(dist))
             for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)
@@ -683,17 +805,19 @@ class NewsIndex:
 
         No catalog, filters or conversion to passages; what a minimal Chroma app would do.
         """
-        return self.collection.query(
-            query_embeddings=[list(vector)],
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._chroma() as collection:
+            return collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["documents", "metadatas", "distances"],
+            )
 
     def get(self, chunk_ids: Sequence[str]) -> list[Passage]:
         """Passages for `chunk_ids`, in the same order."""
         if not chunk_ids:
             return []
-        res = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        with self._chroma() as collection:
+            res = collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         found = {
             cid: passage_from_metadata(cid, doc, meta or {})
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
@@ -702,9 +826,10 @@ class NewsIndex:
 
     def article_chunks(self, article_id: str) -> list[Passage]:
         """All chunks of one article, in order."""
-        res = self.collection.get(
-            where={"article_id": article_id}, include=["documents", "metadatas"]
-        )
+        with self._chroma() as collection:
+            res = collection.get(
+                where={"article_id": article_id}, include=["documents", "metadatas"]
+            )
         passages = [
             passage_from_metadata(cid, doc, meta or {})
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
@@ -723,7 +848,8 @@ class NewsIndex:
         """What `qa stats` and the page's sidebar show."""
         articles = self.catalog.articles().values()
         dates = [r.published for r in articles if r.published != NO_DATE]
-        meta = self.collection.metadata or {}
+        with self._chroma() as collection:
+            meta = collection.metadata or {}
         topics = Counter(t for r in articles for t in r.topics)
         return {
             "articles": len(articles),
@@ -736,16 +862,3 @@ class NewsIndex:
             "last_updated": meta.get("updated_at") or None,
             "store": self.settings.store_label,
         }
-
-
-def _evict_chroma_system(path: str) -> None:
-    """Make the next PersistentClient for `path` in this process load the store afresh.
-
-    The evicted system is not stopped, so handles still on it keep working.
-    """
-    # Private chromadb 1.5 API: the public clear_system_cache() (meant for tests) drops every
-    # store's system, even one an ingest in this process still writes through.
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    SharedSystemClient._identifier_to_system.pop(path, None)
-    SharedSystemClient._identifier_to_refcount.pop(path, None)
