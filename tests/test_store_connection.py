@@ -12,7 +12,8 @@ from conftest import child_env, town, write_articles
 
 from ingest.pipeline import ingest_sources
 from qa.config import Settings
-from qa.store import Connection, NewsIndex, connect
+from qa.store import NewsIndex
+from qa.store.connection import Connection, connect
 
 CHILD_TIMEOUT_S = 120.0
 # The other process embeds with MiniLM on ONNX Runtime: no torch to import, so it starts fast.
