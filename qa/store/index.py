@@ -81,13 +81,13 @@ class NewsIndex(WritableStore):
         kept = int(mask.sum())
         if kept == 0:
             return []
+        catalog = self.catalog
         # One product over all rows beats gathering the kept rows first (no copy of the matrix).
-        scores = np.asarray(self.catalog.vectors @ np.asarray(vector, dtype=np.float32))
-        scores = np.where(mask, scores, -np.inf)
+        scores = np.where(mask, catalog.similarities(vector), -np.inf)
         k = min(k, kept)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best])]
-        return [Hit(self.catalog.rows[i].id, dense=float(scores[i])) for i in best]
+        return [Hit(catalog.rows[i].id, dense=float(scores[i])) for i in best]
 
     def lexical_hits(
         self, query: str, *, k: int, filters: SearchFilters = SearchFilters()
