@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qa.ask import Asker, AskOptions, check_question
-from qa.dates import parse_date
+from qa.ask import Asker, AskOptions, check_question, clean_question
+from qa.dates import epoch, parse_date
 from qa.errors import QuestionError
 
 AS_OF = datetime(2022, 2, 25, tzinfo=UTC)  # the sample article's day
@@ -17,6 +17,19 @@ AS_OF = datetime(2022, 2, 25, tzinfo=UTC)  # the sample article's day
 def test_bad_questions_get_a_clear_error(question):
     with pytest.raises(QuestionError):
         check_question(question)
+
+
+def test_escapes_and_invisible_characters_are_cleaned_from_a_question():
+    dirty = "\x1b[31mWho\u200b proposed\x07 talks\tin\u202e Minsk?\x1b]0;title\x07"
+    assert check_question(dirty) == "Who proposed talks in Minsk?"
+    assert clean_question("ab\u200dc") == "ab\u200dc"  # a joiner spells words in some scripts
+
+
+def test_as_of_ends_the_filters_at_the_end_of_its_day():
+    end_of_day = epoch(AS_OF) + 86400
+    assert AskOptions(as_of=AS_OF).filters().until == end_of_day
+    earlier = datetime(2022, 2, 1, tzinfo=UTC)
+    assert AskOptions(until=earlier, as_of=AS_OF).filters().until == epoch(earlier)
 
 
 def test_source_filter_excluding_everything_abstains(asker):

@@ -7,9 +7,13 @@ import pytest
 
 from qa.embeddings import (
     embed_by_sentence,
+    file_sha256,
     pack_vectors,
+    resolve_model_path,
     unpack_vectors,
+    verify_weights,
 )
+from qa.errors import ModelError
 
 
 def test_pack_round_trip_and_damage(embeddings):
@@ -38,3 +42,21 @@ def test_texts_without_sentences_still_get_a_vector(embeddings, text):
     chunk_vectors, per_chunk, _ = embed_by_sentence(embeddings, [text])
     assert chunk_vectors.shape[0] == 1 and len(per_chunk[0]) == 1
     assert abs(float(np.linalg.norm(chunk_vectors[0])) - 1.0) < 1e-5
+
+
+def test_a_folder_without_safetensors_is_not_a_model(tmp_path):
+    with pytest.raises(ModelError, match="not a folder with model.safetensors"):
+        resolve_model_path(str(tmp_path))
+
+
+def test_weights_are_refused_when_a_file_is_missing_or_altered(tmp_path):
+    official, altered = tmp_path / "official", tmp_path / "altered"
+    for folder, data in ((official, b"the official weights"), (altered, b"other weights")):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(data)
+    expected = {"model.safetensors": file_sha256(official / "model.safetensors")}
+    verify_weights(official, expected)
+    with pytest.raises(ModelError, match="not the official"):
+        verify_weights(altered, expected)
+    with pytest.raises(ModelError, match="tokenizer.json is missing"):
+        verify_weights(official, {"tokenizer.json": "0" * 64})
