@@ -49,7 +49,7 @@ def test_sample_questions_are_answered_with_citations(asker, question, expected)
     ("question", "bold"),
     [
         ("Who proposed talks in Minsk?", "Putin"),
-        ("When were diplomatic relations broken off?", "February 24"),
+        ("When were diplomatic relations broken off?", "Thursday, February 24"),
         ("Whom did Putin call after the conversation with Xi?", "Alexander Lukashenko"),
     ],
 )
