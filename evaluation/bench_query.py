@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,12 +97,15 @@ def query_worker(store: Path, questions_file: Path) -> dict:
     for q in questions[:WARMUP_QUESTIONS]:
         asker.ask(q, options)
         raw(q)
-    ours, base, stages = [], [], []
-    for q in questions[WARMUP_QUESTIONS:]:  # alternate, so drift hits both sides alike
+    unread = replace(options, read=False)  # the retrieval path alone: the reader has its own budget
+    ours, base, stages, retrieval = [], [], [], []
+    for q in questions[WARMUP_QUESTIONS:]:  # alternate, so drift hits all sides alike
         ours.append(time_call(lambda q=q: asker.ask(q, options))[1] * 1000)
         base.append(time_call(lambda q=q: raw(q))[1] * 1000)
+        retrieval.append(time_call(lambda q=q: asker.ask(q, unread))[1] * 1000)
         stages.append(stage_times(asker, q, options))
     p50, raw_p50 = percentile_ms(ours, 50), percentile_ms(base, 50)
+    unread_p50 = percentile_ms(retrieval, 50)
     reader = asker.reader(options)
     return {
         "p50_ms": round(p50, 1),
@@ -109,6 +113,8 @@ def query_worker(store: Path, questions_file: Path) -> dict:
         "raw_p50_ms": round(raw_p50, 1),
         "raw_p95_ms": round(percentile_ms(base, 95), 1),
         "ratio": round(p50 / raw_p50, 2) if raw_p50 else None,
+        "no_reader_p50_ms": round(unread_p50, 1),
+        "no_reader_ratio": round(unread_p50 / raw_p50, 2) if raw_p50 else None,
         "rss_mb": peak_rss_mb(),
         "stages_p50_ms": {k: round(percentile_ms([s[k] for s in stages], 50), 1) for k in stages[0]}
         if stages

@@ -120,7 +120,7 @@ def encode_groups(tokenizer, groups):
     starts, ends, row = [], [], 0
     for g in groups:
         label = (IGNORE, IGNORE)
-        span = answer_span(g.positive, getattr(g, "answers", None) or [])
+        span = answer_span(g.positive, g.answers)
         if span is not None:
             ids = batch.sequence_ids(row)
             tokens = [i for i, sid in enumerate(ids) if sid == 1]

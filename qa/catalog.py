@@ -57,6 +57,7 @@ class Catalog:
         self.event_start = np.array([r.event_start for r in rows], dtype=np.int64)
         self.event_end = np.array([r.event_end for r in rows], dtype=np.int64)
         self.broken = self._find_broken(rows)
+        self._last_similarities: tuple[bytes, np.ndarray] | None = None
 
     @staticmethod
     def _find_broken(rows: list[CatalogRow]) -> set[str]:
@@ -82,6 +83,18 @@ class Catalog:
             if r.article_id not in self.broken and r.article_id not in out:
                 out[r.article_id] = r
         return out
+
+    def similarities(self, vector) -> np.ndarray:
+        """`vector`'s cosine with every row. The last query's are kept: a question's filtered
+        rankings (its time window, the events it names, an outlet) share one product."""
+        query = np.asarray(vector, dtype=np.float32)
+        key = query.tobytes()
+        last = self._last_similarities
+        if last is not None and last[0] == key:
+            return last[1]
+        scores = self.vectors @ query
+        self._last_similarities = (key, scores)  # one assignment: safe across the page's threads
+        return scores
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         keep = np.ones(len(self.rows), dtype=bool)

@@ -1,7 +1,7 @@
 """Store maintenance that needs no Chroma import: the helpers of `NewsIndex.reindex` (copying
 re-embedded chunks, finishing a swap cut short) and the read-only preview of stored versions.
 
-Collections and clients are passed in by `qa.store`, the only module that imports chromadb.
+Collections and clients are passed in by `qa.store`, the only package that imports chromadb.
 """
 
 from __future__ import annotations

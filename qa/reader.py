@@ -23,7 +23,6 @@ SUMS_SUFFIX = ".sha256"  # each checked file has its SHA-256 beside it, as `sha2
 CHECKED_FILES = (MODEL_FILE, TOKENIZER_FILE)
 SUMS_FILE = MODEL_FILE + SUMS_SUFFIX
 DEFAULT_MAX_LENGTH = 96
-BATCH_SIZE = 4  # pairs per run, sorted by length: 25 % faster than one padded batch of 8
 _INPUTS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
 MAX_SPAN_TOKENS = 16  # the longest answer the span head may mark
 FIX = "restore it with `git checkout qa/reader_model` (or set NEWSQA_READER=none to answer without it)"
@@ -68,8 +67,10 @@ class OnnxReader:
         self.name = folder.name
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+        self._tokenizer.no_padding()  # the file pads to the longest pair; each pair runs alone
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 2
+        # One pair per run is too small to share: a second thread made it slower on 2 cores.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
@@ -83,32 +84,24 @@ class OnnxReader:
     def read(self, question: str, texts: list[str]) -> list[Reading]:
         """Each text's logit and, if the model marks spans, the answer span inside it.
 
-        Pairs are read in batches of similar length, so little is spent on padding; a pair's
-        result does not depend on its batch (static int8 activations, tested)."""
-        encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out: list[Reading] = [Reading(0.0)] * len(texts)
-        for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start : start + BATCH_SIZE]
-            width = max(len(encodings[i].ids) for i in batch)
+        One pair per run: the int8 layers scale their activations per run, so a pair read alone
+        gets the same result whatever else is read (tested), and nothing is spent on padding."""
+        out = []
+        for encoding, text in zip(
+            self._tokenizer.encode_batch([(question, t) for t in texts]), texts, strict=True
+        ):
             feed = {
-                name: np.array(
-                    [
-                        getattr(encodings[i], attr) + [0] * (width - len(encodings[i].ids))
-                        for i in batch
-                    ],
-                    dtype=np.int64,
-                )
+                name: np.array([getattr(encoding, attr)], dtype=np.int64)
                 for name, attr in _INPUTS.items()
                 if name in self._inputs
             }
             results = self._session.run(None, feed)
-            logits = np.asarray(results[0]).reshape(-1)
-            for row, i in enumerate(batch):
-                span = None
-                if len(results) == 3:
-                    span = _best_span(encodings[i], results[1][row], results[2][row], texts[i])
-                out[i] = Reading(float(logits[row]), *(span or (None, None, 0.0)))
+            span = None
+            if len(results) == 3:
+                span = _best_span(encoding, results[1][0], results[2][0], text)
+            out.append(
+                Reading(float(np.asarray(results[0]).reshape(-1)[0]), *(span or (None, None, 0.0)))
+            )
         return out
 
 

@@ -21,6 +21,7 @@ from ingest.articles import LoadFailure
 from ingest.clean import clean_article
 from ingest.load import load_sources
 from ingest.pipeline import ingest_articles
+from qa.ask import Asker
 from qa.config import Settings
 from qa.dates import parse_date
 from qa.embeddings import load_embeddings
@@ -105,6 +106,12 @@ def sample_store(tmp_path_factory, embeddings) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(sample_store, embeddings) -> NewsIndex:
     return NewsIndex(Settings(store_dir=sample_store), embeddings=embeddings)
+
+
+@pytest.fixture(scope="module")
+def asker(sample_index) -> Asker:
+    """An Asker on the sample store, one per test module (its history carries over)."""
+    return Asker(sample_index)
 
 
 def tricky_article() -> Article:

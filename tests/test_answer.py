@@ -1,4 +1,4 @@
-"""Hybrid retrieval and extractive answers on the sample article."""
+"""Extractive answers (qa.answer): answer types, short-answer spans, headlines, abstaining."""
 
 from __future__ import annotations
 
@@ -16,15 +16,7 @@ from qa.answer import (
     short_answer,
     shortlist,
 )
-from qa.ask import Asker, AskOptions, check_question
-from qa.errors import QuestionError
 from qa.models import Passage
-from qa.retrieve import fuse, hybrid_search
-
-
-@pytest.fixture(scope="module")
-def asker(sample_index):
-    return Asker(sample_index)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +49,7 @@ def test_sample_questions_are_answered_with_citations(asker, question, expected)
     ("question", "bold"),
     [
         ("Who proposed talks in Minsk?", "Putin"),
-        ("When were diplomatic relations broken off?", "February 24"),
+        ("When were diplomatic relations broken off?", "Thursday, February 24"),
         ("Whom did Putin call after the conversation with Xi?", "Alexander Lukashenko"),
     ],
 )
@@ -82,26 +74,6 @@ def test_unrelated_questions_abstain(asker, question):
     assert answer.citations == []
 
 
-def test_source_filter_excluding_everything_abstains(asker):
-    answer = asker.ask("Who proposed talks in Minsk?", AskOptions(sources=("Nobody",)))
-    assert answer.abstained
-
-
-@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
-def test_each_retrieval_mode_finds_the_minsk_passage(sample_index, mode):
-    passages = hybrid_search(sample_index, "talks in Minsk", k=3, mode=mode)
-    assert any("Minsk" in p.text for p in passages)
-    assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
-
-
-def test_fusion_rewards_agreement(sample_index):
-    dense = sample_index.dense_search(sample_index.embed_query("Lavrov occupy"), k=6)
-    lexical = sample_index.lexical_search("Lavrov occupy", k=6)
-    fused = fuse([dense, lexical])
-    assert fused[0].dense is not None and fused[0].lexical is not None
-    assert "Lavrov" in fused[0].text
-
-
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
@@ -117,12 +89,6 @@ def test_fusion_rewards_agreement(sample_index):
 )
 def test_answer_type(question, kind):
     assert answer_type(question) == kind
-
-
-@pytest.mark.parametrize("question", ["", "   ", "?!...", "x" * 5000])
-def test_bad_questions_get_a_clear_error(question):
-    with pytest.raises(QuestionError):
-        check_question(question)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from qa.ask import Asker, AskOptions
 from qa.dates import (
     EventDate,
     date_span,
@@ -139,12 +138,3 @@ def test_search_by_the_dates_sentences_refer_to(news_index, since, until, titles
     for mode in ("dense", "lexical"):
         found = hybrid_search(news_index, "minister strike", k=5, filters=filters, mode=mode)
         assert {p.title.split(" (")[0] for p in found} == titles
-
-
-def test_a_named_time_is_preferred_by_event_dates_too(news_index):
-    asker = Asker(news_index)
-    as_of = AskOptions(as_of=parse_date("2022-03-02"))
-    named = asker.preferences("What happened last week?", as_of)
-    assert any(f.event_since is not None for f in named)
-    plain = asker.preferences("What did the minister do?", as_of)
-    assert not any(f.event_since is not None for f in plain)

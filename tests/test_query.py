@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qa.ask import Asker, AskOptions
 from qa.dates import epoch, parse_date
 from qa.query import named_sources, time_window, understand
 
@@ -46,14 +45,6 @@ def test_no_window_without_as_of():
 )
 def test_named_sources(question, expected):
     assert named_sources(question, ["reuters.com", "BBC News", "usatoday.com"]) == expected
-
-
-def test_as_of_hides_later_articles(sample_index):
-    asker = Asker(sample_index)
-    before = AskOptions(as_of=datetime(2022, 2, 20, tzinfo=UTC))
-    assert asker.ask("Who proposed talks in Minsk?", before).abstained
-    on_the_day = AskOptions(as_of=AS_OF)
-    assert "Putin" in asker.ask("Who proposed talks in Minsk?", on_the_day).text
 
 
 @pytest.mark.parametrize(

@@ -219,7 +219,7 @@ def test_derived_indexes_read_in_small_pages_are_the_same(filled, embeddings, mo
     ingest_articles([news("Harbour", long_text)], filled, progress=False)
     whole = derived_files(filled)
     shutil.rmtree(filled.settings.store_dir / "lexical")
-    monkeypatch.setattr("qa.store.TEXT_PAGE_SIZE", 2)
+    monkeypatch.setattr("qa.store.derived.TEXT_PAGE_SIZE", 2)
     monkeypatch.setattr("qa.lexical.TOKENIZE_BATCH", 3)
     again = NewsIndex(filled.settings, embeddings=embeddings)
     assert again.count_chunks() == filled.count_chunks() > 3

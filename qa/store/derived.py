@@ -1,0 +1,184 @@
+"""The catalog and BM25 index derived from the collection, reloaded whenever its generation
+stamp moves (after any write, by any process)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from hashlib import sha256
+from pathlib import Path
+
+import numpy as np
+
+from qa.catalog import (
+    Catalog,
+    CatalogRow,
+    load_catalog,
+    row_from_metadata,
+    save_catalog,
+    save_vectors,
+    share_strings,
+)
+from qa.chunk_metadata import indexed_text
+from qa.heap import trim_heap
+from qa.lexical import LexicalIndex
+from qa.store.opening import OpenStore
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
+# Rows per get() with documents and metadatas: a chunk's metadata carries its packed sentence
+# vectors, and 2,000 such rows take ~80 MB while Chroma converts them. 500 keep it ~20 MB; smaller
+# pages get slow, since each get() skips `offset` rows again.
+TEXT_PAGE_SIZE = 500
+
+
+class DerivedIndexes(OpenStore):
+    """The store with its catalog and BM25 index, current with the collection's stamp."""
+
+    _catalog: Catalog | None = None  # all three loaded together, by `refresh`
+    _lexical: LexicalIndex | None = None
+    _stamp: str | None = None
+
+    @property
+    def stamp(self) -> str:
+        """The collection's generation stamp, read fresh from Chroma (it moves on every write)."""
+        with self._chroma():  # a fresh read: a handle's metadata is as of when it was fetched
+            meta = self._client.get_collection(self.settings.collection).metadata or {}
+        return str(meta.get("generation", "empty"))
+
+    def refresh(self) -> bool:
+        """Reload the catalog and BM25 index if another write happened. True if it reloaded."""
+        stamp = self.stamp
+        if self._catalog is not None and stamp == self._stamp:
+            return False
+        self._reconnect(stamp)
+        self._load_derived(stamp)
+        return True
+
+    def _reconnect(self, stamp: str) -> None:
+        """Fresh Chroma handles after the stamp moved; a fresh Chroma client if another process
+        wrote (`Connection.catch_up`), which every index on this path then picks up."""
+        self._handle = None
+        if not self.settings.uses_server:  # one server process holds the index: always current
+            self._connection.catch_up(self.settings.collection, stamp)
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self.refresh()
+        return self._catalog
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self.refresh()
+        return self._lexical
+
+    def _cache_dir(self) -> Path:
+        s = self.settings
+        if not s.uses_server:
+            return s.store_dir / "lexical" / s.collection
+        key = sha256(f"{s.chroma_host}:{s.chroma_port}/{s.collection}".encode()).hexdigest()[:12]
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        return base / "newsqa" / key
+
+    def _load_derived(self, stamp: str) -> None:
+        folder = self._cache_dir()
+        catalog = load_catalog(folder, stamp)
+        lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
+        if catalog is None or lexical is None or lexical.size != len(catalog.rows):
+            rows: list[CatalogRow] = []
+            lexical = LexicalIndex.build(self._indexed_texts(rows))
+            catalog = Catalog(rows)
+            save_catalog(folder, stamp, rows)
+            lexical.save(folder, stamp)
+        if catalog.vectors is None and catalog.rows:
+            catalog.vectors = self._read_vectors(catalog)
+            if catalog.vectors is not None:
+                save_vectors(folder, stamp, catalog.vectors)
+        self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
+
+    def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
+        """Every chunk's catalog row and indexed text (title line and body), in one read of the
+        whole collection: evaluation.eval's coverage."""
+        rows: list[CatalogRow] = []
+        texts: list[str] = []
+        for row, text in self._chunk_rows():
+            rows.append(row)
+            texts.append(text)
+        return rows, texts
+
+    def _indexed_texts(self, rows: list[CatalogRow]) -> Iterator[str]:
+        """Each chunk's indexed text, its catalog row appended to `rows` as it goes by.
+
+        BM25 tokenizes the texts as they are read, and they are not kept: holding every text
+        and page of a 46k-chunk store at once took ~360 MB at the end of an ingest.
+        """
+        for row, text in self._chunk_rows():
+            rows.append(row)
+            yield text
+
+    def _chunk_rows(self) -> Iterator[tuple[CatalogRow, str]]:
+        """Each chunk's catalog row and indexed text, in collection order, one page at a time:
+        what the derived indexes are built from. An article's chunks share their row strings."""
+        previous: CatalogRow | None = None
+        for ids, docs, metas, _ in self._pages(
+            include=["documents", "metadatas"], page_size=TEXT_PAGE_SIZE
+        ):
+            for cid, doc, meta in zip(ids, docs, metas, strict=True):
+                row = share_strings(row_from_metadata(cid, meta or {}), previous)
+                previous = row
+                yield row, indexed_text(row, doc or "")
+
+    def _read_vectors(self, catalog: Catalog) -> np.ndarray | None:
+        """Every chunk's vector in catalog row order, or None if Chroma cannot give them all.
+
+        After an ingest killed before Chroma wrote its vector segment to disk, reading
+        embeddings fails ("Nothing found on disk") while queries still work: filtered searches
+        then go to Chroma's own filtered query until the next write.
+        """
+        from chromadb.errors import ChromaError
+
+        vectors: np.ndarray | None = None
+        found = 0
+        try:
+            for ids, _, _, embs in self._pages(include=["embeddings"]):
+                part = np.asarray(embs, dtype=np.float32)
+                if vectors is None:
+                    vectors = np.zeros((len(catalog.rows), part.shape[1]), dtype=np.float32)
+                for cid, vector in zip(ids, part, strict=True):
+                    if (row := catalog.row_of.get(cid)) is not None:
+                        vectors[row] = vector
+                        found += 1
+        except ChromaError as e:
+            log.info("chunk vectors not readable from %s (%s)", self.settings.store_label, e)
+            return None
+        return vectors if found == len(catalog.rows) else None
+
+    def _pages(
+        self, include: list[str], *, page_size: int = PAGE_SIZE
+    ) -> Iterator[tuple[list, list, list, list]]:
+        """The whole collection in pages of (ids, documents, metadatas, embeddings).
+
+        Each page's Chroma result is freed before the next is read, and the heap trimmed: the
+        freed pages of a whole-store read otherwise stay resident (qa.heap).
+        """
+        offset = 0
+        while True:
+            with self._chroma() as collection:
+                got = collection.get(limit=page_size, offset=offset, include=include)
+            trim_heap()
+            if not got["ids"]:
+                return
+            n = len(got["ids"])
+            embs = got.get("embeddings")
+            yield (
+                got["ids"],
+                got.get("documents") or [None] * n,
+                got["metadatas"],
+                embs if embs is not None else [None] * n,
+            )
+            offset += n
+            del got

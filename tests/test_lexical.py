@@ -1,0 +1,52 @@
+"""qa.lexical: the BM25 index kept beside Chroma, its ranking and its stamped save and load."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.lexical import MANIFEST, LexicalIndex
+
+TEXTS = [
+    "The council approved the harbour budget on Monday.",
+    "A solo rower crossed the Atlantic in 52 days.",
+    "Rowers from the harbour club trained on the river.",
+]
+
+
+def test_top_ranks_matching_rows_best_first_and_leaves_out_the_rest():
+    index = LexicalIndex.build(TEXTS)
+    top = index.top("rowers on the Atlantic", k=3)
+    assert [row for row, _ in top] == [1, 2]  # stemmed and lower-cased: "rowers" finds "rower"
+    assert top[0][1] > top[1][1] > 0
+    assert index.top("zeppelin", k=3) == []
+    assert index.top("the", k=3) == []  # a stopword alone matches nothing
+
+
+def test_a_mask_hides_rows():
+    index = LexicalIndex.build(TEXTS)
+    mask = np.array([1, 0, 1], dtype=bool)
+    assert [row for row, _ in index.top("harbour rower", k=3, mask=mask)] == [2, 0]
+    assert index.scores("harbour rower", mask)[1] == 0
+
+
+def test_save_and_load_round_trip_under_the_same_stamp(tmp_path):
+    built = LexicalIndex.build(TEXTS)
+    built.save(tmp_path / "lexical", "stamp-1")
+    loaded = LexicalIndex.load(tmp_path / "lexical", "stamp-1")
+    assert loaded is not None and loaded.size == 3
+    assert loaded.top("harbour budget", k=3) == built.top("harbour budget", k=3)
+
+
+def test_a_stale_or_missing_index_loads_as_none(tmp_path):
+    LexicalIndex.build(TEXTS).save(tmp_path / "lexical", "stamp-1")
+    assert LexicalIndex.load(tmp_path / "lexical", "stamp-2") is None
+    assert LexicalIndex.load(tmp_path / "nothing", "stamp-1") is None
+    (tmp_path / "lexical" / MANIFEST).write_text("{not json")
+    assert LexicalIndex.load(tmp_path / "lexical", "stamp-1") is None
+
+
+def test_an_empty_store_saves_and_loads_an_empty_index(tmp_path):
+    LexicalIndex.build([]).save(tmp_path / "lexical", "empty")
+    loaded = LexicalIndex.load(tmp_path / "lexical", "empty")
+    assert loaded is not None and loaded.size == 0
+    assert loaded.top("harbour", k=5) == []
