@@ -30,6 +30,7 @@ from ingest.load import load_sources, source_bytes
 from qa.config import Settings
 from qa.dates import dated_sentences
 from qa.errors import Interrupted, NewsQAError
+from qa.heap import trim_heap
 from qa.models import Article, Chunk
 from qa.store import NewsIndex
 
@@ -342,6 +343,7 @@ def _flush(
         return
     started = time.perf_counter()
     index.upsert(batch)
+    trim_heap()  # the model's freed activations, a new size each batch, otherwise pile up
     summary.embed_seconds += time.perf_counter() - started
     summary.chunks_written += sum(len(cs) for _, cs in batch)
     summary.articles_written += len(batch)

@@ -197,6 +197,28 @@ def row_from_metadata(cid: str, meta: dict) -> CatalogRow:
     )
 
 
+SHARED_FIELDS = (
+    "article_id",
+    "content_hash",
+    "title",
+    "source",
+    "url",
+    "topics",
+    "also_published_by",
+)
+
+
+def share_strings(row: CatalogRow, previous: CatalogRow | None) -> CatalogRow:
+    """`row`, holding the very objects of `previous` (a chunk read just before it) where their
+    values are equal: an article's chunks then share one copy of its title, URL and hash."""
+    if previous is None or previous.article_id != row.article_id:
+        return row
+    for name in SHARED_FIELDS:
+        if getattr(row, name) == getattr(previous, name):
+            setattr(row, name, getattr(previous, name))
+    return row
+
+
 def save_catalog(folder: Path, stamp: str, rows: list[CatalogRow]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f"catalog.{os.getpid()}.{time.monotonic_ns()}.tmp"

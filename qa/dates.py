@@ -350,7 +350,10 @@ def _resolve(m: re.Match, base: date | None, *, future: bool) -> EventDate | Non
     if kind == "ago":
         n = m.group("ago_n").lower()
         count = int(n) if n.isdigit() else NUMBER_WORDS[n]
-        return _ago(count, m.group("ago_unit").lower().rstrip("s"), base)
+        try:
+            return _ago(count, m.group("ago_unit").lower().rstrip("s"), base)
+        except (ValueError, OverflowError):  # "2500 years ago": before year 1, no calendar day
+            return None
     return None
 
 

@@ -7,6 +7,8 @@ store's generation stamp, and rebuilt whenever that stamp moves.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
 import bm25s
@@ -16,6 +18,7 @@ from bm25s.tokenization import Tokenizer
 
 STEMMER_LANGUAGE = "english"
 MANIFEST = "manifest.json"
+TOKENIZE_BATCH = 500  # texts tokenized at a time: only their token ids are kept, not the texts
 
 
 def make_tokenizer() -> Tokenizer:
@@ -31,14 +34,20 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, texts: Iterable[str]) -> LexicalIndex:
+        """The index of `texts`, read once as they come (a generator over the store's pages
+        never holds every text at once; the vocabulary grows in the order the texts come, as
+        one `tokenize` call over all of them would grow it)."""
         tokenizer = make_tokenizer()
-        if not texts:
+        ids: list[list[int]] = []
+        texts = iter(texts)
+        while part := list(islice(texts, TOKENIZE_BATCH)):
+            ids += tokenizer.tokenize(part, update_vocab=True, return_as="ids", show_progress=False)
+        if not ids:
             return cls(None, tokenizer, 0)
-        tokens = tokenizer.tokenize(texts, return_as="tuple", show_progress=False)
         retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
-        return cls(retriever, tokenizer, len(texts))
+        retriever.index(tokenizer.to_tokenized_tuple(ids), show_progress=False)
+        return cls(retriever, tokenizer, len(ids))
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every row for `query` (0 where `mask` is 0)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evaluation.bench_dumps import make_dump, write_report
+from evaluation.bench_dumps import make_dump, targets, write_report
 from evaluation.bench_report import DUMPS_HEADING
 from ingest.dedupe import THRESHOLD, fingerprint, to_minhash
 
@@ -50,4 +50,23 @@ def test_the_report_replaces_only_its_own_section(tmp_path):
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\n## Query latency\n\nkept\n")
     assert text.count(DUMPS_HEADING) == 1
-    assert "| 4 embedded, 6 skipped of 10" in text and "| met |" in text
+    assert "| 4 embedded, 6 skipped as stored, 0 as duplicates, of 10" in text
+    assert "| met |" in text
+
+
+def test_a_duplicate_line_is_not_a_missed_resume():
+    """Regression: a dump line repeating an earlier article is skipped by the re-run too, which
+    the resume target counted as an article the re-run failed to embed."""
+    resume = {
+        "articles": 114,
+        "stored_when_killed": 57,
+        "first_run_s": 191.8,
+        "rerun_added": 56,
+        "rerun_unchanged": 57,
+        "rerun_duplicates": 1,
+        "rerun_failed": 0,
+        "rerun_s": 415.7,
+        "articles_total": 113,
+    }
+    (row,) = targets({"resume": resume})
+    assert row.endswith("| met |")

@@ -51,6 +51,14 @@ def test_find_dates_resolves_against_publication(sentence, dates):
     assert [d.iso for d in find_dates(sentence, PUBLISHED)] == dates
 
 
+@pytest.mark.parametrize(
+    "sentence", ["The city was founded 2500 years ago.", "It formed 99999999 days ago."]
+)
+def test_ago_before_year_one_is_no_date_not_an_error(sentence):
+    """Regression: "2500 years ago" raised ValueError (year -478) and failed the whole article."""
+    assert find_dates(sentence, PUBLISHED) == []
+
+
 def test_relative_dates_need_a_publication_date():
     assert find_dates("The minister resigned yesterday.", None) == []
     assert [d.iso for d in find_dates("It was signed on 24 Feb 2022.", None)] == ["2022-02-24"]

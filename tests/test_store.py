@@ -205,3 +205,25 @@ def test_a_made_up_title_is_marked_in_the_store(index):
     passages = index.dense_search(index.embed_query("lake froze"), k=2)
     marks = {p.title: p.title_derived for p in passages}
     assert marks == {"The lake froze in November…": True, "Council approves budget": False}
+
+
+def derived_files(index: NewsIndex) -> dict[str, bytes]:
+    folder = index.settings.store_dir / "lexical"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_derived_indexes_read_in_small_pages_are_the_same(filled, embeddings, monkeypatch):
+    """The catalog and BM25 index are built as the store's pages stream by (memory stays bounded
+    at the end of a big ingest); page and tokenizer batch sizes change nothing on disk."""
+    long_text = " ".join(f"Line {i} tells of harbours and ferries." for i in range(60))
+    ingest_articles([news("Harbour", long_text)], filled, progress=False)
+    whole = derived_files(filled)
+    shutil.rmtree(filled.settings.store_dir / "lexical")
+    monkeypatch.setattr("qa.store.derived.TEXT_PAGE_SIZE", 2)
+    monkeypatch.setattr("qa.lexical.TOKENIZE_BATCH", 3)
+    again = NewsIndex(filled.settings, embeddings=embeddings)
+    assert again.count_chunks() == filled.count_chunks() > 3
+    assert derived_files(again) == whole
+    rows = again.catalog.rows
+    harbour = [r for r in rows if r.title == "Harbour"]
+    assert all(r.title is harbour[0].title and r.url is harbour[0].url for r in harbour)

@@ -18,14 +18,20 @@ from qa.catalog import (
     row_from_metadata,
     save_catalog,
     save_vectors,
+    share_strings,
 )
 from qa.chunk_metadata import indexed_text
+from qa.heap import trim_heap
 from qa.lexical import LexicalIndex
 from qa.store.opening import OpenStore
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 2000  # rows per Chroma get() when reading the whole collection
+# Rows per get() with documents and metadatas: a chunk's metadata carries its packed sentence
+# vectors, and 2,000 such rows take ~80 MB while Chroma converts them. 500 keep it ~20 MB; smaller
+# pages get slow, since each get() skips `offset` rows again.
+TEXT_PAGE_SIZE = 500
 
 
 class DerivedIndexes(OpenStore):
@@ -83,9 +89,9 @@ class DerivedIndexes(OpenStore):
         catalog = load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
         if catalog is None or lexical is None or lexical.size != len(catalog.rows):
-            rows, texts = self.chunk_texts()
+            rows: list[CatalogRow] = []
+            lexical = LexicalIndex.build(self._indexed_texts(rows))
             catalog = Catalog(rows)
-            lexical = LexicalIndex.build(texts)
             save_catalog(folder, stamp, rows)
             lexical.save(folder, stamp)
         if catalog.vectors is None and catalog.rows:
@@ -96,15 +102,35 @@ class DerivedIndexes(OpenStore):
 
     def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
         """Every chunk's catalog row and indexed text (title line and body), in one read of the
-        whole collection: what the derived indexes are built from, and evaluation.eval's coverage."""
+        whole collection: evaluation.eval's coverage."""
         rows: list[CatalogRow] = []
         texts: list[str] = []
-        for ids, docs, metas, _ in self._pages(include=["documents", "metadatas"]):
-            for cid, doc, meta in zip(ids, docs, metas, strict=True):
-                row = row_from_metadata(cid, meta or {})
-                rows.append(row)
-                texts.append(indexed_text(row, doc or ""))
+        for row, text in self._chunk_rows():
+            rows.append(row)
+            texts.append(text)
         return rows, texts
+
+    def _indexed_texts(self, rows: list[CatalogRow]) -> Iterator[str]:
+        """Each chunk's indexed text, its catalog row appended to `rows` as it goes by.
+
+        BM25 tokenizes the texts as they are read, and they are not kept: holding every text
+        and page of a 46k-chunk store at once took ~360 MB at the end of an ingest.
+        """
+        for row, text in self._chunk_rows():
+            rows.append(row)
+            yield text
+
+    def _chunk_rows(self) -> Iterator[tuple[CatalogRow, str]]:
+        """Each chunk's catalog row and indexed text, in collection order, one page at a time:
+        what the derived indexes are built from. An article's chunks share their row strings."""
+        previous: CatalogRow | None = None
+        for ids, docs, metas, _ in self._pages(
+            include=["documents", "metadatas"], page_size=TEXT_PAGE_SIZE
+        ):
+            for cid, doc, meta in zip(ids, docs, metas, strict=True):
+                row = share_strings(row_from_metadata(cid, meta or {}), previous)
+                previous = row
+                yield row, indexed_text(row, doc or "")
 
     def _read_vectors(self, catalog: Catalog) -> np.ndarray | None:
         """Every chunk's vector in catalog row order, or None if Chroma cannot give them all.
@@ -131,11 +157,19 @@ class DerivedIndexes(OpenStore):
             return None
         return vectors if found == len(catalog.rows) else None
 
-    def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list, list]]:
+    def _pages(
+        self, include: list[str], *, page_size: int = PAGE_SIZE
+    ) -> Iterator[tuple[list, list, list, list]]:
+        """The whole collection in pages of (ids, documents, metadatas, embeddings).
+
+        Each page's Chroma result is freed before the next is read, and the heap trimmed: the
+        freed pages of a whole-store read otherwise stay resident (qa.heap).
+        """
         offset = 0
         while True:
             with self._chroma() as collection:
-                got = collection.get(limit=PAGE_SIZE, offset=offset, include=include)
+                got = collection.get(limit=page_size, offset=offset, include=include)
+            trim_heap()
             if not got["ids"]:
                 return
             n = len(got["ids"])
@@ -147,3 +181,4 @@ class DerivedIndexes(OpenStore):
                 embs if embs is not None else [None] * n,
             )
             offset += n
+            del got
