@@ -72,5 +72,5 @@ def test_only_the_store_touches_chroma_and_only_the_page_touches_streamlit():
     for path in _modules("qa") + _modules("ingest"):
         names = _imported(path)
         assert "streamlit" not in names, path
-        if path.parent != REPO / "qa" / "store":
+        if path != REPO / "qa" / "store" / "connection.py":  # the store's one gateway
             assert "chromadb" not in names, path

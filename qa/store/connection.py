@@ -102,6 +102,14 @@ def connect(settings: Settings) -> Connection:
         return _local_connections[key]
 
 
+def chroma_errors() -> tuple[type[Exception], type[Exception]]:
+    """chromadb's (ChromaError, NotFoundError), imported here like the clients: this module is
+    the store's one importer of chromadb."""
+    from chromadb.errors import ChromaError, NotFoundError
+
+    return ChromaError, NotFoundError
+
+
 def _chroma_settings():
     from chromadb.config import Settings as ChromaSettings
 

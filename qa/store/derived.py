@@ -23,6 +23,7 @@ from qa.catalog import (
 from qa.chunk_metadata import indexed_text
 from qa.heap import trim_heap
 from qa.lexical import LexicalIndex
+from qa.store.connection import chroma_errors
 from qa.store.opening import OpenStore
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class DerivedIndexes(OpenStore):
         embeddings fails ("Nothing found on disk") while queries still work: filtered searches
         then go to Chroma's own filtered query until the next write.
         """
-        from chromadb.errors import ChromaError
+        chroma_error, _ = chroma_errors()
 
         vectors: np.ndarray | None = None
         found = 0
@@ -152,7 +153,7 @@ class DerivedIndexes(OpenStore):
                     if (row := catalog.row_of.get(cid)) is not None:
                         vectors[row] = vector
                         found += 1
-        except ChromaError as e:
+        except chroma_error as e:
             log.info("chunk vectors not readable from %s (%s)", self.settings.store_label, e)
             return None
         return vectors if found == len(catalog.rows) else None

@@ -26,6 +26,7 @@ from qa.maintenance import (
     version_from_metadata,
 )
 from qa.models import Article, Chunk
+from qa.store.connection import chroma_errors
 from qa.store.derived import PAGE_SIZE, DerivedIndexes
 from qa.store.opening import DIMENSION_KEY
 from qa.store_folder import CHROMA_DB, check_folder
@@ -185,13 +186,13 @@ class WritableStore(DerivedIndexes):
             ) from e
 
     def _server_stored_versions(self) -> list[StoredVersion]:
-        from chromadb.errors import NotFoundError
+        _, not_found = chroma_errors()
 
         out: list[StoredVersion] = []
         with self._connection.use() as client:  # no collection handle: it would create one
             try:
                 collection = client.get_collection(self.settings.collection)
-            except (NotFoundError, ValueError):
+            except (not_found, ValueError):
                 return []
             offset = 0
             while metas := collection.get(
