@@ -64,7 +64,7 @@ class NewsIndex(WritableStore):
         mask = catalog.mask(filters)
         unfiltered = bool(mask.all())  # e.g. "as of today": nothing is excluded
         if not unfiltered and catalog.vectors is not None:  # a copy has a row for every chunk
-            return self._filtered_dense_hits(vector, k, mask)
+            return self._filtered_dense_hits(catalog, vector, k, mask)
         with self._chroma() as collection:
             res = collection.query(
                 query_embeddings=[list(vector)],
@@ -77,11 +77,11 @@ class NewsIndex(WritableStore):
             for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
 
-    def _filtered_dense_hits(self, vector, k: int, mask: np.ndarray) -> list[Hit]:
+    @staticmethod
+    def _filtered_dense_hits(catalog, vector, k: int, mask: np.ndarray) -> list[Hit]:
         kept = int(mask.sum())
         if kept == 0:
             return []
-        catalog = self.catalog
         # One product over all rows beats gathering the kept rows first (no copy of the matrix).
         scores = np.where(mask, catalog.similarities(vector), -np.inf)
         k = min(k, kept)
