@@ -106,12 +106,24 @@ def run_command(
             raise
         done = str(e) if isinstance(e, Interrupted) and str(e) else "stopped before finishing"
         _say(f"interrupted: {done}")
+        forget_unhandled_interrupt()
         return EXIT_INTERRUPTED
     except Exception as e:  # a bug: still one line, never a traceback the user did not ask for
         if verbose:
             raise
         _say(f"error: unexpected {type(e).__name__}: {e} (run again with --verbose for details)")
         return EXIT_FAILED
+
+
+def forget_unhandled_interrupt() -> None:
+    """Keep EXIT_INTERRUPTED after a KeyboardInterrupt that was caught.
+
+    A KeyboardInterrupt that passed through `exec` of a string (dataclasses and namedtuples
+    build their methods that way, so a signal during a lazy import can) marks it unhandled in
+    CPython even once caught, and `python -m` then ends by SIGINT (-2) instead of our status.
+    Executing any string clears that mark.
+    """
+    exec("None")
 
 
 def _say(line: str) -> None:

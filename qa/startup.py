@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from qa.errors import EXIT_INTERRUPTED
+from qa.errors import EXIT_INTERRUPTED, forget_unhandled_interrupt
 
 STARTING = "interrupted: stopped while starting; nothing was done"
 
@@ -27,6 +27,7 @@ def interruptible_start(load_main: Callable[[], Callable[[], int]]) -> Callable[
         return load_main()
     except KeyboardInterrupt:
         print(STARTING, file=sys.stderr, flush=True)
+        forget_unhandled_interrupt()
         sys.exit(EXIT_INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
+from conftest import REPO
 
 from qa.errors import (
     EXIT_FAILED,
@@ -51,3 +56,29 @@ def test_run_command_returns_the_commands_status_and_prints_usage_for_usage_erro
     assert capsys.readouterr().err == "usage: qa ask QUESTION\nerror: no\n"
     with pytest.raises(StoreError):
         run_command(fail(StoreError("shown in full")), verbose=True)
+
+
+INTERRUPTED_INSIDE_EXEC = """
+import sys
+from qa.errors import run_command
+from qa.startup import interruptible_start
+
+def during_import():  # a dataclass or namedtuple being built when the signal comes
+    exec("raise KeyboardInterrupt")
+
+if sys.argv[1] == "starting":
+    interruptible_start(during_import)
+sys.exit(run_command(during_import))
+"""
+
+
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_interrupt_raised_inside_exec_still_exits_130_under_python_m(when, tmp_path):
+    """CPython marks a KeyboardInterrupt that crossed `exec` of a string as unhandled even
+    once caught, and `python -m` then died by SIGINT (-2): the flaky `ask SIGTERM` case."""
+    (tmp_path / "interrupted_inside_exec.py").write_text(INTERRUPTED_INSIDE_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    argv = [sys.executable, "-m", "interrupted_inside_exec", when]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_INTERRUPTED, (done.returncode, done.stderr)
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("interrupted: ")
