@@ -32,6 +32,9 @@ class LexicalIndex:
         self._retriever = retriever
         self._tokenizer = tokenizer
         self.size = size
+        # The last query's unmasked scores: a question's preferred rankings (its time window,
+        # an outlet) score the same query again, and a mask only multiplies the scores.
+        self._last: tuple[str, np.ndarray] | None = None
 
     @classmethod
     def build(cls, texts: Iterable[str]) -> LexicalIndex:
@@ -50,17 +53,29 @@ class LexicalIndex:
         return cls(retriever, tokenizer, len(ids))
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
-        """BM25 score of every row for `query` (0 where `mask` is 0)."""
+        """BM25 score of every row for `query` (0 where `mask` is 0); read-only."""
+        last = self._last
+        if last is None or last[0] != query:
+            last = self._last = (query, self._scores(query))
+        if mask is None:
+            return last[1]
+        return last[1] * mask.astype(np.float32)
+
+    def _scores(self, query: str) -> np.ndarray:
         if self._retriever is None:
-            return np.zeros(self.size, dtype=np.float32)
-        ids = self._tokenizer.tokenize(
-            [query], update_vocab=False, return_as="ids", show_progress=False
-        )[0]
-        ids = [i for i in ids if i != 0]  # 0 is the empty token unknown words map to
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        weights = None if mask is None else mask.astype(np.float32)
-        return self._retriever.get_scores_from_ids(ids, weight_mask=weights)
+            scores = np.zeros(self.size, dtype=np.float32)
+        else:
+            ids = self._tokenizer.tokenize(
+                [query], update_vocab=False, return_as="ids", show_progress=False
+            )[0]
+            ids = [i for i in ids if i != 0]  # 0 is the empty token unknown words map to
+            scores = (
+                self._retriever.get_scores_from_ids(ids)
+                if ids
+                else np.zeros(self.size, dtype=np.float32)
+            )
+        scores.flags.writeable = False  # shared by every ranking of the same query
+        return scores
 
     def top(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The best `k` (row, score) pairs with a positive score, best first."""

@@ -41,6 +41,9 @@ class OnnxEmbeddings:
         self._tokenizer.enable_padding()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 2
+        # Idle pool threads must not spin after a run: they held both cores while numpy scored
+        # the catalog next, and the two together took twice their time apart.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(model), options, providers=["CPUExecutionProvider"]

@@ -29,6 +29,27 @@ def test_a_mask_hides_rows():
     assert index.scores("harbour rower", mask)[1] == 0
 
 
+def test_a_masked_ranking_of_the_last_query_equals_scoring_it_afresh():
+    """A question's preferred rankings reuse its unmasked scores: the same numbers as BM25's own
+    weight mask, and a new query is never answered with the last one's scores."""
+    index = LexicalIndex.build(TEXTS)
+    mask = np.array([1, 0, 1], dtype=bool)
+    unmasked = index.scores("harbour rower").copy()
+    fresh = index._retriever.get_scores_from_ids(
+        [
+            i
+            for i in index._tokenizer.tokenize(
+                ["harbour rower"], update_vocab=False, return_as="ids", show_progress=False
+            )[0]
+            if i
+        ],
+        weight_mask=mask.astype(np.float32),
+    )
+    assert np.array_equal(index.scores("harbour rower", mask), fresh)
+    assert np.array_equal(index.scores("harbour rower"), unmasked)  # the mask left it whole
+    assert not np.array_equal(index.scores("council budget"), unmasked)
+
+
 def test_save_and_load_round_trip_under_the_same_stamp(tmp_path):
     built = LexicalIndex.build(TEXTS)
     built.save(tmp_path / "lexical", "stamp-1")
