@@ -65,12 +65,7 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
             TARGET_INGEST_RATIO,
             at_least=True,
         ),
-        _target(
-            f"warm p50 <= {TARGET_QUERY_RATIO_10K:g} x raw at 10k chunks",
-            q10.get("ratio"),
-            "{:.2f}x",
-            TARGET_QUERY_RATIO_10K,
-        ),
+        # The reader has its own budget (added ms, below); the ratio is the rest of the path.
         _target(
             f"warm p50 without the reader <= {TARGET_QUERY_RATIO_10K:g} x raw at 10k chunks",
             q10.get("no_reader_ratio"),

@@ -8,14 +8,23 @@ from evaluation.bench_report import stages_table, targets
 def test_targets_list_every_target_and_say_when_one_is_not_measured():
     stages = {"embed_query": 5.0, "answer": 3.0, "read": 20.0}
     query = [
-        {"chunks": 10_000, "p50_ms": 40.0, "ratio": 1.2, "rss_mb": 500.0, "stages_p50_ms": stages},
+        {
+            "chunks": 10_000,
+            "p50_ms": 40.0,
+            "ratio": 2.4,
+            "no_reader_ratio": 1.2,
+            "rss_mb": 500.0,
+            "stages_p50_ms": stages,
+        },
         {"chunks": 100_000, "p50_ms": 50.0, "ratio": 1.4, "rss_mb": 900.0, "stages_p50_ms": {}},
     ]
     result = {"ingest": {"ratio": 1.1}, "query": query, "cold_start_s": 2.0}
     rows = {label: (shown, met) for label, shown, met in targets(result)}
 
     assert rows["ingest >= 0.85 x raw encode"] == ("1.10", True)
-    assert rows["warm p50 <= 1.5 x raw at 10k chunks"] == ("1.20x", True)
+    # The reader's time has its own budget: the ratio target is the path without it.
+    assert rows["warm p50 without the reader <= 1.5 x raw at 10k chunks"] == ("1.20x", True)
+    assert not any(label.startswith("warm p50 <=") for label in rows)
     assert rows["p50 at 100k <= 1.5 x p50 at 10k"] == ("1.25x", True)
     assert rows["reader adds <= 60 ms (warm p50) at 10k chunks"] == ("20.0 ms", True)
     assert rows["peak RSS at 10k chunks <= 700 MB"] == ("500 MB", True)
