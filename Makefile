@@ -52,7 +52,7 @@ eval: setup
 bench: setup
 	$(PY) -m evaluation.bench --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
 
-# Issue 18's dump targets: a ~1 GB --dry-run, 2.5 vs 25 MB ingests, a resumed ingest (hours on 2 cores).
+# The dump targets: a ~1 GB --dry-run, 2.5 vs 25 MB ingests, a resumed ingest (hours on 2 cores).
 bench-dumps: setup
 	$(PY) -m evaluation.bench_dumps --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
 

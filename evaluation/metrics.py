@@ -1,25 +1,10 @@
-"""Evaluation metrics, as defined in `../shared/data/README.md`.
+"""Evaluation metrics, as `../shared/data/README.md` defines them.
 
-A gold answer "appears" in a text when its normalised form occurs in the normalised text on
-word boundaries. Normalisation is SQuAD's `normalize_answer`: lower case, punctuation removed,
-the articles a/an/the removed, whitespace collapsed. Word boundaries keep "US" from matching
-"usually" and "Iran" from matching "Iranian"; a multi-word answer must appear as a phrase.
-
-Every gold answer of a question must appear for the question to count (multi-answer
-questions are all-or-nothing):
-
-- `shown@300`: in the first 300 characters of the displayed answer; an abstention never counts.
-- `bold`: in the short answer the page shows in bold (the answer span, not the sentence around
-  it); an answer without one never counts. Stricter than `shown@300`; the project's own metric.
-- `hits@k`: each gold answer in at least one of the top-k retrieved passages (different
-  answers may be found in different passages).
-- `mrr@10`: 1/r for the smallest r <= 10 at which `hits@r` holds, else 0. For a multi-answer
-  question r is the rank at which the *last* missing answer turns up.
-- `abstained`: the share of questions the answerer declined.
-- `reading`: of the questions whose answers are all in the top ten passages (`hits@10`), the
-  share whose shown answer holds them (`shown@300`): how well the answerer reads what
-  retrieval found.
-- `p50_ms`, `p95_ms`: latency percentiles (linear interpolation, numpy's default).
+A gold answer appears in a text when its SQuAD-normalised form occurs there on word boundaries
+("US" never matches "usually"), and every gold answer of a question must appear. `shown@300`:
+in the first 300 characters of the displayed answer (never an abstention); `bold`: in the
+short answer; `hits@k`, `mrr@10`: in the top-k passages; `reading`: `shown@300` among the
+questions with `hits@10`; `abstained`; `p50_ms`, `p95_ms` (numpy's interpolation).
 """
 
 from __future__ import annotations

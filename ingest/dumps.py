@@ -243,7 +243,7 @@ class _JsonItems:
             if event == "end_array":
                 break
             number += 1
-            item = self._value(event, value)
+            item = self._value(event, value, start)
             too_big = self.dump.consumed - start > MAX_ITEM_CHARS + READ_CHARS
             yield f"{self.name}#{number}", _TOO_BIG if too_big else item
         if not number:
@@ -269,11 +269,14 @@ class _JsonItems:
         if not has_articles:
             yield self.name, fields
 
-    def _value(self, event: str, value: Any) -> Any:
-        """The whole value that starts with this event (a container is built from its events)."""
+    def _value(self, event: str, value: Any, start: int | None = None) -> Any:
+        """The whole value that starts with this event (a container is built from its events).
+
+        From `start` (the item's offset), a value read past the per-article limit is no longer
+        built, only read to its end: _TOO_BIG, and its size never held in memory."""
         if event not in ("start_map", "start_array"):
             return value
-        builder = ijson.ObjectBuilder()
+        builder: ijson.ObjectBuilder | None = ijson.ObjectBuilder()
         builder.event(event, value)
         depth = 1
         while depth:
@@ -283,8 +286,11 @@ class _JsonItems:
                 raise SourceError(
                     self.name, "is JSON nested too deeply to read; expected article objects"
                 )
-            builder.event(event, value)
-        return builder.value
+            if builder is not None:
+                builder.event(event, value)
+                if start is not None and self.dump.consumed - start > MAX_ITEM_CHARS + READ_CHARS:
+                    builder = None
+        return _TOO_BIG if builder is None else builder.value
 
     def _next(self) -> tuple[str, Any]:
         got = next(self._events, None)

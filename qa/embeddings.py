@@ -114,12 +114,9 @@ def model_dimension(embeddings) -> int:
 
 
 # -- sentence vectors --------------------------------------------------------------------------
-# Every sentence of a chunk is embedded once at ingest and stored with the chunk (packed into its
-# metadata), so the extractive answerer reads sentence vectors instead of running the model on
-# a dozen sentences per question (most of an answer's time before). The chunk's own vector is
-# the normalised mean of its sentence vectors: embedding sentences (short texts, each once
-# though chunks overlap) costs less than embedding the chunks, so ingest gets no slower. On the
-# dev set this chunk vector retrieves about as well as embedding the chunk text (docs/eval.md).
+# Each sentence is embedded once at ingest and stored with its chunk, so answering reads vectors
+# instead of running the model on a dozen sentences per question. The chunk's vector is the mean
+# of its sentences': cheaper than embedding chunk texts, and it retrieves as well (docs/eval.md).
 
 
 def embed_by_sentence(

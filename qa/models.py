@@ -70,7 +70,8 @@ class Article:
             published,
             "|".join(self.authors),
             "|".join(self.topics),
-            *(["title derived"] if self.title_derived else []),  # stores from before it was kept
+            # Only when set, so an article with a real title keeps the hash it is stored under.
+            *(["title derived"] if self.title_derived else []),
         )
 
 

@@ -45,12 +45,6 @@ class QueryInfo:
     sources: tuple[str, ...] = ()
 
 
-def time_window(question: str, as_of: datetime | None) -> tuple[int, int] | None:
-    """The days a question is about, resolved against `as_of`: the days it names, else the
-    `DEFAULT_WINDOW_DAYS` before `as_of`; None without an as-of date."""
-    return named_window(question, as_of) or default_window(as_of)
-
-
 def default_window(as_of: datetime | None) -> tuple[int, int] | None:
     """The `DEFAULT_WINDOW_DAYS` up to and including the as-of day; None without one."""
     if as_of is None:

@@ -360,7 +360,7 @@ class LocalSite:
         stop(self.server)
 
 
-# --- a local OpenAI-compatible chat server, the stand-in for any LLM endpoint (issue 6) ---
+# --- a local OpenAI-compatible chat server, the stand-in for any LLM endpoint ---
 
 HANG_LIMIT_S = 10.0  # a "hanging" reply gives up after this, so no test can wait forever
 

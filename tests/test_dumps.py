@@ -218,6 +218,26 @@ def test_a_line_over_the_article_limit_fails_alone(tmp_path):
     assert "over the 20 MB limit for one article" in results[1].error
 
 
+def test_an_item_over_the_article_limit_in_a_json_list_fails_alone_and_is_never_built(tmp_path):
+    path = tmp_path / "long.json"
+    piece = json.dumps("x" * 1000)
+    with path.open("w", encoding="utf-8") as f:
+        f.write("[" + json.dumps(dump_item(1)) + ',\n{"title": "huge", "parts": [')
+        f.write(",".join(piece for _ in range(64 * 1024)))  # 64 MB in 1 KB strings
+        f.write("]},\n" + json.dumps(dump_item(3)) + "]")
+    tracemalloc.start()
+    try:
+        results = load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [type(r).__name__ for r in results] == ["Article", "LoadFailure", "Article"]
+    assert results[1].source == f"{path}#2"
+    assert "over the 20 MB limit for one article" in results[1].error
+    # What is built stops at the 20 MB limit; the rest of the item is read, not kept.
+    assert peak < 32 * 1024 * 1024, f"{peak / 1e6:.1f} MB held: the item was built whole"
+
+
 def test_a_truncated_gzip_dump_keeps_what_came_before(tmp_path):
     whole = write_dump(tmp_path / "whole.jsonl.gz").read_bytes()
     path = write(tmp_path / "cut.jsonl.gz", whole[: len(whole) // 2])

@@ -136,7 +136,7 @@ def eval_failure(tmp_path, capsys, articles: Path, store: Path) -> str:
 
 
 def test_eval_refuses_to_score_an_empty_store(tmp_path, capsys):
-    """Regression (issue 18): an unreadable articles file used to score 0.0 everywhere, exit 0."""
+    """Regression: an unreadable articles file must not be scored as 0.0 everywhere with exit 0."""
     missing = tmp_path / "missing.jsonl"
     error = eval_failure(tmp_path, capsys, missing, tmp_path / "store")
     assert "is empty: no article of" in error and "no such file or folder" in error

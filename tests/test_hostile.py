@@ -1,4 +1,4 @@
-"""A hostile but fair user (issue 15): eight classes of input through the real CLIs.
+"""A hostile but fair user: eight classes of input through the real CLIs.
 
 Each class is one parametrised table. Ingest cases put the odd source into a batch with one
 good article: the odd one gets its own line naming it, the good one is stored. Store-path cases

@@ -1,4 +1,4 @@
-"""A hostile but fair user on the chat page (issue 15, classes 2, 8 and 9).
+"""A hostile but fair user on the chat page (input classes 2, 8 and 9 of test_hostile.py).
 
 The page through AppTest (queued questions, the password gate, a missing store) and through a
 real `streamlit run` server driven by headless Chromium (the input disabled while an answer

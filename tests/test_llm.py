@@ -29,7 +29,7 @@ from qa.llm import (
     make_chat_model,
     stream_answer,
 )
-from qa.models import Passage
+from qa.models import AnswerStream, Passage
 from qa.store import NewsIndex
 
 MINSK = "Who proposed talks in Minsk?"
@@ -66,12 +66,9 @@ def fake(*replies: str, **kwargs) -> FakeListChatModel:
 
 def run(chunks):
     """Drain an answer stream: (the chunks it yielded, the Answer it returned)."""
-    shown = []
-    while True:
-        try:
-            shown.append(next(chunks))
-        except StopIteration as done:
-            return shown, done.value
+    stream = AnswerStream(chunks)
+    shown = list(stream)
+    return shown, stream.answer
 
 
 # -- the prompt --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from qa.dates import epoch, parse_date
-from qa.query import named_sources, time_window, understand
+from qa.query import named_sources, understand
 
 AS_OF = datetime(2022, 2, 25, tzinfo=UTC)  # a Friday
 
@@ -27,11 +27,11 @@ def day(iso: str) -> int:
     ],
 )
 def test_time_window(question, start, end):
-    assert time_window(question, AS_OF) == (day(start), day(end))
+    assert understand(question, as_of=AS_OF, known_sources=[]).window == (day(start), day(end))
 
 
 def test_no_window_without_as_of():
-    assert time_window("What happened yesterday?", None) is None
+    assert understand("What happened yesterday?", as_of=None, known_sources=[]).window is None
 
 
 @pytest.mark.parametrize(

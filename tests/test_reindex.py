@@ -13,8 +13,8 @@ from qa.cli import main as qa_main
 from qa.config import Settings
 from qa.embeddings import MINILM_DIMENSION, resolve_model_path
 from qa.errors import StoreError
-from qa.maintenance import REINDEX_SUFFIX, RETIRED_SUFFIX
 from qa.store import DIMENSION_KEY, SCHEMA_VERSION, NewsIndex
+from qa.store.maintenance import REINDEX_SUFFIX, RETIRED_SUFFIX
 
 QUESTION = "Who proposed talks in Minsk?"
 
@@ -119,6 +119,21 @@ def test_a_schema_1_store_gets_one_line_until_reindexed(store, embeddings, capsy
         assert index.collection.metadata["schema_version"] == SCHEMA_VERSION
     assert all("sentence_vectors" in m and "dated_sentences" in m for m in metas)
     assert any("2022-02-24" in m.get("event_dates", []) for m in metas)
+
+
+def test_a_store_without_a_schema_version_is_refused_not_taken_as_current(
+    store, embeddings, capsys
+):
+    with NewsIndex(Settings(store_dir=store), embeddings=embeddings) as index:
+        meta = dict(index.collection.metadata or {})
+        del meta["schema_version"]
+        index.collection.modify(metadata=meta)
+    assert qa_main(["stats", "--store", str(store)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "has schema version none" in line and "python -m qa reindex" in line
+    assert qa_main(["reindex", "--store", str(store)]) == 0
+    capsys.readouterr()
+    assert ask_json(store, capsys)[0] == 0
 
 
 def test_wrong_dimension_is_refused_when_the_model_loads(store, embeddings):

@@ -9,8 +9,8 @@ from typing import Self
 
 from qa.config import Settings
 from qa.errors import StoreError
-from qa.maintenance import finish_interrupted_reindex
 from qa.store.connection import connect
+from qa.store.maintenance import finish_interrupted_reindex
 from qa.store_folder import STORE_HINT, check_folder, open_failure
 
 SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence vectors
@@ -137,7 +137,7 @@ class OpenStore:
         return collection
 
     def _existing_collection(self, client):
-        names = {getattr(c, "name", c) for c in client.list_collections()}
+        names = {c.name for c in client.list_collections()}
         if self.settings.collection not in names:
             raise StoreError(
                 f"{self.settings.store_label} is a Chroma database without the collection "
@@ -175,7 +175,7 @@ class OpenStore:
                 f"{built_with!r}, not {self.settings.embedding_model!r}: set "
                 f"NEWSQA_EMBEDDING_MODEL={built_with}, or re-embed it with `python -m qa reindex`."
             )
-        version = meta.get("schema_version", SCHEMA_VERSION)
+        version = meta.get("schema_version", "none")
         if isinstance(version, int) and version > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.settings.store_label} was written by a newer newsqa (schema "

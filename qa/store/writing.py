@@ -16,7 +16,10 @@ import numpy as np
 from qa.chunk_metadata import chunk_metadata
 from qa.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError
-from qa.maintenance import (
+from qa.models import Article, Chunk
+from qa.store.connection import chroma_errors
+from qa.store.derived import PAGE_SIZE, DerivedIndexes
+from qa.store.maintenance import (
     REINDEX_SUFFIX,
     RETIRED_SUFFIX,
     StoredVersion,
@@ -25,9 +28,6 @@ from qa.maintenance import (
     read_stored_versions,
     version_from_metadata,
 )
-from qa.models import Article, Chunk
-from qa.store.connection import chroma_errors
-from qa.store.derived import PAGE_SIZE, DerivedIndexes
 from qa.store.opening import DIMENSION_KEY
 from qa.store_folder import CHROMA_DB, check_folder
 
@@ -230,7 +230,6 @@ class WritableStore(DerivedIndexes):
             )
             if dimension is not None:
                 meta[DIMENSION_KEY] = int(dimension)
-            meta.pop("hnsw:space", None)
             # Noted first, so that no thread here takes the new stamp for another process's.
             self._connection.note(self.settings.collection, meta["generation"])
             collection.modify(metadata=meta)

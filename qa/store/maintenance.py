@@ -1,7 +1,6 @@
-"""Store maintenance that needs no Chroma import: the helpers of `NewsIndex.reindex` (copying
-re-embedded chunks, finishing a swap cut short) and the read-only preview of stored versions.
-
-Collections and clients are passed in by `qa.store`, the only package that imports chromadb.
+"""Store maintenance: the helpers of `NewsIndex.reindex` (copying re-embedded chunks, finishing
+a swap cut short) and the read-only preview of stored versions. Clients and collections are
+passed in by the store's other modules; this one imports no chromadb.
 """
 
 from __future__ import annotations
@@ -72,7 +71,7 @@ def finish_interrupted_reindex(client, name: str) -> None:
     to `name`, then deletes the old. A kill between the renames leaves no collection called
     `name`, and opening would silently create an empty store.
     """
-    names = {getattr(c, "name", c) for c in client.list_collections()}
+    names = {c.name for c in client.list_collections()}
     if name not in names:
         for leftover in (name + REINDEX_SUFFIX, name + RETIRED_SUFFIX):
             if leftover in names:
@@ -84,7 +83,7 @@ def finish_interrupted_reindex(client, name: str) -> None:
 
 
 def delete_if_present(client, name: str) -> None:
-    if name in {getattr(c, "name", c) for c in client.list_collections()}:
+    if name in {c.name for c in client.list_collections()}:
         client.delete_collection(name)
 
 
@@ -97,8 +96,10 @@ def version_from_metadata(meta: dict) -> StoredVersion:
     )
 
 
-# Chroma 1.x's SQLite layout: a collection's metadata segment holds one `embeddings` row per
-# chunk, and the chunk's metadata as key/value rows in `embedding_metadata`.
+# Chroma 1.x's SQLite layout, read because any Chroma client writes to a local store when it
+# opens it and a preview must change nothing: a collection's metadata segment holds one
+# `embeddings` row per chunk, and its metadata as key/value rows in `embedding_metadata`.
+# tests/test_store_maintenance.py fails if the installed Chroma lays its file out otherwise.
 _SEGMENT_ROWS_SQL = """
 SELECT e.id FROM collections c
 JOIN segments s ON s.collection = c.id AND s.scope = 'METADATA'

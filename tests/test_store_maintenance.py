@@ -1,9 +1,9 @@
-"""qa.maintenance: the stored versions an ingest compares with, read from Chroma's file."""
+"""qa.store.maintenance: the stored versions an ingest compares with, read from Chroma's file."""
 
 from __future__ import annotations
 
 from qa.config import DEFAULT_COLLECTION
-from qa.maintenance import read_stored_versions
+from qa.store.maintenance import read_stored_versions
 from qa.store_folder import CHROMA_DB
 
 
