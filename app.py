@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -27,8 +28,10 @@ from qa.citations import set_ages
 from qa.config import Settings
 from qa.conversations import ConversationStore
 from qa.dates import parse_event_date
+from qa.embeddings import is_minilm
 from qa.errors import NewsQAError, StoreMissingError
 from qa.models import Answer, AnswerStream, Citation
+from qa.onnx_embeddings import load_onnx_embeddings
 from qa.reader import load_reader
 from qa.store import NewsIndex
 from qa.timeline import build_timeline
@@ -234,12 +237,24 @@ def open_index(settings: Settings) -> NewsIndex:
 
     Loads the question embedder and the reader and runs each once now, so the first question
     is answered as fast as the later ones (and a damaged reader file is reported at once).
+    The models load in a thread while the store opens: ONNX Runtime and Chroma both release
+    the GIL, and the page's first answer waits for both.
     """
     index = NewsIndex(settings, create=False)  # the page never creates a store
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        models = pool.submit(load_models, settings)
+        index.refresh()
+        models.result()
     index.embed_query("warm up")
+    return index
+
+
+def load_models(settings: Settings) -> None:
+    """The question embedder and the reader, loaded (each once per process) and run once."""
+    if is_minilm(settings.embedding_model):
+        load_onnx_embeddings().embed_query("warm up")
     if (reader := load_reader(settings.reader)) is not None:
         reader.scores("warm up", ["warm up"])
-    return index
 
 
 class WrongPasswords:
