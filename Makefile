@@ -36,7 +36,7 @@ $(ONNX_MINILM): $(STAMP)
 run: setup
 	$(PY) -m ingest $(SAMPLE) --if-empty --title "Putin ready for talks in Minsk" \
 		--source "Sample article" --published 2022-02-25
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(PY) app.py --server.port $(PORT)
 
 test: setup
 	$(PY) -m pytest

@@ -7,13 +7,35 @@ it reaches Markdown, so an article can never inject HTML, links, math or formatt
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__" and "streamlit" not in sys.modules:
+    # `python app.py [streamlit options]`, what `make run` starts: `streamlit run app.py` with the
+    # store opened and the models loaded as soon as the server listens, while the first
+    # visitor's browser loads the page. Here, before the page's own imports, because those
+    # would delay the server (and after it listens, because both compete for one GIL).
+    from streamlit import config
+    from streamlit.web import cli
+
+    from qa import preload
+    from qa.config import Settings
+
+    options = sys.argv[1:]
+    port = int(preload.option_value(options, "server.port") or config.get_option("server.port"))
+    preload.preload(
+        Settings.from_env(),
+        after=lambda wanted: preload.wait_for_listener(port, wanted),
+        report=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    sys.argv = ["streamlit", "run", __file__, *options]
+    sys.exit(cli.main())
+
 import hmac
 import logging
 import re
 import threading
 import time
 from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -23,16 +45,14 @@ from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
+from qa import preload
 from qa.ask import Asker, AskOptions
 from qa.citations import set_ages
 from qa.config import Settings
 from qa.conversations import ConversationStore
 from qa.dates import parse_event_date
-from qa.embeddings import is_minilm
 from qa.errors import NewsQAError, StoreMissingError
 from qa.models import Answer, AnswerStream, Citation
-from qa.onnx_embeddings import load_onnx_embeddings
-from qa.reader import load_reader
 from qa.store import NewsIndex
 from qa.timeline import build_timeline
 
@@ -233,28 +253,9 @@ def source_details(citation: dict, headline: str | None = None) -> str:
 
 @st.cache_resource(show_spinner=False)
 def open_index(settings: Settings) -> NewsIndex:
-    """One index per store for the server's lifetime, shared by all sessions.
-
-    Loads the question embedder and the reader and runs each once now, so the first question
-    is answered as fast as the later ones (and a damaged reader file is reported at once).
-    The models load in a thread while the store opens: ONNX Runtime and Chroma both release
-    the GIL, and the page's first answer waits for both.
-    """
-    index = NewsIndex(settings, create=False)  # the page never creates a store
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        models = pool.submit(load_models, settings)
-        index.refresh()
-        models.result()
-    index.embed_query("warm up")
-    return index
-
-
-def load_models(settings: Settings) -> None:
-    """The question embedder and the reader, loaded (each once per process) and run once."""
-    if is_minilm(settings.embedding_model):
-        load_onnx_embeddings().embed_query("warm up")
-    if (reader := load_reader(settings.reader)) is not None:
-        reader.scores("warm up", ["warm up"])
+    """One index per store for the server's lifetime, shared by all sessions: the one opened
+    while the server started (`python app.py`), else opened now, with its models loaded."""
+    return preload.take(settings)
 
 
 class WrongPasswords:
@@ -595,6 +596,7 @@ def answer_pending(options: AskOptions, conversations: ConversationStore) -> Non
         save_turn(conversations, question, reply)
 
 
-# `streamlit run` and AppTest run this file as __main__; tests import the helpers above.
+# `streamlit run` and AppTest run this file as __main__ inside a script run; tests import the
+# helpers above.
 if __name__ == "__main__":
     main()

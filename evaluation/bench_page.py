@@ -1,4 +1,4 @@
-"""The page's cold start: seconds from `streamlit run app.py` to its first answer shown in a real
+"""The page's cold start: seconds from `python app.py` (what `make run` starts) to its first answer shown in a real
 headless Chromium, every wait bounded.
 """
 
@@ -32,7 +32,7 @@ class PageUnavailable(RuntimeError):
 
 
 def measure_page_cold_start(store: Path, question: str, log: Path) -> dict:
-    """Seconds from starting `streamlit run app.py` on `store` to its first answer shown.
+    """Seconds from starting `python app.py` on `store` to its first answer shown.
 
     The browser is launched first (a reader's browser is already running); the clock starts
     when the server process is started. Also returns when the server answered its health
@@ -94,8 +94,9 @@ def _free_port() -> int:
 
 
 def start_streamlit(store: Path, port: int, log: Path) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:`port` over `store`, its output in `log`."""
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    """`python app.py` (as `make run` starts the page) on 127.0.0.1:`port` over `store`, its
+    output in `log`."""
+    command = [sys.executable, str(APP), "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
     # No file watcher (it costs CPU at start) and no usage statistics (nothing leaves the host).
     command += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]

@@ -287,8 +287,9 @@ def cold_start_section(result: dict) -> list[str]:
         "",
         "On the smallest store, its files in the OS cache. CLI: `python -m qa ask QUESTION "
         f"--store S --json` from process start to the printed answer: "
-        f"**{result['cold_start_s']:.2f} s**. Page: `streamlit run app.py --server.headless "
-        "true` (NEWSQA_STORE=S) from process start to the first answer shown in a headless "
+        f"**{result['cold_start_s']:.2f} s**. Page: `python app.py --server.headless true` "
+        "(what `make run` starts: `streamlit run app.py` opening the store as soon as it "
+        "listens; NEWSQA_STORE=S) from process start to the first answer shown in a headless "
         "Chromium, launched beforehand as a reader's browser is already running, the question "
         f"typed as soon as the chat input appears: {page_cold_start_text(result)}.",
         "",

@@ -1,4 +1,5 @@
-"""End to end: `streamlit run app.py` as a real server, driven by a real headless Chromium."""
+"""End to end: `python app.py` (what `make run` starts) as a real server, driven by a real headless
+Chromium."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def server_url(tricky_store, tmp_path):
     """The chat page served over the sample article and the injection-trying article."""
     port = free_port()
     log = tmp_path / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command = [sys.executable, "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
     command += ["--server.fileWatcherType", "none"]  # no reloads needed; watching costs CPU
     env = {**os.environ, "NEWSQA_STORE": str(tricky_store), "HF_HUB_OFFLINE": "1"}
