@@ -144,6 +144,7 @@ def wait_for_answer(page) -> None:
 
 
 def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the server lingers (the tests stop theirs with this too)."""
     server.terminate()
     try:
         server.wait(timeout=10)

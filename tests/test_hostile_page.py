@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import APP, REPO, ChatServer, free_port, open_page
+from conftest import APP, REPO, ChatServer, end_process, free_port, open_page
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import ingest_articles
@@ -183,12 +183,7 @@ def browser_page(links_store, tmp_path_factory):
             yield page
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        end_process(server)
         chat.close()
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import child_env, free_port
+from conftest import child_env, end_process, free_port
 
 from qa import preload
 from qa.config import Settings
@@ -115,9 +115,4 @@ def test_python_app_py_opens_the_store_before_any_visitor(sample_store, tmp_path
         assert f"{sample_store} ready for questions: 1 article, 6 chunks" in text, text[-3000:]
         assert text.index(f":{port}") < text.index("ready for questions")  # after it listened
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        end_process(server)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_TITLE, free_port, town, write_articles
+from conftest import SAMPLE_TITLE, end_process, free_port, town, write_articles
 
 from evaluation.eval import main as eval_main
 from ingest.cli import main as ingest_main
@@ -59,12 +59,7 @@ def chroma_server(tmp_path_factory) -> Iterator[tuple[str, int]]:
         wait_for_heartbeat(port, proc)
         yield "127.0.0.1", port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        end_process(proc)
         log.close()
 
 
