@@ -10,10 +10,9 @@ from __future__ import annotations
 import sys
 
 if __name__ == "__main__" and "streamlit" not in sys.modules:
-    # `python app.py [streamlit options]`, what `make run` starts: `streamlit run app.py` with the
-    # store opened and the models loaded as soon as the server listens, while the first
-    # visitor's browser loads the page. Here, before the page's own imports, because those
-    # would delay the server (and after it listens, because both compete for one GIL).
+    # `python app.py [options]` (`make run`): `streamlit run app.py` that opens the store as soon
+    # as the server listens, while the first browser loads the page (qa/preload.py). Before the
+    # page's imports, which would delay the server; after it listens, as both need the one GIL.
     from streamlit import config
     from streamlit.web import cli
 
@@ -253,8 +252,7 @@ def source_details(citation: dict, headline: str | None = None) -> str:
 
 @st.cache_resource(show_spinner=False)
 def open_index(settings: Settings) -> NewsIndex:
-    """One index per store for the server's lifetime, shared by all sessions: the one opened
-    while the server started (`python app.py`), else opened now, with its models loaded."""
+    """One index per store for the server's lifetime, shared by all sessions (`preload.take`)."""
     return preload.take(settings)
 
 
@@ -596,7 +594,6 @@ def answer_pending(options: AskOptions, conversations: ConversationStore) -> Non
         save_turn(conversations, question, reply)
 
 
-# `streamlit run` and AppTest run this file as __main__ inside a script run; tests import the
-# helpers above.
+# `streamlit run` and AppTest run this file as __main__; tests import the helpers above.
 if __name__ == "__main__":
     main()

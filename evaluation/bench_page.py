@@ -1,5 +1,5 @@
-"""The page's cold start: seconds from `python app.py` (what `make run` starts) to its first answer shown in a real
-headless Chromium, every wait bounded.
+"""The page's cold start: seconds from `python app.py` (what `make run` starts) to its first
+answer shown in a real headless Chromium, every wait bounded.
 """
 
 from __future__ import annotations

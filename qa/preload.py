@@ -63,7 +63,8 @@ def preload(
     report: Callable[[str], object] | None = None,
 ) -> None:
     """Start `open_warm(settings)` in a background thread, once `after(wanted)` (if given)
-    returns, `wanted` being set when `take` asks for the index; `take` collects it. `report`, if given, gets one line saying what was opened, or why not."""
+    returns, `wanted` being set when `take` asks for the index; `take` collects it. `report`
+    (if given) gets one line saying what was opened, or why not."""
     with _lock:
         if settings in _started:
             return

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.bench_page import stop_server as end_process  # noqa: F401  (shared by server tests)
 from ingest.articles import LoadFailure
 from ingest.clean import clean_article
 from ingest.load import load_sources

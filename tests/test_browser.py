@@ -12,7 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import end_process, free_port
+from conftest import free_port
+
+from evaluation.bench_page import stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,7 +69,7 @@ def server_url(tricky_store, tmp_path):
         wait_until_healthy(url, server, log)
         yield url
     finally:
-        end_process(server)
+        stop_server(server)
 
 
 @pytest.fixture

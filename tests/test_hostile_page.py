@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import APP, REPO, ChatServer, end_process, free_port, open_page
+from conftest import APP, REPO, ChatServer, free_port, open_page
 from streamlit.testing.v1 import AppTest
 
+from evaluation.bench_page import stop_server
 from ingest.pipeline import ingest_articles
 from qa.config import Settings
 from qa.dates import parse_date
@@ -183,7 +184,7 @@ def browser_page(links_store, tmp_path_factory):
             yield page
             browser.close()
     finally:
-        end_process(server)
+        stop_server(server)
         chat.close()
 
 

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import child_env, end_process, free_port
+from conftest import child_env, free_port
 
+from evaluation.bench_page import stop_server
 from qa import preload
 from qa.config import Settings
 from qa.errors import StoreMissingError
@@ -115,4 +116,4 @@ def test_python_app_py_opens_the_store_before_any_visitor(sample_store, tmp_path
         assert f"{sample_store} ready for questions: 1 article, 6 chunks" in text, text[-3000:]
         assert text.index(f":{port}") < text.index("ready for questions")  # after it listened
     finally:
-        end_process(server)
+        stop_server(server)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_TITLE, end_process, free_port, town, write_articles
+from conftest import SAMPLE_TITLE, free_port, town, write_articles
 
+from evaluation.bench_page import stop_server
 from evaluation.eval import main as eval_main
 from ingest.cli import main as ingest_main
 from ingest.pipeline import ingest_sources
@@ -59,7 +60,7 @@ def chroma_server(tmp_path_factory) -> Iterator[tuple[str, int]]:
         wait_for_heartbeat(port, proc)
         yield "127.0.0.1", port
     finally:
-        end_process(proc)
+        stop_server(proc)
         log.close()
 
 
