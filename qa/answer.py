@@ -21,7 +21,7 @@ from qa.attribution import find_disagreement, reporting_source
 from qa.citations import cite, cite_headline, with_date_note
 from qa.dates import date_span, is_calendar_word
 from qa.embeddings import unpack_vectors
-from qa.lexical import make_tokenizer
+from qa.lexical import stem_words
 from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
 
@@ -258,20 +258,13 @@ class Overlap:
     """How much of the question's (stemmed, stopword-free) vocabulary a sentence contains."""
 
     def __init__(self, question: str, passages: list[Passage]) -> None:
-        self._tokenizer = make_tokenizer()
-        stems = self._stems([question, *(p.text for p in passages)])
+        stems = [stem_words(t) for t in (question, *(p.text for p in passages))]
         self._terms = set(stems[0])
         docs = [set(s) for s in stems[1:]] or [set()]
         # Rarity within the retrieved passages: words every passage shares say little.
         self._weight = {
             t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in self._terms
         }
-
-    def _stems(self, texts: list[str]) -> list[list[str]]:
-        """Stemmed, stopword-free words of each text, in one tokenizer call."""
-        return self._tokenizer.tokenize(
-            texts, update_vocab=True, return_as="string", show_progress=False
-        )
 
     def of_each(self, sentences: list[str]) -> list[float]:
         """The share of the question's weighted words that each sentence contains."""
@@ -280,7 +273,7 @@ class Overlap:
             return [0.0] * len(sentences)
         return [
             sum(self._weight[t] for t in set(stems) & self._terms) / total
-            for stems in self._stems(sentences)
+            for stems in map(stem_words, sentences)
         ]
 
 

@@ -7,6 +7,8 @@ store's generation stamp, and rebuilt whenever that stamp moves.
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
@@ -14,15 +16,52 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 from bm25s.tokenization import Tokenizer
 
 STEMMER_LANGUAGE = "english"
 MANIFEST = "manifest.json"
 TOKENIZE_BATCH = 500  # texts tokenized at a time: only their token ids are kept, not the texts
+WORD_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's own splitter, named so `stem_words` shares it
+MAX_CACHED_STEMS = 200_000  # about 20 MB of words; the cache starts afresh past it
+
+_WORD_RE = re.compile(WORD_PATTERN)
+_STOPWORDS = frozenset(STOPWORDS_EN)
+_stems: dict[str, str] = {}
+_stemmers = threading.local()  # a PyStemmer object is not to be shared between threads
 
 
 def make_tokenizer() -> Tokenizer:
-    return Tokenizer(stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE), stopwords="en", lower=True)
+    return Tokenizer(
+        stemmer=Stemmer.Stemmer(STEMMER_LANGUAGE), stopwords="en", lower=True, splitter=WORD_PATTERN
+    )
+
+
+def stem_words(text: str) -> list[str]:
+    """The stemmed, stopword-free words of `text`, as the BM25 tokenizer makes them.
+
+    For the answerer, which compares a question's words with a few hundred sentences per
+    question: the stems are kept across questions (news repeats its words), where a tokenizer
+    object stems every text's words afresh.
+    """
+    words = [w for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS]
+    stems: dict[str, str] = {}
+    missing = []
+    for w in set(words):
+        if (stem := _stems.get(w)) is None:
+            missing.append(w)
+        else:
+            stems[w] = stem
+    if missing:
+        stemmer = getattr(_stemmers, "stemmer", None)
+        if stemmer is None:
+            stemmer = _stemmers.stemmer = Stemmer.Stemmer(STEMMER_LANGUAGE)
+        new = dict(zip(missing, stemmer.stemWords(missing), strict=True))
+        stems.update(new)
+        if len(_stems) > MAX_CACHED_STEMS:
+            _stems.clear()
+        _stems.update(new)
+    return [stems[w] for w in words]
 
 
 class LexicalIndex:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from qa.lexical import MANIFEST, LexicalIndex
+from qa.lexical import MANIFEST, LexicalIndex, make_tokenizer, stem_words
 
 TEXTS = [
     "The council approved the harbour budget on Monday.",
@@ -71,3 +73,29 @@ def test_an_empty_store_saves_and_loads_an_empty_index(tmp_path):
     loaded = LexicalIndex.load(tmp_path / "lexical", "empty")
     assert loaded is not None and loaded.size == 0
     assert loaded.top("harbour", k=5) == []
+
+
+def test_stem_words_makes_the_bm25_tokenizer_s_words():
+    texts = [*TEXTS, "Russia's President Vladimir Putin said he was READY for talks in Minsk."]
+    tokenized = make_tokenizer().tokenize(
+        texts, update_vocab=True, return_as="string", show_progress=False
+    )
+    assert [stem_words(t) for t in texts] == tokenized
+    assert stem_words("The rowers are rowing") == ["rower", "row"]  # "the", "are": stopwords
+    assert [stem_words(t) for t in texts] == tokenized  # the same from the kept stems
+
+
+def test_stem_words_in_threads_agree_with_one_thread():
+    words = [f"harbour{i} rowing councils approved budgets" for i in range(300)]
+    expected = [stem_words(w) for w in words]
+    results: list[list[list[str]]] = [[], [], []]
+
+    def stem(out: list) -> None:
+        out.extend(stem_words(w) for w in words)
+
+    threads = [threading.Thread(target=stem, args=(out,)) for out in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [expected] * 3

@@ -163,14 +163,17 @@ def test_stats(filled):
     assert stats["last_updated"]
 
 
-def test_filtered_dense_search_matches_chromas_own_filtered_query(filled, embeddings):
-    """Filtered searches run on the local copy of the vectors; they must rank as Chroma does."""
+def test_dense_search_matches_chromas_own_query(filled, embeddings):
+    """Dense searches run on the local copy of the vectors; they must rank as Chroma does,
+    with a filter and without."""
     more = [
         news(f"Harbour story {i}", filler_text(i), day=f"2024-0{1 + i % 9}-15") for i in range(12)
     ]
     ingest_articles(more, filled, progress=False)
-    filters = SearchFilters(since=epoch(parse_date("2024-02-01")))
     vector = filled.embed_query("harbour ferry tax")
+    everything = filled.collection.query(query_embeddings=[vector], n_results=8)
+    assert [h.chunk_id for h in filled.dense_hits(vector, k=8)] == everything["ids"][0]
+    filters = SearchFilters(since=epoch(parse_date("2024-02-01")))
     ours = filled.dense_search(vector, k=6, filters=filters)
     theirs = filled.collection.query(
         query_embeddings=[vector], n_results=6, where=chroma_where(filters, filled.catalog)

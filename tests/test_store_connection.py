@@ -3,17 +3,20 @@ another process writes, without breaking a call in flight or an index holding an
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from conftest import child_env, town, write_articles
 
 from ingest.pipeline import ingest_sources
 from qa.config import Settings
-from qa.store import NewsIndex
+from qa.store import CHROMA_FILE, NewsIndex
 from qa.store.connection import Connection, connect
+from qa.store.derived import SETTLED_SECONDS
 
 CHILD_TIMEOUT_S = 120.0
 # The other process embeds with MiniLM on ONNX Runtime: no torch to import, so it starts fast.
@@ -45,10 +48,14 @@ def question(i: int) -> str:
 
 
 def finds(index: NewsIndex, i: int) -> bool:
-    """Whether dense search (Chroma's HNSW index) and BM25 both put article `i` first."""
-    dense = index.dense_search(index.embed_query(question(i)), k=1)
+    """Whether dense search (on the catalog's vectors), Chroma's own HNSW query and BM25 all put
+    article `i` first."""
+    vector = index.embed_query(question(i))
+    dense = index.dense_search(vector, k=1)
     lexical = index.lexical_search(question(i), k=1)
-    return [p.title for p in dense + lexical] == [f"New bridge opens in {town(i)}"] * 2
+    chroma = index.raw_query(vector, k=1)["metadatas"][0]
+    titles = [p.title for p in dense + lexical] + [m["title"] for m in chroma]
+    return titles == [f"New bridge opens in {town(i)}"] * 3
 
 
 @pytest.fixture
@@ -76,9 +83,32 @@ def test_two_indexes_on_one_path_both_see_what_another_process_ingested(
     assert finds(first, 0) and finds(second, 0)
     ingest_in_another_process(write_articles(tmp_path / "later", 1, start=3), store)
     assert first.refresh() is True  # replaces the client both indexes share
-    assert second.dense_hits(second.embed_query(question(0)), k=1)  # its old handle re-fetched
+    assert second.raw_query(second.embed_query(question(0)), k=1)["ids"][0]  # old handle re-fetched
     assert second.refresh() is True
     assert finds(first, 3) and finds(second, 3)
+
+
+def test_a_settled_store_s_stamp_is_reused_until_another_process_writes(
+    tmp_path, store, embeddings
+):
+    reader = NewsIndex(Settings(store_dir=store), embeddings=embeddings, create=False)
+    assert finds(reader, 0)
+    db = store / CHROMA_FILE
+    settled = time.time() - 10 * SETTLED_SECONDS
+    os.utime(db, (settled, settled))  # as if last written well before this read
+    stamp = reader.stamp
+    assert reader._stamp_read == (reader._file_signature(), stamp)  # a stat answers next time
+    assert reader.stamp == stamp and reader.refresh() is False
+    ingest_in_another_process(write_articles(tmp_path / "later", 1, start=3), store)
+    assert reader.stamp != stamp  # the file changed: read from Chroma again
+    assert reader.refresh() is True and finds(reader, 3)
+
+
+def test_a_stamp_read_just_after_a_write_is_not_reused(store, embeddings):
+    reader = NewsIndex(Settings(store_dir=store), embeddings=embeddings, create=False)
+    os.utime(store / CHROMA_FILE)  # written now: a write in the same clock tick would not show
+    assert reader.stamp  # read from Chroma
+    assert reader._stamp_read is None
 
 
 def test_one_connection_per_local_path_and_one_per_server_index(tmp_path):
@@ -144,6 +174,7 @@ def test_searches_in_threads_survive_the_client_being_replaced(store, embeddings
             try:
                 hits = index.dense_hits(vector, k=1)
                 assert index.passages(hits)[0].title == f"New bridge opens in {town(1)}"
+                assert index.raw_query(vector, k=1)["ids"][0] == [hits[0].chunk_id]
             except Exception as e:  # any error here is the failure being tested for
                 errors.append(e)
                 return
