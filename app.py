@@ -29,10 +29,8 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
     sys.argv = ["streamlit", "run", __file__, *options]
     sys.exit(cli.main())
 
-import hmac
 import logging
 import re
-import threading
 import time
 from collections.abc import Generator
 from dataclasses import replace
@@ -52,10 +50,12 @@ from qa.conversations import ConversationStore
 from qa.dates import parse_event_date
 from qa.errors import NewsQAError, StoreMissingError
 from qa.models import Answer, AnswerStream, Citation
+from qa.passwords import PasswordGate
 from qa.store import NewsIndex
 from qa.timeline import build_timeline
 
 PAGE_TITLE = "Ask the news"
+ASK_PLACEHOLDER = "Ask about the news"
 STREAM_UPDATES = 20  # most updates per streamed answer: each one is a message to the browser
 STREAM_DELAY_S = 0.02  # between updates: reads as typing, and the whole answer shows within 0.4 s
 SOURCES_LISTED = 10  # sources named in the sidebar; the rest are counted
@@ -74,8 +74,6 @@ For the bundled sample: `make run` ingests it when the store is empty.
 NO_STORE_HELP = INGEST_HELP.replace(
     "The store at `{store}` has no articles yet.", "There is no store at `{store}` yet."
 )
-PASSWORD_DELAY_S = 0.5  # the first wrong password waits this long, each next one twice as long
-PASSWORD_DELAY_MAX_S = 30.0
 # Every ASCII punctuation character: CommonMark lets any of them be backslash-escaped, and the
 # escape renders as the bare character. That covers HTML (<, >, &), emphasis, links, headings,
 # lists, Streamlit's math ($) and its directives (:color[...]).
@@ -256,29 +254,10 @@ def open_index(settings: Settings) -> NewsIndex:
     return preload.take(settings)
 
 
-class WrongPasswords:
-    """Consecutive wrong passwords, counted across every session of the server (a new tab does
-    not start over); the right password resets the count."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.count = 0
-
-    def add(self) -> float:
-        """Count one wrong password; returns how long it waits: doubling, capped."""
-        with self._lock:
-            self.count += 1
-            return min(PASSWORD_DELAY_S * 2 ** (self.count - 1), PASSWORD_DELAY_MAX_S)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.count = 0
-
-
 @st.cache_resource(show_spinner=False)
-def wrong_passwords(password_digest: str) -> WrongPasswords:
-    """The server's count of wrong tries at the password whose digest is given."""
-    return WrongPasswords()
+def password_gate(password_digest: str, _password: str) -> PasswordGate:
+    """The server's gate for the password whose digest is given (`_password` is not hashed)."""
+    return PasswordGate(_password)
 
 
 def unlocked(settings: Settings) -> bool:
@@ -288,12 +267,11 @@ def unlocked(settings: Settings) -> bool:
     entered = st.text_input("Password", type="password", key="password")
     if not entered:
         return False
-    failures = wrong_passwords(sha256(settings.password.encode()).hexdigest())
-    if hmac.compare_digest(entered.encode(), settings.password.encode()):
-        failures.reset()  # checked first: a run of wrong guesses never delays the right one
+    gate = password_gate(sha256(settings.password.encode()).hexdigest(), settings.password)
+    delay = gate.check(entered)
+    if delay is None:
         st.session_state.unlocked = True
         st.rerun()  # start over without the password box
-    delay = failures.add()
     time.sleep(delay)  # slows guessing: each wrong try waits twice as long as the one before
     st.error(f"Wrong password. (Waited {delay:g} s; each wrong try waits twice as long.)")
     return False
@@ -507,8 +485,9 @@ def show_error(message: str) -> dict:
     return {"role": "assistant", "content": message, "error": True}
 
 
-def load_page() -> tuple[Settings, NewsIndex, dict] | None:
-    """Settings, index and statistics; on failure shows one line and returns None."""
+def load_page(with_input: bool = True) -> tuple[Settings, NewsIndex, dict] | None:
+    """Settings, index and statistics; on failure shows one line (and a disabled chat input,
+    `with_input`) and returns None."""
     try:
         settings = Settings.from_env()
         if not unlocked(settings):
@@ -519,7 +498,8 @@ def load_page() -> tuple[Settings, NewsIndex, dict] | None:
         return settings, index, index.stats()
     except StoreMissingError:
         st.info(NO_STORE_HELP.format(store=Settings.from_env().store_label))
-        st.chat_input("Ingest some articles first", key="question", disabled=True)
+        if with_input:
+            st.chat_input("Ingest some articles first", key="question", disabled=True)
     except NewsQAError as e:
         st.error(str(e))
     except Exception as e:
@@ -531,7 +511,10 @@ def load_page() -> tuple[Settings, NewsIndex, dict] | None:
 def main() -> None:
     st.set_page_config(page_title=PAGE_TITLE, page_icon="📰")
     st.title(PAGE_TITLE)
-    loaded = load_page()
+    early = input_first()
+    loaded = load_page(with_input=not early)
+    if early and (loaded is None or not loaded[2]["chunks"]):
+        st.rerun()
     if loaded is None:
         return
     settings, index, stats = loaded
@@ -563,13 +546,28 @@ def main() -> None:
             show_message(message)
 
     busy = bool(st.session_state.pending)  # disabled while answering: one question at a time
-    placeholder = "Answering…" if busy else "Ask about the news"
-    st.chat_input(placeholder, key="question", on_submit=queue_question, disabled=busy)
+    if not early:
+        placeholder = "Answering…" if busy else ASK_PLACEHOLDER
+        st.chat_input(placeholder, key="question", on_submit=queue_question, disabled=busy)
     with chats:
         show_conversations(conversations)
     if busy:
         answer_pending(options, conversations)
         st.rerun()  # the history and saved chats are complete: show them with the input enabled
+
+
+def input_first() -> bool:
+    """Draws the chat input before the page if the store is still opening (the server's first
+    page load, qa/preload.py), so a question can be typed meanwhile; it is queued and answered
+    once the store is open. `main` draws the page again if the store turns out unusable."""
+    try:
+        settings = Settings.from_env()
+    except NewsQAError:
+        return False  # `load_page` shows it
+    if not preload.in_flight(settings) or settings.password:
+        return False
+    st.chat_input(ASK_PLACEHOLDER, key="question", on_submit=queue_question)
+    return True
 
 
 def queue_question() -> None:

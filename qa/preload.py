@@ -101,6 +101,13 @@ def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
+def in_flight(settings: Settings) -> bool:
+    """Whether a preload for these settings is still opening the store (so `take` would wait)."""
+    with _lock:
+        started = _started.get(settings)
+    return started is not None and not started[0].done()
+
+
 def take(settings: Settings) -> NewsIndex:
     """The index `preload` opened for these settings (waiting for it if need be), else one opened
     now. A preload that failed raises its error once; the next call opens afresh, so a store

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import APP, SAMPLE_TITLE, TRICKY_SOURCE, open_page
@@ -11,6 +13,7 @@ from conftest import ask_page as ask
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import ingest_articles
+from qa import preload
 from qa.config import Settings
 from qa.dates import parse_date
 from qa.models import Article
@@ -93,6 +96,31 @@ def test_empty_store_explains_how_to_ingest(monkeypatch):
     assert "make ingest" in at.info[0].value
     assert at.chat_input("question").disabled
     assert not at.error
+
+
+def preload_until_asked(monkeypatch, store: Path) -> None:
+    """A preload of `store` for the page, as `python app.py` starts it, still waiting to open it
+    when the page first runs (it opens once the page asks)."""
+    monkeypatch.setenv("NEWSQA_STORE", str(store))
+    preload.preload(Settings.from_env(), after=lambda wanted: wanted.wait(30))
+
+
+def test_the_first_page_load_draws_the_input_while_the_store_opens(
+    monkeypatch, sample_store, tmp_path
+):
+    store = shutil.copytree(sample_store, tmp_path / "store")  # a store no page has opened yet
+    preload_until_asked(monkeypatch, store)
+    at = open_page(monkeypatch)
+    assert len(at.chat_input) == 1 and not at.chat_input("question").disabled
+    assert not preload.in_flight(Settings.from_env())
+    assert "Putin" in last_answer(ask(at, MINSK))
+
+
+def test_a_store_missing_at_the_first_page_load_disables_the_input(monkeypatch, tmp_path):
+    preload_until_asked(monkeypatch, tmp_path / "no-store")
+    at = open_page(monkeypatch)
+    assert "There is no store" in at.info[0].value
+    assert len(at.chat_input) == 1 and at.chat_input("question").disabled
 
 
 def test_sidebar_shows_store_statistics(monkeypatch, tricky_store, embeddings):

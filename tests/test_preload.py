@@ -64,6 +64,17 @@ def test_waiting_for_the_listener_ends_when_it_listens():
     assert not wanted.is_set()
 
 
+def test_in_flight_until_the_store_is_open(sample_store):
+    settings = Settings(store_dir=sample_store, reader="none")
+    assert not preload.in_flight(settings)
+    go = threading.Event()
+    preload.preload(settings, after=lambda wanted: go.wait(30))
+    assert preload.in_flight(settings)
+    go.set()
+    assert preload.take(settings).count_chunks() == 6
+    assert not preload.in_flight(settings)
+
+
 def test_a_page_asking_for_the_index_ends_the_wait_at_once(sample_store):
     """A server the preload cannot see (another address) must not keep the first page waiting
     for the wait's timeout: `take` cuts the wait short."""
