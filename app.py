@@ -514,7 +514,7 @@ def main() -> None:
     early = input_first()
     loaded = load_page(with_input=not early)
     if early and (loaded is None or not loaded[2]["chunks"]):
-        st.rerun()
+        st.rerun()  # the page of that state, with its input (a failed open is tried again)
     if loaded is None:
         return
     settings, index, stats = loaded

@@ -38,7 +38,8 @@ def make_tokenizer() -> Tokenizer:
 
 
 def stem_words(text: str) -> list[str]:
-    """The stemmed, stopword-free words of `text`, as the BM25 tokenizer makes them.
+    """The stemmed, stopword-free words of `text`, as the BM25 tokenizer makes them (but for a
+    text with no such words: [] here, where the tokenizer gives one empty word).
 
     For the answerer, which compares a question's words with a few hundred sentences per
     question: the stems are kept across questions (news repeats its words), where a tokenizer

@@ -102,7 +102,8 @@ def plural(n: int, noun: str) -> str:
 
 
 def in_flight(settings: Settings) -> bool:
-    """Whether a preload for these settings is still opening the store (so `take` would wait)."""
+    """Whether a preload for these settings is still opening the store and no page has asked
+    for it yet: true on the server's first page load only, if that comes first."""
     with _lock:
         started = _started.get(settings)
     return started is not None and not started[0].done()

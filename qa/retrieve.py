@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (MiniLM in Chroma) and lexical (BM25) rankings fused by rank.
+"""Hybrid retrieval: dense (MiniLM vectors) and lexical (BM25) rankings fused by rank.
 
 Dense search finds paraphrases; BM25 finds the names, numbers and dates that MiniLM blurs.
 Reciprocal rank fusion needs no score calibration between the two.

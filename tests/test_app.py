@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import APP, SAMPLE_TITLE, TRICKY_SOURCE, open_page
 from conftest import ask_page as ask
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import ingest_articles
@@ -110,9 +111,18 @@ def test_the_first_page_load_draws_the_input_while_the_store_opens(
 ):
     store = shutil.copytree(sample_store, tmp_path / "store")  # a store no page has opened yet
     preload_until_asked(monkeypatch, store)
+    input_drawn: list[bool] = []  # when the page asks for the store
+    take = preload.take
+
+    def take_noting_the_input(settings):
+        keys = get_script_run_ctx().shared.widget_user_keys_this_run
+        input_drawn.append("question" in keys)
+        return take(settings)
+
+    monkeypatch.setattr(preload, "take", take_noting_the_input)
     at = open_page(monkeypatch)
+    assert input_drawn == [True]
     assert len(at.chat_input) == 1 and not at.chat_input("question").disabled
-    assert not preload.in_flight(Settings.from_env())
     assert "Putin" in last_answer(ask(at, MINSK))
 
 

@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 
+from qa import lexical
 from qa.lexical import MANIFEST, LexicalIndex, make_tokenizer, stem_words
 
 TEXTS = [
@@ -83,11 +84,13 @@ def test_stem_words_makes_the_bm25_tokenizer_s_words():
     assert [stem_words(t) for t in texts] == tokenized
     assert stem_words("The rowers are rowing") == ["rower", "row"]  # "the", "are": stopwords
     assert [stem_words(t) for t in texts] == tokenized  # the same from the kept stems
+    assert stem_words("It was to be") == []  # only stopwords (the tokenizer gives [""])
 
 
-def test_stem_words_in_threads_agree_with_one_thread():
+def test_stem_words_in_threads_agree_with_one_thread(monkeypatch):
     words = [f"harbour{i} rowing councils approved budgets" for i in range(300)]
     expected = [stem_words(w) for w in words]
+    monkeypatch.setattr(lexical, "_stems", {})  # every thread stems afresh, with its own stemmer
     results: list[list[list[str]]] = [[], [], []]
 
     def stem(out: list) -> None:

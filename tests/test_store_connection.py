@@ -89,7 +89,7 @@ def test_two_indexes_on_one_path_both_see_what_another_process_ingested(
 
 
 def test_a_settled_store_s_stamp_is_reused_until_another_process_writes(
-    tmp_path, store, embeddings
+    tmp_path, store, embeddings, monkeypatch
 ):
     reader = NewsIndex(Settings(store_dir=store), embeddings=embeddings, create=False)
     assert finds(reader, 0)
@@ -97,8 +97,9 @@ def test_a_settled_store_s_stamp_is_reused_until_another_process_writes(
     settled = time.time() - 10 * SETTLED_SECONDS
     os.utime(db, (settled, settled))  # as if last written well before this read
     stamp = reader.stamp
-    assert reader._stamp_read == (reader._file_signature(), stamp)  # a stat answers next time
-    assert reader.stamp == stamp and reader.refresh() is False
+    with monkeypatch.context() as m:  # a stat answers now: Chroma is not asked
+        m.setattr(reader, "_chroma", lambda: pytest.fail("the stamp was read from Chroma"))
+        assert reader.stamp == stamp and reader.refresh() is False
     ingest_in_another_process(write_articles(tmp_path / "later", 1, start=3), store)
     assert reader.stamp != stamp  # the file changed: read from Chroma again
     assert reader.refresh() is True and finds(reader, 3)

@@ -178,8 +178,8 @@ class DerivedIndexes(OpenStore):
         """Every chunk's vector in catalog row order, or None if Chroma cannot give them all.
 
         After an ingest killed before Chroma wrote its vector segment to disk, reading
-        embeddings fails ("Nothing found on disk") while queries still work: filtered searches
-        then go to Chroma's own filtered query until the next write.
+        embeddings fails ("Nothing found on disk") while queries still work: dense searches
+        then go to Chroma's own query until the next write.
         """
         chroma_error, _ = chroma_errors()
 
