@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import free_port
 
-from evaluation.bench_page import stop_server
+from evaluation.bench_page import start_streamlit, stop_server, wait_until_healthy
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,8 +22,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-REPO = Path(__file__).parent.parent
-SERVER_START_S = 90  # model load plus Streamlit start-up on a slow, busy laptop
 ANSWER_TIMEOUT_MS = 60_000  # the first answer includes the model warm-up on first page load
 
 pytestmark = [
@@ -39,31 +33,12 @@ pytestmark = [
 ]
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"streamlit did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture
 def server_url(tricky_store, tmp_path):
     """The chat page served over the sample article and the injection-trying article."""
     port = free_port()
     log = tmp_path / "streamlit.log"
-    command = [sys.executable, "app.py", "--server.port", str(port)]
-    command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    command += ["--server.fileWatcherType", "none"]  # no reloads needed; watching costs CPU
-    env = {**os.environ, "NEWSQA_STORE": str(tricky_store), "HF_HUB_OFFLINE": "1"}
-    with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = start_streamlit(tricky_store, port, log)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, server, log)
