@@ -56,8 +56,6 @@ from qa.timeline import build_timeline
 
 PAGE_TITLE = "Ask the news"
 ASK_PLACEHOLDER = "Ask about the news"
-STREAM_UPDATES = 20  # most updates per streamed answer: each one is a message to the browser
-STREAM_DELAY_S = 0.02  # between updates: reads as typing, and the whole answer shows within 0.4 s
 SOURCES_LISTED = 10  # sources named in the sidebar; the rest are counted
 EARLIEST_DATE = date(1900, 1, 1)  # date pickers default to a 10-year window; archives are older
 UNKNOWN_SOURCE = "(unknown)"  # how NewsIndex.stats() names articles without a source
@@ -162,21 +160,20 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(lines)
 
 
-def stream_answer(asker: Asker, question: str, options: AskOptions) -> Generator[str, None, Answer]:
-    """Yield the answer as Markdown chunks while it is produced; return the final Answer.
+def write_answer(asker: Asker, question: str, options: AskOptions) -> tuple[str, Answer]:
+    """Write the answer to `question` into the current container; return its Markdown and Answer.
 
-    Extractive answers arrive whole, so they are replayed a few words at a time. An LLM's
-    tokens are escaped and shown as they come.
+    An extractive answer is found whole, so it is shown whole as soon as it is found (replaying
+    it word by word would only delay it). An LLM's tokens are escaped and shown as they come.
     """
-    if asker.chat_model(options) is not None:
-        return (yield from escaped_tokens(asker.ask_stream(question, options)))
-    answer = asker.ask(question, options)
-    words = re.findall(r"\s*\S+\s*", answer_markdown(answer))
-    step = max(1, -(-len(words) // STREAM_UPDATES))  # words per update, rounded up
-    for start in range(0, len(words), step):
-        yield "".join(words[start : start + step])
-        time.sleep(STREAM_DELAY_S)
-    return answer
+    with st.spinner("Searching the articles…"):
+        if asker.chat_model(options) is not None:
+            stream = AnswerStream(escaped_tokens(asker.ask_stream(question, options)))
+            return st.write_stream(stream), stream.answer
+        answer = asker.ask(question, options)
+    markdown = answer_markdown(answer)
+    st.markdown(markdown)
+    return markdown, answer
 
 
 def escaped_tokens(chunks: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
@@ -424,22 +421,20 @@ def show_message(message: dict) -> None:
 
 
 def respond(question: str, options: AskOptions) -> dict:
-    """Stream the answer to `question` into the current container; return its history entry."""
-    stream = AnswerStream(stream_answer(st.session_state.asker, question, options))
+    """Show the answer to `question` in the current container; return its history entry."""
     try:
-        with st.spinner("Searching the articles…"):
-            markdown = st.write_stream(stream)
+        markdown, answer = write_answer(st.session_state.asker, question, options)
     except NewsQAError as e:
         return show_error(str(e))
     except Exception:  # the page shows one line; the traceback goes to the server log
         log.exception("answering %r failed", question)
         return show_error("Something went wrong while answering; the server log has details.")
-    record = answer_record(stream.answer)
+    record = answer_record(answer)
     record["as_of"] = options.as_of.date().isoformat() if options.as_of else None
     show_sources(record)
     return {
         "role": "assistant",
-        "content": stream.answer.text,
+        "content": answer.text,
         "markdown": markdown,
         "answer": record,
     }
