@@ -33,6 +33,24 @@ def test_take_returns_the_index_opened_in_advance(sample_store):
     assert len(lines) == 1 and "ready for questions: 1 article, 6 chunks" in lines[0]
 
 
+def test_threads_take_short_gil_turns_while_the_store_opens(sample_store):
+    settings = Settings(store_dir=sample_store)
+    default = sys.getswitchinterval()
+    during: list[float] = []
+    preload.preload(settings, after=lambda wanted: during.append(sys.getswitchinterval()))
+    preload.take(settings)
+    assert during == [pytest.approx(preload.PRELOAD_SWITCH_INTERVAL_S)]
+    assert sys.getswitchinterval() == default  # restored once the store is open
+
+
+def test_short_gil_turns_are_restored_after_a_failure():
+    default = sys.getswitchinterval()
+    with pytest.raises(RuntimeError), preload.short_gil_turns(0.001):
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        raise RuntimeError
+    assert sys.getswitchinterval() == default
+
+
 def test_a_failed_preload_raises_once_then_the_store_is_opened_afresh(sample_store, tmp_path):
     settings = Settings(store_dir=tmp_path / "later")
     lines: list[str] = []
