@@ -129,7 +129,8 @@ def format_summary(result: dict) -> str:
         "",
         stages_table(result["query"]),
         "",
-        f"cold start: CLI {result['cold_start_s']:.2f} s, page {page_cold_start_text(result)}",
+        f"cold start: CLI {result['cold_start_s']:.2f} s"
+        f"{runs_text(result.get('cold_start_runs_s'))}; page {page_cold_start_text(result)}",
         "",
         *[
             f"{'met   ' if ok else 'MISSED' if ok is False else '  -   '} {t}: {v}"
@@ -143,10 +144,18 @@ def page_cold_start_text(result: dict) -> str:
     page = result.get("page_cold_start")
     if not page:
         return result.get("page_cold_start_error") or "not measured"
-    return (
+    text = (
         f"{page['seconds']:.2f} s (server up at {page['server_up_s']:.2f} s, chat input shown at "
         f"{page['input_ready_s']:.2f} s)"
     )
+    return text + runs_text(page.get("runs_s"))
+
+
+def runs_text(runs: list[float] | None) -> str:
+    """ ", the median of runs 3.1, 2.9, 3.4 s" for more than one run, else ""."""
+    if not runs or len(runs) < 2:
+        return ""
+    return ", the median of runs " + ", ".join(f"{r:.2f}" for r in runs) + " s"
 
 
 def query_table(query: Sequence[dict]) -> str:
@@ -287,7 +296,8 @@ def cold_start_section(result: dict) -> list[str]:
         "",
         "On the smallest store, its files in the OS cache. CLI: `python -m qa ask QUESTION "
         f"--store S --json` from process start to the printed answer: "
-        f"**{result['cold_start_s']:.2f} s**. Page: `python app.py --server.headless true` "
+        f"**{result['cold_start_s']:.2f} s**{runs_text(result.get('cold_start_runs_s'))}. Page: "
+        "`python app.py --server.headless true` "
         "(what `make run` starts: `streamlit run app.py` opening the store as soon as it "
         "listens; NEWSQA_STORE=S) from process start to the first answer shown in a headless "
         "Chromium, launched beforehand as a reader's browser is already running, the question "

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from evaluation.bench_report import stages_table, targets
+from evaluation.bench_report import (
+    cold_start_section,
+    page_cold_start_text,
+    runs_text,
+    stages_table,
+    targets,
+)
 
 
 def test_targets_list_every_target_and_say_when_one_is_not_measured():
@@ -35,3 +41,16 @@ def test_targets_list_every_target_and_say_when_one_is_not_measured():
     assert ("page cold start <= 4 s", "failed", False) in targets(failed)
     # A step only one size has (the reader's) is shown as "-" for the others.
     assert stages_table(query).splitlines()[-1].endswith("| - | - | - |")
+
+
+def test_cold_starts_name_every_run_behind_their_median():
+    page = {"seconds": 3.4, "server_up_s": 1.0, "input_ready_s": 2.8, "runs_s": [3.9, 3.4, 3.1]}
+    result = {"cold_start_s": 1.8, "cold_start_runs_s": [1.8, 2.1, 1.7], "page_cold_start": page}
+    assert page_cold_start_text(result) == (
+        "3.40 s (server up at 1.00 s, chat input shown at 2.80 s), "
+        "the median of runs 3.90, 3.40, 3.10 s"
+    )
+    assert "**1.80 s**, the median of runs 1.80, 2.10, 1.70 s." in "\n".join(
+        cold_start_section(result)
+    )
+    assert runs_text([2.0]) == "" and runs_text(None) == ""  # one run is just the figure
