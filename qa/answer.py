@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -21,7 +22,7 @@ from qa.attribution import find_disagreement, reporting_source
 from qa.citations import cite, cite_headline, with_date_note
 from qa.dates import date_span, is_calendar_word
 from qa.embeddings import unpack_vectors
-from qa.lexical import stem_words
+from qa.lexical import stem_offsets, stem_words
 from qa.models import Answer, Citation, Passage
 from qa.sentences import sentence_spans
 
@@ -258,23 +259,35 @@ class Overlap:
     """How much of the question's (stemmed, stopword-free) vocabulary a sentence contains."""
 
     def __init__(self, question: str, passages: list[Passage]) -> None:
-        stems = [stem_words(t) for t in (question, *(p.text for p in passages))]
-        self._terms = set(stems[0])
-        docs = [set(s) for s in stems[1:]] or [set()]
+        self._terms = set(stem_words(question))
+        # Each passage's words are stemmed once; a sentence's stems are a slice of them.
+        self._words = {p.text: stem_offsets(p.text) for p in passages}
+        docs = [
+            set(found[1] if (found := self._words[p.text]) is not None else stem_words(p.text))
+            for p in passages
+        ] or [set()]
         # Rarity within the retrieved passages: words every passage shares say little.
         self._weight = {
             t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in self._terms
         }
 
-    def of_each(self, sentences: list[str]) -> list[float]:
-        """The share of the question's weighted words that each sentence contains."""
+    def of_each(self, candidates: list[Candidate]) -> list[float]:
+        """The share of the question's weighted words that each candidate contains."""
         total = sum(self._weight.values())
-        if not total or not sentences:
-            return [0.0] * len(sentences)
+        if not total or not candidates:
+            return [0.0] * len(candidates)
         return [
-            sum(self._weight[t] for t in set(stems) & self._terms) / total
-            for stems in map(stem_words, sentences)
+            sum(self._weight[t] for t in set(self.stems(c)) & self._terms) / total
+            for c in candidates
         ]
+
+    def stems(self, c: Candidate) -> list[str]:
+        """`stem_words(c.text)`, sliced from its passage's stems where they are known."""
+        found = None if c.headline else self._words.get(c.passage.text)
+        if found is None:
+            return stem_words(c.text)
+        starts, stems = found
+        return stems[bisect_left(starts, c.start) : bisect_left(starts, c.end)]
 
 
 def candidates_from(passages: list[Passage], *, headlines: bool = False) -> list[Candidate]:
@@ -320,7 +333,7 @@ def score_without_model(
 ) -> None:
     """Set `overlap` and the model-free part of `score` (question words, passage rank, answer
     type) on every candidate. `common`: `common_words` of the passages, if already known."""
-    overlaps = Overlap(question, passages).of_each([c.text for c in candidates])
+    overlaps = Overlap(question, passages).of_each(candidates)
     kind = answer_type(question)
     if common is None:
         common = common_words(p.text for p in passages)

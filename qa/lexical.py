@@ -45,7 +45,22 @@ def stem_words(text: str) -> list[str]:
     question: the stems are kept across questions (news repeats its words), where a tokenizer
     object stems every text's words afresh.
     """
-    words = [w for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS]
+    return _stemmed([w for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS])
+
+
+def stem_offsets(text: str) -> tuple[list[int], list[str]] | None:
+    """`stem_words(text)` with where each word starts in `text`, so that the stems of a
+    sentence of it are a slice; None for a text whose lower case changes its length (a rare
+    letter such as "İ"), where the offsets would not hold."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    words = [m for m in _WORD_RE.finditer(lowered) if m.group() not in _STOPWORDS]
+    return [m.start() for m in words], _stemmed([m.group() for m in words])
+
+
+def _stemmed(words: list[str]) -> list[str]:
+    """The stem of each word, from the kept stems where known."""
     stems: dict[str, str] = {}
     missing = []
     for w in set(words):

@@ -7,6 +7,7 @@ import pytest
 from qa.answer import (
     ABSTAIN_TEXT,
     MIN_BEST_SCORE,
+    Overlap,
     add_cosines,
     answer_extractive,
     answer_type,
@@ -16,6 +17,7 @@ from qa.answer import (
     short_answer,
     shortlist,
 )
+from qa.lexical import stem_words
 from qa.models import Passage
 
 
@@ -211,6 +213,34 @@ def test_only_a_shortlist_of_sentences_is_embedded(embeddings):
     assert any("Lukashenko" in c.text for c in kept)
     answer = answer_extractive("Who proposed talks in Minsk?", [passage], embeddings)
     assert "Lukashenko" in answer.text
+
+
+def test_a_sentence_s_words_are_sliced_from_its_passage_s(sample_text):
+    """Overlap stems each passage once; a sentence's stems are the slice under its offsets,
+    the same words `stem_words` makes of the sentence alone (headlines are stemmed alone)."""
+    title = "Putin says Russia is ready for talks in Minsk"
+    passages = [
+        Passage(chunk_id=f"a:{i}", article_id="a", text=part, title=title, rank=i + 1)
+        for i, part in enumerate(sample_text.split("\n\n"))
+        if part.strip()
+    ]
+    candidates = candidates_from(passages, headlines=True)
+    overlap = Overlap("Who proposed talks in Minsk?", passages)
+    assert len(candidates) > 10 and any(c.headline for c in candidates)
+    for c in candidates:
+        assert overlap.stems(c) == stem_words(c.text), c.text
+    # A passage whose lower case is longer ("İ" is two letters in lower case) is stemmed by
+    # sentence: offsets into it would not hold.
+    odd = Passage(
+        chunk_id="b:0",
+        article_id="b",
+        text="İstanbul hosted the talks last spring. Minsk did not host them at all.",
+    )
+    [first, second] = candidates_from([odd])
+    assert Overlap("talks in Minsk", [odd]).of_each([first, second]) == [
+        pytest.approx(0.5),
+        pytest.approx(0.5),
+    ]
 
 
 def test_a_headline_can_answer_what_its_sentences_only_refer_to(embeddings):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
 
 from qa import lexical
-from qa.lexical import MANIFEST, LexicalIndex, make_tokenizer, stem_words
+from qa.lexical import MANIFEST, LexicalIndex, make_tokenizer, stem_offsets, stem_words
 
 TEXTS = [
     "The council approved the harbour budget on Monday.",
@@ -85,6 +86,15 @@ def test_stem_words_makes_the_bm25_tokenizer_s_words():
     assert stem_words("The rowers are rowing") == ["rower", "row"]  # "the", "are": stopwords
     assert [stem_words(t) for t in texts] == tokenized  # the same from the kept stems
     assert stem_words("It was to be") == []  # only stopwords (the tokenizer gives [""])
+
+
+def test_stem_offsets_say_where_each_stemmed_word_starts():
+    text = "The rowers were ROWING; the harbour's councils approved it."
+    starts, stems = stem_offsets(text)
+    assert stems == stem_words(text) and "row" in stems and "council" in stems
+    words = [re.match(r"\w+", text[i:]).group() for i in starts]  # the word at each offset
+    assert [stem_words(w) for w in words] == [[s] for s in stems]
+    assert stem_offsets("İstanbul hosted the talks") is None  # "i̇" is two letters in lower case
 
 
 def test_stem_words_in_threads_agree_with_one_thread(monkeypatch):
