@@ -50,7 +50,8 @@ def load_groups(data: Path, work: Path, seed: int):
 
     cache = work / "groups.jsonl"
     if cache.is_file():
-        return [Group(**json.loads(line)) for line in cache.open(encoding="utf-8")]
+        with cache.open(encoding="utf-8") as f:
+            return [Group(**json.loads(line)) for line in f]
     groups = mine_files(data / "questions.jsonl", data / "articles.jsonl.gz", seed=seed)
     work.mkdir(parents=True, exist_ok=True)
     with cache.open("w", encoding="utf-8") as f:
