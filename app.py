@@ -163,8 +163,8 @@ def answer_markdown(answer: Answer) -> str:
 def write_answer(asker: Asker, question: str, options: AskOptions) -> tuple[str, Answer]:
     """Write the answer to `question` into the current container; return its Markdown and Answer.
 
-    An extractive answer is found whole, so it is shown whole as soon as it is found (replaying
-    it word by word would only delay it). An LLM's tokens are escaped and shown as they come.
+    An extractive answer is found whole, so it is shown whole as soon as it is found. An LLM's
+    tokens are escaped and shown as they come.
     """
     with st.spinner("Searching the articles…"):
         if asker.chat_model(options) is not None:

@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--cold-runs",
         type=int,
         default=COLD_START_RUNS,
-        help=f"cold starts of each kind, the median reported (default {COLD_START_RUNS})",
+        help=f"cold starts of each kind; the median (lower middle) is reported "
+        f"(default {COLD_START_RUNS})",
     )
     hidden = argparse.SUPPRESS
     p.add_argument("--ingest-chunks", type=int, help=hidden)
@@ -249,9 +250,10 @@ def stored_vectors(index: NewsIndex, items, fallback: np.ndarray) -> np.ndarray:
 
 
 def measure_cold_starts(store: Path, question: str, work: Path, runs: int) -> dict:
-    """The CLI's and the page's cold start on `store`, each the median of `runs` starts (one
-    start varies by a fifth on this machine; every run is kept); when the page's is not
-    measured or fails, it is None and `page_cold_start_error` says why."""
+    """The CLI's and the page's cold start on `store`, each the median of `runs` starts (the
+    lower middle one for an even count; one start varies by a fifth on this machine), every
+    run listed beside it. When the page's is not measured or any of its runs fails, it is
+    None and `page_cold_start_error` says why."""
     _log(f"measuring the CLI cold start ({runs} runs)")
     cli = [measure_cold_start(store, question) for _ in range(runs)]
     _log(f"measuring the page cold start ({runs} runs)")
@@ -268,11 +270,11 @@ def measure_cold_starts(store: Path, question: str, work: Path, runs: int) -> di
     page = None
     if pages and error is None:
         page = {
-            **sorted(pages, key=lambda p: p["seconds"])[(len(pages) - 1) // 2],  # median, low
+            **sorted(pages, key=lambda p: p["seconds"])[(len(pages) - 1) // 2],  # median_low
             "runs_s": [p["seconds"] for p in pages],
         }
     return {
-        "cold_start_s": statistics.median(cli),
+        "cold_start_s": statistics.median_low(cli),
         "cold_start_runs_s": cli,
         "page_cold_start": page,
         "page_cold_start_error": error,

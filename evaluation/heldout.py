@@ -18,7 +18,15 @@ import sys
 from pathlib import Path
 
 from evaluation.reader_data import read_jsonl
-from evaluation.train_reader import DATA, SEED, VALIDATION_SHARE, WORK, load_groups, split_by_week
+from evaluation.train_reader import (
+    DATA,
+    SEED,
+    VALIDATION_SHARE,
+    WORK,
+    load_groups,
+    split_by_week,
+    week_of,
+)
 
 QUESTION_FIELDS = ("id", "question", "answers", "as_of", "quiz_source")
 
@@ -27,7 +35,7 @@ def heldout_weeks(data: Path, work: Path, seed: int = SEED) -> list[str]:
     """The weeks (question id prefixes, "20220617") the reader's training never saw."""
     groups = load_groups(data, work, seed)
     _, held = split_by_week(groups, VALIDATION_SHARE, seed)
-    return sorted({g.question_id.split("_")[0] for g in held})
+    return sorted({week_of(g.question_id) for g in held})
 
 
 def write_set(data: Path, weeks: list[str], out: Path) -> tuple[int, int]:
@@ -37,7 +45,7 @@ def write_set(data: Path, weeks: list[str], out: Path) -> tuple[int, int]:
     questions = [
         q
         for q in read_jsonl(data / "questions.jsonl")
-        if q["id"].split("_")[0] in wanted and q.get("results")
+        if week_of(q["id"]) in wanted and q.get("results")
     ]
     ids = {a for q in questions for a in q["results"]}
     out.mkdir(parents=True, exist_ok=True)
@@ -60,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weeks", type=int, help="only the first N held-out weeks (default: all)")
     p.add_argument("--out", type=Path, required=True, help="folder for the two JSONL files")
     args = p.parse_args(argv)
+    if args.weeks is not None and args.weeks < 1:
+        p.error(f"--weeks {args.weeks}: give at least 1 week, or leave it out for all")
     if not (args.data / "questions.jsonl").is_file():
         print(
             f"heldout: {args.data} has no questions.jsonl: pass --data the realtimeqa-train "

@@ -34,13 +34,18 @@ MAX_SPAN_TOKENS = 16  # the longest answer span the validation decodes
 IGNORE = -100
 
 
+def week_of(question_id: str) -> str:
+    """The quiz week of a question id: "20220617" for "20220617_3"."""
+    return question_id.split("_")[0]
+
+
 def split_by_week(groups, share: float, seed: int):
     """Train and validation groups; a week's questions stay together (no leak between them)."""
-    weeks = sorted({g.question_id.split("_")[0] for g in groups})
+    weeks = sorted({week_of(g.question_id) for g in groups})
     random.Random(seed).shuffle(weeks)
     held = set(weeks[: max(1, round(len(weeks) * share))])
-    train = [g for g in groups if g.question_id.split("_")[0] not in held]
-    valid = [g for g in groups if g.question_id.split("_")[0] in held]
+    train = [g for g in groups if week_of(g.question_id) not in held]
+    valid = [g for g in groups if week_of(g.question_id) in held]
     return train, valid
 
 

@@ -24,14 +24,15 @@ if TYPE_CHECKING:
 LISTEN_TIMEOUT_S = 30.0  # a head start only: past this the store opens anyway
 # While a preload runs, the threads of the process take turns on the GIL every 0.5 ms instead of
 # CPython's 5: the preload's imports would otherwise hold the web server's event loop and the
-# first page's script up to 5 ms at each of their many turns. It brought the page's first answer
-# about 0.3 s sooner (median of 10 alternating cold starts, docs/benchmarks.md).
+# first page's script up to 5 ms at each of their many turns.
 PRELOAD_SWITCH_INTERVAL_S = 0.0005
 
 # Per settings: the index being opened, and an event set when a page asks for it (the preload
 # then stops waiting for its cue and opens it at once).
 _started: dict[Settings, tuple[Future[NewsIndex], threading.Event]] = {}
 _lock = threading.Lock()
+# How many `short_gil_turns` blocks are running, and the interval the first of them found.
+_gil_turns = {"blocks": 0, "saved": 0.0}
 
 
 def open_warm(settings: Settings) -> NewsIndex:
@@ -99,13 +100,20 @@ def preload(
 
 @contextmanager
 def short_gil_turns(seconds: float = PRELOAD_SWITCH_INTERVAL_S) -> Iterator[None]:
-    """The process's GIL switch interval at most `seconds` inside the block, restored after."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, seconds))
+    """The process's GIL switch interval at most `seconds` inside the block. Blocks may overlap
+    (one preload per settings): the last one out restores the interval the first one found."""
+    with _lock:
+        if _gil_turns["blocks"] == 0:
+            _gil_turns["saved"] = sys.getswitchinterval()
+        _gil_turns["blocks"] += 1
+        sys.setswitchinterval(min(_gil_turns["saved"], seconds))
     try:
         yield
     finally:
-        sys.setswitchinterval(previous)
+        with _lock:
+            _gil_turns["blocks"] -= 1
+            if _gil_turns["blocks"] == 0:
+                sys.setswitchinterval(_gil_turns["saved"])
 
 
 def ready_line(index: NewsIndex, seconds: float) -> str:

@@ -230,11 +230,11 @@ def test_a_sentence_s_words_are_sliced_from_its_passage_s(sample_text):
     for c in candidates:
         assert overlap.stems(c) == stem_words(c.text), c.text
     # A passage whose lower case is longer ("İ" is two letters in lower case) is stemmed by
-    # sentence: offsets into it would not hold.
+    # sentence: offsets into it would not hold (here they would move "talks" into the second).
     odd = Passage(
         chunk_id="b:0",
         article_id="b",
-        text="İstanbul hosted the talks last spring. Minsk did not host them at all.",
+        text="İ" * 30 + " hosted the talks last spring. Minsk did not host them at all.",
     )
     [first, second] = candidates_from([odd])
     assert Overlap("talks in Minsk", [odd]).of_each([first, second]) == [

@@ -51,6 +51,17 @@ def test_short_gil_turns_are_restored_after_a_failure():
     assert sys.getswitchinterval() == default
 
 
+def test_overlapping_short_gil_turns_restore_the_interval_the_first_found():
+    default = sys.getswitchinterval()
+    first, second = preload.short_gil_turns(0.001), preload.short_gil_turns(0.001)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first ends while the second still runs
+    assert sys.getswitchinterval() == pytest.approx(0.001)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == default
+
+
 def test_a_failed_preload_raises_once_then_the_store_is_opened_afresh(sample_store, tmp_path):
     settings = Settings(store_dir=tmp_path / "later")
     lines: list[str] = []
