@@ -40,6 +40,18 @@ _PRONOUN = re.compile(
     r"there|then)\b",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"[\w'’-]+")
+_ENDS_ON_PRONOUN = re.compile(
+    r"\b(it|that|this|those|these|there|then|them|him|her)\W*$", re.IGNORECASE
+)
+_TIME_AFTER = re.compile(r"\s+(week|weekend|month|year|morning|afternoon|evening|season|time)\b")
+# Words that name nothing: a pronoun after only these has nothing in the question to refer to.
+_FUNCTION_WORDS = frozenset(
+    "who whom whose what which when where why how is are was were be been being did does do "  # noqa: SIM905
+    "has have had will would can could should may might must shall the a an of to in on at "
+    "for by with from about and or but not so also as if into over after before during since "
+    "many much long old far more most very just else ever".split()
+)
 # Words that open a question and carry no topic: "Who proposed talks in Minsk?" -> the topic
 # is "proposed talks in Minsk".
 _QUESTION_OPENER = re.compile(
@@ -61,13 +73,23 @@ _NOT_NAMES = frozenset(
 
 
 def is_followup(question: str) -> bool:
-    """True when the question probably needs the previous turn to be understood."""
-    words = question.split()
-    return (
-        len(words) <= MAX_FOLLOWUP_WORDS
-        or bool(_LEADS_ON.match(question))
-        or bool(_PRONOUN.search(question))
-    )
+    """True when the question probably needs the previous turn to be understood: very short,
+    opening with "and"/"what about", ending on a pronoun ("What did the Kremlin say about
+    it?"), or using one before it names anything ("What did he say?", "When did that happen?").
+    A pronoun after the question's own words refers to them ("Which automaker is facing an
+    investigation into its self-driving features?"): such a question stands alone, and
+    carrying the previous topic into it would search for the wrong story."""
+    if len(question.split()) <= MAX_FOLLOWUP_WORDS or _LEADS_ON.match(question):
+        return True
+    if _ENDS_ON_PRONOUN.search(question):
+        return True
+    for word in _WORD.finditer(question):
+        lower = word.group(0).lower()
+        if _PRONOUN.fullmatch(lower):  # "this week" is a time, not a reference
+            return not _TIME_AFTER.match(question, word.end())
+        if lower not in _FUNCTION_WORDS:
+            return False  # a word of its own came first: later pronouns refer to it
+    return False
 
 
 def names_in(text: str) -> list[str]:

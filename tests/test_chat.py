@@ -31,7 +31,16 @@ HISTORY = [
         ("Why?", True),
         ("What did he say about it?", True),
         ("When were diplomatic relations broken off?", False),
-        ("Which holiday did Trump mention in his inauguration speech?", True),  # "his"
+        # a pronoun after the question's own words refers to them: it stands alone
+        ("Which holiday did Trump mention in his inauguration speech?", False),
+        ("Which automaker is facing a new investigation into its self-driving features?", False),
+        ("Which country's leader said there was no chance of ceding territory?", False),
+        ("What happened this week in Ukraine?", False),  # "this week" is a time
+        # a pronoun before anything is named, or closing the question, leans on the turn before
+        ("How did his opponent react?", True),
+        ("When did that happen?", True),
+        ("How many people died there?", True),
+        ("What did the Kremlin say about it?", True),
     ],
 )
 def test_is_followup(question, expected):
@@ -57,6 +66,8 @@ def test_names_and_topic():
             "Belarussian President Alexander Lukashenko)",
         ),
         ("When were diplomatic relations broken off?", None),  # stands alone
+        # a new question in the same chat: the Minsk talks must not be searched with it
+        ("Which automaker is facing a new investigation into its self-driving features?", None),
     ],
 )
 def test_context_is_carried_without_an_llm(question, expected):
