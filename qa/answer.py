@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -166,8 +166,14 @@ def names_not_in(
     (the passages' lower-case words) shows it is never written in lower case ("Tesla faces new
     probe"). A name the question already holds ("U.S." for "US") is not an answer.
     """
+    return list(_names_not_in(sentence, question, common, headline))
+
+
+def _names_not_in(
+    sentence: str, question: str, common: frozenset[str], headline: bool
+) -> Iterator[Name]:
+    """`names_not_in`, one at a time: `type_match` needs only the first."""
     asked = _as_words(question)
-    out = []
     for m in _NAME_RE.finditer(sentence):
         end = m.start() + len(m.group(0).rstrip("."))
         words = list(_WORD_RE.finditer(sentence, m.start(), end))
@@ -180,8 +186,7 @@ def names_not_in(
         if all(_ordinary(w.group(0)) for w in words):
             continue
         if len(name) > 1 and _as_words(name) not in asked:
-            out.append(Name(start, end, name))
-    return out
+            yield Name(start, end, name)
 
 
 def type_match(
@@ -198,7 +203,7 @@ def type_match(
         return 1.0 if date_span(sentence) else 0.0
     if kind == "number":
         return 1.0 if _NUMBER_RE.search(sentence) else 0.0
-    return 1.0 if names_not_in(sentence, question, common, headline) else 0.0
+    return 1.0 if next(_names_not_in(sentence, question, common, headline), None) else 0.0
 
 
 def short_answer(
