@@ -192,9 +192,9 @@ class TimedReader:
         self._reader = reader
         self.seconds = 0.0
 
-    def read(self, question: str, texts: list[str]) -> list:
+    def read(self, question: str, texts: list[str], titles: list[str] | None = None) -> list:
         start = time.perf_counter()
         try:
-            return self._reader.read(question, texts)
+            return self._reader.read(question, texts, titles)
         finally:
             self.seconds += time.perf_counter() - start

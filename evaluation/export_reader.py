@@ -19,7 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from qa.onnx_embeddings import export_bert
-from qa.reader import CHECKED_FILES, MODEL_FILE, SUMS_SUFFIX, TOKENIZER_FILE, file_sha256
+from qa.reader import (
+    CHECKED_FILES,
+    DEFAULT_MAX_LENGTH,
+    MODEL_FILE,
+    SUMS_SUFFIX,
+    TOKENIZER_FILE,
+    file_sha256,
+)
 
 CHECK_PAIRS = [
     ("Who proposed talks in Minsk?", "Putin said Russia was ready to send a delegation to Minsk."),
@@ -130,7 +137,7 @@ def validate_shipped(folder: Path, groups: Path) -> dict[str, float]:
     reader = OnnxReader(folder, check_sums=False)
     top1 = exact = labelled = 0
     for g in valid:
-        readings = reader.read(g.question, [g.positive, *g.negatives])
+        readings = reader.read(g.question, [g.positive, *g.negatives], g.titles or None)
         top1 += all(readings[0].logit > r.logit for r in readings[1:])
         if (span := answer_span(g.positive, g.answers)) is not None:
             labelled += 1
@@ -143,7 +150,9 @@ def validate_shipped(folder: Path, groups: Path) -> dict[str, float]:
     }
 
 
-def export(model_dir: Path, out: Path, *, max_length: int) -> dict:
+def export(model_dir: Path, out: Path, *, max_length: int | None = None) -> dict:
+    """Export the trained reader of `model_dir` to int8 ONNX in `out`; its encoding (max_length,
+    titles) is the one it was trained with (`training.json`) unless `max_length` is given."""
     import torch
     from transformers import AutoTokenizer
 
@@ -161,7 +170,11 @@ def export(model_dir: Path, out: Path, *, max_length: int) -> dict:
     tokenizer.backend_tokenizer.save(str(out / TOKENIZER_FILE))
     with torch.inference_mode():
         expected = model(**sample)[0].numpy().reshape(-1)
-    return _finish(out, expected, max_length=max_length)
+    trained = model_dir / "training.json"
+    encoding = json.loads(trained.read_text()) if trained.is_file() else {}
+    if max_length is None:
+        max_length = encoding.get("max_length", DEFAULT_MAX_LENGTH)
+    return _finish(out, expected, max_length=max_length, titles=encoding.get("titles", False))
 
 
 def requantise(shipped: Path, out: Path) -> dict:
@@ -169,7 +182,8 @@ def requantise(shipped: Path, out: Path) -> dict:
     trained weights it came from are gone; compared with its float expansion."""
     from qa.reader import OnnxReader
 
-    max_length = json.loads((shipped / "reader.json").read_text())["max_length"]
+    config = json.loads((shipped / "reader.json").read_text())
+    max_length = config["max_length"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         dequantise(shipped / MODEL_FILE, folder / MODEL_FILE)
@@ -180,10 +194,10 @@ def requantise(shipped: Path, out: Path) -> dict:
         _quantise(folder / MODEL_FILE, out / MODEL_FILE)
     if out.resolve() != shipped.resolve():
         shutil.copy(shipped / TOKENIZER_FILE, out / TOKENIZER_FILE)
-    return _finish(out, expected, max_length=max_length)
+    return _finish(out, expected, max_length=max_length, titles=config.get("titles", False))
 
 
-def _finish(out: Path, expected: np.ndarray, *, max_length: int) -> dict:
+def _finish(out: Path, expected: np.ndarray, *, max_length: int, titles: bool = False) -> dict:
     """Check the exported file against the float logits of CHECK_PAIRS, write its settings and
     SHA-256 files, and return the figures."""
     from qa.reader import OnnxReader
@@ -192,7 +206,8 @@ def _finish(out: Path, expected: np.ndarray, *, max_length: int) -> dict:
     got = np.array([reader.scores(q, [s])[0] for q, s in CHECK_PAIRS], dtype=np.float32)
     spans = [reader.read(q, [s])[0].answer_in(s) for q, s in CHECK_PAIRS]
     figures = {"max_abs_diff_int8": float(np.abs(expected - got).max()), "spans": spans}
-    (out / "reader.json").write_text(json.dumps({"max_length": max_length}, indent=2) + "\n")
+    settings = {"max_length": max_length, **({"titles": True} if titles else {})}
+    (out / "reader.json").write_text(json.dumps(settings, indent=2) + "\n")
     sums = {name: file_sha256(out / name) for name in CHECKED_FILES}
     for name, digest in sums.items():
         (out / (name + SUMS_SUFFIX)).write_text(f"{digest}  {name}\n")
@@ -204,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.export_reader")
     parser.add_argument("--model", type=Path, default=Path(".reader-train/model"))
     parser.add_argument("--out", type=Path, default=Path("qa/reader_model"))
-    parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--max-length", type=int, default=None, help="default: as trained")
     parser.add_argument(
         "--groups", type=Path, default=Path(".reader-train/groups.jsonl"), help="mined pairs"
     )

@@ -162,6 +162,8 @@ class Group:
     positive: str
     negatives: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)  # the gold answers, for the span head
+    # the headline of each text's article, positive first ("" for a headline itself)
+    titles: list[str] = field(default_factory=list)
 
 
 def candidate_texts(article: dict) -> list[str]:
@@ -198,8 +200,14 @@ def wrong_choices(question: dict) -> list[str]:
     return [c for c in question.get("choices") or [] if c.strip().lower() not in golds]
 
 
-def mine_question(question: dict, sentences: list[str], rng: random.Random) -> list[Group]:
-    """The groups of one question, from the sentences of its articles (deduplicated)."""
+def mine_question(
+    question: dict,
+    sentences: list[str],
+    rng: random.Random,
+    titles: dict[str, str] | None = None,
+) -> list[Group]:
+    """The groups of one question, from the sentences of its articles (deduplicated);
+    `titles` maps a sentence to its article's headline, to give each group its titles."""
     if is_skipped(question) or not sentences:
         return []
     answers = question["answers"]
@@ -227,7 +235,10 @@ def mine_question(question: dict, sentences: list[str], rng: random.Random) -> l
         picked += rng.sample(close, min(3, len(close)))
         pool = [s for s in others if s not in picked]
         picked += rng.sample(pool, min(NEGATIVES - len(picked), len(pool)))
-        groups.append(Group(question["id"], question["question"], positive, picked, list(answers)))
+        group = Group(question["id"], question["question"], positive, picked, list(answers))
+        if titles is not None:
+            group.titles = [titles.get(s, "") for s in [positive, *picked]]
+        groups.append(group)
     return groups
 
 
@@ -247,18 +258,21 @@ def mine(questions: Iterable[dict], articles: dict[str, dict], *, seed: int = 0)
     groups = []
     for q in questions:
         sentences: list[str] = []
+        titles: dict[str, str] = {}
         seen: set[str] = set()
         for article_id in q.get("results") or []:
             if article_id not in articles:
                 continue
             if article_id not in cache:
                 cache[article_id] = candidate_texts(articles[article_id])
+            title = (articles[article_id].get("title") or "").strip()
             for s in cache[article_id]:
                 key = " ".join(s.lower().split())
                 if key not in seen:
                     seen.add(key)
                     sentences.append(s)
-        groups.extend(mine_question(q, sentences, rng))
+                    titles[s] = "" if s == title else title
+        groups.extend(mine_question(q, sentences, rng, titles))
     return groups
 
 

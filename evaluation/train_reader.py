@@ -24,6 +24,7 @@ DATA = Path("../shared/data/realtimeqa-train")
 WORK = Path(".reader-train")
 SEED = 13
 MAX_LENGTH = 96  # question + one sentence: 95 % of pairs fit
+MAX_LENGTH_WITH_TITLES = 128  # question + headline + one sentence
 GROUPS_PER_STEP = 4  # 4 x 8 = 32 pairs per step
 LEARNING_RATE = 4e-5
 WARMUP = 0.06
@@ -109,15 +110,22 @@ def build_model(base):
     return Reader()
 
 
-def encode_groups(tokenizer, groups):
-    """The pairs of `groups` as one padded batch, and each group's answer-token labels."""
-    questions = [g.question for g in groups for _ in range(1 + len(g.negatives))]
+def encode_groups(tokenizer, groups, *, titles: bool = False, max_length: int = MAX_LENGTH):
+    """The pairs of `groups` as one padded batch, and each group's answer-token labels. With
+    `titles`, the first segment is the question and the headline of the text's article."""
+    from qa.reader import first_segment
+
+    questions = [
+        first_segment(g.question, (g.titles[i] if titles and g.titles else ""))
+        for g in groups
+        for i in range(1 + len(g.negatives))
+    ]
     sentences = [s for g in groups for s in [g.positive, *g.negatives]]
     batch = tokenizer(
         questions,
         sentences,
         truncation="longest_first",
-        max_length=MAX_LENGTH,
+        max_length=max_length,
         padding=True,
         return_tensors="pt",
         return_offsets_mapping=True,
@@ -140,11 +148,11 @@ def encode_groups(tokenizer, groups):
     return batch, starts, ends
 
 
-def group_outputs(model, tokenizer, groups):
+def group_outputs(model, tokenizer, groups, **encoding):
     """Scores shaped (groups, 1 + negatives), the positives' start/end logits, the labels."""
     import torch
 
-    batch, starts, ends = encode_groups(tokenizer, groups)
+    batch, starts, ends = encode_groups(tokenizer, groups, **encoding)
     logits, start, end = model(**batch)
     sizes = [1 + len(g.negatives) for g in groups]
     grouped = torch.nn.utils.rnn.pad_sequence(
@@ -172,7 +180,7 @@ def best_span(start, end, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[int, int]:
     return flat // n, flat % n
 
 
-def validate(model, tokenizer, groups) -> dict[str, float]:
+def validate(model, tokenizer, groups, **encoding) -> dict[str, float]:
     """Top-1 accuracy (the positive outscores all its negatives), mean reciprocal rank, and
     the share of labelled positives whose decoded span is exactly the answer's tokens."""
     import torch
@@ -181,7 +189,9 @@ def validate(model, tokenizer, groups) -> dict[str, float]:
     top1 = rr = exact = labelled = 0.0
     with torch.inference_mode():
         for i in range(0, len(groups), 16):
-            logits, start, end, starts, ends = group_outputs(model, tokenizer, groups[i : i + 16])
+            logits, start, end, starts, ends = group_outputs(
+                model, tokenizer, groups[i : i + 16], **encoding
+            )
             ranks = (logits > logits[:, :1]).sum(dim=1) + 1
             top1 += float((ranks == 1).sum())
             rr += float((1.0 / ranks).sum())
@@ -237,14 +247,17 @@ def train(args) -> dict:
         idx = list(range(len(train_groups)))
         rng.shuffle(idx)
         order += [idx[i : i + GROUPS_PER_STEP] for i in range(0, len(idx), GROUPS_PER_STEP)]
-    print("before training:", validate(model, tokenizer, valid_groups[:200]), flush=True)
+    encoding = {"titles": args.titles, "max_length": args.max_length}
+    print(
+        "before training:", validate(model, tokenizer, valid_groups[:200], **encoding), flush=True
+    )
     model.train()
     started = last_save = time.time()
     loss_sum = 0.0
     deadline = started + args.minutes * 60
     while step < steps and time.time() < deadline:
         batch = [train_groups[i] for i in order[step]]
-        logits, start, end, starts, ends = group_outputs(model, tokenizer, batch)
+        logits, start, end, starts, ends = group_outputs(model, tokenizer, batch, **encoding)
         loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
         if (starts != IGNORE).any():
             span_loss = (
@@ -267,8 +280,9 @@ def train(args) -> dict:
             _save(state_file, model, optimizer, schedule, step)
             last_save = time.time()
     _save(state_file, model, optimizer, schedule, step)
-    figures = validate(model, tokenizer, valid_groups)
+    figures = validate(model, tokenizer, valid_groups, **encoding)
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
+    figures.update(encoding)
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
@@ -304,8 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=75, help="stop (and save) after this")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--titles", action="store_true", help="read each text with its article's headline"
+    )
+    parser.add_argument("--max-length", type=int, default=None, help="tokens per pair")
     parser.add_argument("--mine-only", action="store_true", help="mine the pairs and stop")
     args = parser.parse_args(argv)
+    if args.max_length is None:
+        args.max_length = MAX_LENGTH_WITH_TITLES if args.titles else MAX_LENGTH
     if args.mine_only:
         groups = load_groups(args.data, args.work, args.seed)
         print(f"mined {len(groups)} groups from {len({g.question_id for g in groups})} questions")

@@ -33,11 +33,14 @@ class CachedReader:
     def __init__(self, reader) -> None:
         self.reader, self.cache = reader, {}
 
-    def read(self, question: str, texts: list[str]) -> list:
-        todo = [t for t in texts if (question, t) not in self.cache]
-        for t, r in zip(todo, self.reader.read(question, todo) if todo else [], strict=True):
-            self.cache[question, t] = r
-        return [self.cache[question, t] for t in texts]
+    def read(self, question: str, texts: list[str], titles: list[str] | None = None) -> list:
+        titles = titles if titles is not None else [""] * len(texts)
+        keys = [(question, t, title) for t, title in zip(texts, titles, strict=True)]
+        todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
+        got = self.reader.read(question, [k[1] for k in todo], [k[2] for k in todo]) if todo else []
+        for k, r in zip(todo, got, strict=True):
+            self.cache[k] = r
+        return [self.cache[k] for k in keys]
 
 
 def main(argv: list[str] | None = None) -> int:

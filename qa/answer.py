@@ -389,11 +389,18 @@ def add_readings(question: str, candidates: list[Candidate], reader) -> None:
     best = sorted(candidates, key=lambda c: c.score, reverse=True)[:READER_DEPTH]
     if not best:
         return
-    for c, r in zip(best, reader.read(question, [c.text for c in best]), strict=True):
+    titles = [reading_title(c) for c in best]
+    for c, r in zip(best, reader.read(question, [c.text for c in best], titles), strict=True):
         c.reading = 1.0 / (1.0 + math.exp(-r.logit))
         c.score += W_READER * c.reading
         if r.start is not None:
             c.span = (r.start, r.end, r.span_probability)
+
+
+def reading_title(c: Candidate) -> str:
+    """The headline a reader trained with headlines reads before `c`: its article's, unless `c`
+    is that headline or the title was made up at ingest."""
+    return "" if c.headline or c.passage.title_derived else c.passage.title.strip()
 
 
 def score_candidates(

@@ -33,6 +33,12 @@ PARALLEL_PAIRS = max(1, min(4, os.cpu_count() or 1))
 FIX = "restore it with `git checkout qa/reader_model` (or set NEWSQA_READER=none to answer without it)"
 
 
+def first_segment(question: str, title: str = "") -> str:
+    """What a reader trained with headlines reads before the text: the question, then the
+    headline of the text's article after a separator (the text's own tokens follow)."""
+    return f"{question} [SEP] {title}" if title else question
+
+
 class ReaderError(ModelError):
     """The reader's files are missing or not the ones recorded beside them."""
 
@@ -62,14 +68,13 @@ class OnnxReader:
 
         if check_sums:
             verify(folder)
-        config = folder / "reader.json"
+        config_file = folder / "reader.json"
+        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
         if max_length is None:
-            max_length = (
-                json.loads(config.read_text()).get("max_length", DEFAULT_MAX_LENGTH)
-                if config.is_file()
-                else DEFAULT_MAX_LENGTH
-            )
+            max_length = config.get("max_length", DEFAULT_MAX_LENGTH)
         self.name = folder.name
+        # Trained to read each text after the question and its article's headline.
+        self.titles = bool(config.get("titles", False))
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self._tokenizer.no_padding()  # the file pads to the longest pair; each pair runs alone
@@ -88,12 +93,20 @@ class OnnxReader:
         """One logit per text, in order: higher answers better."""
         return [r.logit for r in self.read(question, texts)]
 
-    def read(self, question: str, texts: list[str]) -> list[Reading]:
+    def read(
+        self, question: str, texts: list[str], titles: list[str] | None = None
+    ) -> list[Reading]:
         """Each text's logit and, if the model marks spans, the answer span inside it.
+        `titles`: the headline of each text's article ("" for none, or for a headline itself),
+        read with the question by a reader trained so; other readers ignore them.
 
         One pair per run: the int8 layers scale their activations per run, so a pair read alone
         gets the same result whatever else is read (tested), and nothing is spent on padding."""
-        encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
+        if self.titles and titles is not None:
+            firsts = [first_segment(question, t) for t in titles]
+        else:
+            firsts = [question] * len(texts)
+        encodings = self._tokenizer.encode_batch(list(zip(firsts, texts, strict=True)))
         runs = self._pool.map(self._run, encodings)
         out = []
         for encoding, text, results in zip(encodings, texts, runs, strict=True):

@@ -117,3 +117,15 @@ def test_reader_setting_none_switches_it_off(monkeypatch):
 def test_a_reader_path_that_is_not_a_folder_is_refused(tmp_path):
     with pytest.raises(ReaderError, match="NEWSQA_READER"):
         load_reader(str(tmp_path / "nowhere"))
+
+
+def test_only_a_reader_trained_with_headlines_reads_them(reader, tmp_path):
+    headline = ["Belarus offers to host talks"]
+    assert reader.read(QUESTION, [ANSWERING], headline) == reader.read(QUESTION, [ANSWERING])
+    titled = tmp_path / "titled"
+    shutil.copytree(SHIPPED, titled)
+    (titled / "reader.json").write_text('{"max_length": 128, "titles": true}')
+    with_titles = OnnxReader(titled)
+    assert with_titles.titles and not reader.titles
+    assert with_titles.read(QUESTION, [ANSWERING], [""]) == reader.read(QUESTION, [ANSWERING])
+    assert with_titles.read(QUESTION, [ANSWERING], headline) != reader.read(QUESTION, [ANSWERING])

@@ -94,3 +94,18 @@ def test_mine_reads_the_question_s_own_articles_once_each():
 def test_candidate_texts_drops_boilerplate_and_short_lines():
     article = {"title": "Short", "text": "Advert\n\n" + ANSWERING + "\n\nOK.\n"}
     assert candidate_texts(article) == [ANSWERING]
+
+
+def test_each_text_keeps_its_article_s_headline():
+    articles = {
+        "a1": {"id": "a1", "title": "Tesla recalls two million vehicles", "text": " ".join(FILLER)},
+        "a2": {"id": "a2", "title": "Car news of the week", "text": ANSWERING + " " + WRONG_CHOICE},
+    }
+    groups = mine([dict(QUESTION, results=["a1", "a2"])], articles, seed=0)
+    title_of = {s: "Tesla recalls two million vehicles" for s in FILLER}
+    title_of.update({ANSWERING: "Car news of the week", WRONG_CHOICE: "Car news of the week"})
+    title_of["Tesla recalls two million vehicles"] = ""  # a headline is read without itself
+    for g in groups:
+        texts = [g.positive, *g.negatives]
+        assert len(g.titles) == len(texts)
+        assert g.titles == [title_of[t] for t in texts]

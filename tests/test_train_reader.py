@@ -43,3 +43,15 @@ def test_span_labels_point_at_the_answer_tokens_of_each_positive(tokenizer):
     ids = batch["input_ids"][0][starts[0] : ends[0] + 1]
     assert tokenizer.decode(ids) == "france"
     assert (starts[1], ends[1]) == (IGNORE, IGNORE)  # no answer in the positive: no span loss
+
+
+def test_with_titles_the_headline_is_read_with_the_question(tokenizer):
+    group = Group("w_0", "Who won?", "Argentina beat France.", ["Fans sang."], ["France"])
+    group.titles = ["World Cup final", ""]
+    batch, starts, ends = encode_groups(tokenizer, [group], titles=True)
+    ids, kinds = batch["input_ids"][0], batch["token_type_ids"][0]
+    first = tokenizer.decode([t for t, kind in zip(ids, kinds, strict=True) if kind == 0])
+    assert first == "[CLS] who won? [SEP] world cup final [SEP]"
+    assert tokenizer.decode(batch["input_ids"][0][starts[0] : ends[0] + 1]) == "france"
+    plain, _, _ = encode_groups(tokenizer, [group])  # without titles: the question alone
+    assert "world" not in tokenizer.decode(plain["input_ids"][0])
