@@ -64,7 +64,14 @@ def main(argv: list[str] | None = None) -> int:
             got = asker.ask(q.question, options)
             cached.append((q, got.passages, index.embed_query(q.question)))
         rows = []
-        grid = itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS, SPAN_PROBABILITIES)
+        shipped = (
+            answerer.W_READER,
+            answerer.READER_DEPTH,
+            answerer.MIN_READ_SCORE,
+            answerer.READ_SENTENCE_RATIO,
+            answerer.SPAN_MIN_PROBABILITY,
+        )
+        grid = [shipped, *itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS, SPAN_PROBABILITIES)]
         for weight, depth, bar, ratio, span in grid:
             answerer.W_READER, answerer.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
             answerer.READ_SENTENCE_RATIO, answerer.SPAN_MIN_PROBABILITY = ratio, span
@@ -88,11 +95,15 @@ def main(argv: list[str] | None = None) -> int:
                 (m["shown@300"], m["bold"], m["abstained"], m["reading"], weight, depth, bar)
                 + (ratio, span)
             )
-    rows.sort(reverse=True)
     print("shown@300  bold  abstained  reading | weight depth bar ratio span")
-    for r in rows[:40]:
-        print(f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f} | " + " ".join(map(str, r[4:])))
+    print(_row(rows[0]) + "  (the answerer's own settings)")
+    for r in sorted(rows[1:], reverse=True)[:40]:
+        print(_row(r))
     return 0
+
+
+def _row(r: tuple) -> str:
+    return f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f} | " + " ".join(map(str, r[4:]))
 
 
 if __name__ == "__main__":
