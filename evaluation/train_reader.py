@@ -180,6 +180,17 @@ def best_span(start, end, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[int, int]:
     return flat // n, flat % n
 
 
+def pointwise_loss(grouped):
+    """Binary cross-entropy of each pair on its own (the positive 1, each negative 0), so the
+    logit's sigmoid is a probability across questions, not only an order within a group."""
+    import torch
+
+    target = torch.zeros_like(grouped)
+    target[:, 0] = 1.0
+    real = grouped > -1e3  # not a padded place of a group with fewer negatives
+    return torch.nn.functional.binary_cross_entropy_with_logits(grouped[real], target[real])
+
+
 def validate(model, tokenizer, groups, **encoding) -> dict[str, float]:
     """Top-1 accuracy (the positive outscores all its negatives), mean reciprocal rank, and
     the share of labelled positives whose decoded span is exactly the answer's tokens."""
@@ -265,6 +276,8 @@ def train(args) -> dict:
                 + torch.nn.functional.cross_entropy(end, ends, ignore_index=IGNORE)
             ) / 2
             loss = loss + SPAN_WEIGHT * span_loss
+        if args.pointwise:
+            loss = loss + args.pointwise * pointwise_loss(logits)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -282,7 +295,7 @@ def train(args) -> dict:
     _save(state_file, model, optimizer, schedule, step)
     figures = validate(model, tokenizer, valid_groups, **encoding)
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
-    figures.update(encoding)
+    figures.update(encoding, pointwise=args.pointwise)
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
@@ -322,6 +335,12 @@ def main(argv: list[str] | None = None) -> int:
         "--titles", action="store_true", help="read each text with its article's headline"
     )
     parser.add_argument("--max-length", type=int, default=None, help="tokens per pair")
+    parser.add_argument(
+        "--pointwise",
+        type=float,
+        default=0.0,
+        help="weight of a per-pair binary cross-entropy added to the listwise loss",
+    )
     parser.add_argument("--mine-only", action="store_true", help="mine the pairs and stop")
     args = parser.parse_args(argv)
     if args.max_length is None:

@@ -55,3 +55,15 @@ def test_with_titles_the_headline_is_read_with_the_question(tokenizer):
     assert tokenizer.decode(batch["input_ids"][0][starts[0] : ends[0] + 1]) == "france"
     plain, _, _ = encode_groups(tokenizer, [group])  # without titles: the question alone
     assert "world" not in tokenizer.decode(plain["input_ids"][0])
+
+
+def test_the_pointwise_loss_rewards_a_high_positive_and_skips_padding():
+    import torch
+
+    from evaluation.train_reader import pointwise_loss
+
+    padded = -1e4  # a group with fewer negatives, as group_outputs pads it
+    good = torch.tensor([[4.0, -4.0, -4.0], [4.0, -4.0, padded]])
+    bad = torch.tensor([[-4.0, 4.0, 4.0], [-4.0, 4.0, padded]])
+    assert float(pointwise_loss(good)) < 0.05 < 3.0 < float(pointwise_loss(bad))
+    assert torch.isfinite(pointwise_loss(good))
