@@ -190,6 +190,7 @@ class TimedReader:
 
     def __init__(self, reader) -> None:
         self._reader = reader
+        self.titles = reader.titles
         self.seconds = 0.0
 
     def read(self, question: str, texts: list[str], titles: list[str] | None = None) -> list:

@@ -389,7 +389,7 @@ def add_readings(question: str, candidates: list[Candidate], reader) -> None:
     best = sorted(candidates, key=lambda c: c.score, reverse=True)[:READER_DEPTH]
     if not best:
         return
-    titles = [reading_title(c) for c in best]
+    titles = [reading_title(c) for c in best] if reader.titles else None
     for c, r in zip(best, reader.read(question, [c.text for c in best], titles), strict=True):
         c.reading = 1.0 / (1.0 + math.exp(-r.logit))
         c.score += W_READER * c.reading

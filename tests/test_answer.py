@@ -9,6 +9,7 @@ from qa.answer import (
     MIN_BEST_SCORE,
     Overlap,
     add_cosines,
+    add_readings,
     answer_extractive,
     answer_type,
     candidates_from,
@@ -330,3 +331,36 @@ def test_a_headline_is_never_shown_without_a_sentence_of_its_article(embeddings)
     assert not answer.abstained and "Tesla" in answer.text.split("[")[0]
     assert answer.text.count("[1]") >= 1 and "[2]" not in answer.text.split("[1]")[0]
     assert {c.passage.chunk_id for c in answer.citations if c.n == 1} == {"t:1"}
+
+
+class RecordingReader:
+    """The shipped reader, remembering the headlines it was handed."""
+
+    def __init__(self, reader, titles: bool) -> None:
+        self.reader, self.titles, self.handed = reader, titles, []
+
+    def read(self, question, texts, titles=None):
+        self.handed.append(titles)
+        return self.reader.read(question, texts, titles)
+
+
+def test_headlines_are_handed_only_to_a_reader_that_reads_them():
+    from qa.reader import load_reader
+
+    passage = Passage(
+        chunk_id="t:0",
+        article_id="t",
+        title="Putin ready for talks in Minsk",
+        text="Putin said he would send a delegation to Minsk. The Kremlin confirmed it.",
+        rank=1,
+    )
+    question = "Who proposed talks in Minsk?"
+    shipped = load_reader("default")
+    for titles in (False, True):
+        candidates = candidates_from([passage])
+        score_without_model(question, candidates, [passage])
+        reader = RecordingReader(shipped, titles)
+        add_readings(question, candidates, reader)
+        assert all(c.reading is not None for c in candidates)
+        handed = reader.handed[0]
+        assert handed == ([passage.title] * len(candidates) if titles else None)
