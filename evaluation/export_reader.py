@@ -36,6 +36,18 @@ CHECK_PAIRS = [
 ]
 
 
+def _check_quantiser() -> None:
+    """Refuse at once, in one line naming the fix, when the 4-bit quantiser's dependency (the
+    `train` extra, which `make train-reader` installs) is missing, not after the export."""
+    try:
+        import onnx_ir  # noqa: F401
+    except ImportError:
+        raise SystemExit(
+            "error: exporting the reader needs the 'train' extra (onnx-ir): run "
+            "`.venv/bin/pip install -e '.[dev,train]'`, or `make train-reader`"
+        ) from None
+
+
 def _quantise(fp32: Path, target: Path) -> None:
     """Linear layers to int8 (weights per channel, activations scaled per run, so a pair read
     alone never depends on what else is read), except each layer's feed-forward output, whose
@@ -230,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         help="quantise an exported reader's folder again instead of exporting --model",
     )
     args = parser.parse_args(argv)
+    _check_quantiser()
     if args.from_onnx:
         figures = requantise(args.from_onnx, args.out)
     else:
