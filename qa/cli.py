@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from qa.ask import Asker, AskOptions
@@ -14,7 +13,7 @@ from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
 from qa.errors import EXIT_OK, UsageError, printable, run_command
 from qa.models import Answer, AnswerStream, SearchFilters
-from qa.preload import load_models
+from qa.preload import models_loading
 from qa.retrieve import DEFAULT_K
 from qa.store import NewsIndex
 from qa.timeline import DEFAULT_TIMELINE_K, build_timeline
@@ -168,14 +167,9 @@ def check_names(index: NewsIndex, sources: list[str], topics: list[str]) -> None
 
 
 def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
-    # The question's models load in a thread while the store opens (importing Chroma is most of
-    # a cold start; both release the GIL at times). Joined before the question is embedded, so
-    # each model is still loaded once.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsqa-models") as pool:
-        models = pool.submit(load_models, index.settings)
+    with models_loading(index.settings):  # loaded beside the store's opening, as the page does
         index.refresh()
         check_names(index, args.source, args.topic)
-        models.result()
     options = AskOptions(
         k=args.k,
         sources=tuple(args.source),

@@ -40,17 +40,27 @@ def open_warm(settings: Settings) -> NewsIndex:
     loaded and run once, so the first question is answered as fast as the later ones and a
     damaged reader file is reported at once. The models load in a thread while the store
     opens: ONNX Runtime and Chroma both release the GIL."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from qa.store import NewsIndex
 
     index = NewsIndex(settings, create=False)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        models = pool.submit(load_models, settings)
+    with models_loading(settings):
         index.refresh()
-        models.result()
     index.embed_query("warm up")
     return index
+
+
+@contextmanager
+def models_loading(settings: Settings) -> Iterator[None]:
+    """`load_models(settings)` in a thread while the block runs (opening the store: importing
+    Chroma is most of a cold start, and it and ONNX Runtime both release the GIL at times).
+    Joined on leaving, so each model still loads once; its error is raised if the block's was
+    not."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsqa-models") as pool:
+        models = pool.submit(load_models, settings)
+        yield
+        models.result()
 
 
 def load_models(settings: Settings) -> None:
