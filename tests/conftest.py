@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import threading
 from collections import Counter
@@ -26,6 +27,7 @@ from qa.config import Settings
 from qa.dates import parse_date
 from qa.embeddings import load_embeddings
 from qa.models import Article
+from qa.reader import MODEL_FILE, SHIPPED
 from qa.store import NewsIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -106,6 +108,17 @@ def sample_store(tmp_path_factory, embeddings) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(sample_store, embeddings) -> NewsIndex:
     return NewsIndex(Settings(store_dir=sample_store), embeddings=embeddings)
+
+
+@pytest.fixture
+def altered_reader(tmp_path) -> Path:
+    """A copy of the shipped reader's folder whose model file has one byte changed."""
+    altered = tmp_path / "reader_model"
+    shutil.copytree(SHIPPED, altered)
+    data = bytearray((altered / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (altered / MODEL_FILE).write_bytes(bytes(data))
+    return altered
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 
 from ingest.cli import main as ingest_main
 from qa.cli import main as qa_main
-from qa.reader import MODEL_FILE, SHIPPED
 
 SUMMARY_KEYS = {
     "added",
@@ -169,21 +167,23 @@ def test_empty_question_is_one_line_error(store, capsys):
 
 
 def test_ask_with_an_altered_reader_is_one_line_naming_the_fix(
-    store, sample_path, tmp_path, capsys
+    store, sample_path, altered_reader, capsys
 ):
     """The reader loads beside the store's opening; its failure still ends the command."""
     ingest_sample(store, sample_path, capsys)
-    altered = tmp_path / "reader_model"
-    shutil.copytree(SHIPPED, altered)
-    data = bytearray((altered / MODEL_FILE).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    (altered / MODEL_FILE).write_bytes(bytes(data))
-    argv = ["ask", "Who proposed talks in Minsk?", "--store", store, "--reader", str(altered)]
+    argv = [
+        "ask",
+        "Who proposed talks in Minsk?",
+        "--store",
+        store,
+        "--reader",
+        str(altered_reader),
+    ]
     code = qa_main(argv)
     captured = capsys.readouterr()
     assert code == 1 and captured.out == ""
     assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
-    assert str(altered) in captured.err and "git checkout" in captured.err
+    assert str(altered_reader) in captured.err and "git checkout" in captured.err
 
 
 def test_stats_json(store, sample_path, capsys):
