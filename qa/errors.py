@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sys
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # every command line's exit statuses
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C (SIGTERM too, here)
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what shells report for `... | head -1`'s writer
 
 # Control and format characters (C0, DEL, C1, bidi overrides, zero-width): a name printed raw
 # could start a new line, move the cursor, recolour or retitle the terminal, or reverse text.
@@ -85,8 +87,9 @@ def run_command(
     Every exception that reaches here becomes one line on stderr (the traceback only with
     `verbose`, re-raised): a NewsQAError is `error: ...`, EXIT_USAGE for `usage_errors` (a
     setting or flag to fix; `usage` is printed above it), EXIT_FAILED otherwise. Ctrl-C and
-    SIGTERM print `interrupted: ...` and give EXIT_INTERRUPTED; anything else is a bug, reported
-    as `error: unexpected TYPE: message` with EXIT_FAILED.
+    SIGTERM print `interrupted: ...` and give EXIT_INTERRUPTED; a closed output pipe ends it
+    quietly with EXIT_PIPE_CLOSED; anything else is a bug, reported as `error: unexpected TYPE:
+    message` with EXIT_FAILED.
     """
     try:
         with _sigterm_as_interrupt():
@@ -108,11 +111,21 @@ def run_command(
         _say(f"interrupted: {done}")
         forget_unhandled_interrupt()
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # whatever read the output stopped reading (`| head -1`): no error
+        _discard_stdout()
+        return EXIT_PIPE_CLOSED
     except Exception as e:  # a bug: still one line, never a traceback the user did not ask for
         if verbose:
             raise
         _say(f"error: unexpected {type(e).__name__}: {e} (run again with --verbose for details)")
         return EXIT_FAILED
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's flush at exit does not hit the
+    closed pipe again (the recipe of Python's `signal` documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def forget_unhandled_interrupt() -> None:

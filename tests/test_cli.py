@@ -11,6 +11,7 @@ import pytest
 
 from ingest.cli import main as ingest_main
 from qa.cli import main as qa_main
+from qa.errors import EXIT_PIPE_CLOSED
 
 SUMMARY_KEYS = {
     "added",
@@ -217,6 +218,21 @@ def test_module_entry_points_run(store, sample_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["added"] == 1
+
+
+def test_ask_into_a_closed_pipe_ends_quietly(store, sample_path, capsys):
+    """`qa ask ... | head -1`: the reader of the output leaves first; no error line for that."""
+    ingest_sample(store, sample_path, capsys)
+    with subprocess.Popen(
+        [sys.executable, "-m", "qa", "ask", "Who proposed talks in Minsk?", "--store", store],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        process.stdout.close()  # before the answer is written: every write meets a closed pipe
+        err = process.stderr.read()
+        assert process.wait(timeout=180) == EXIT_PIPE_CLOSED, err
+    assert "error" not in err and "Traceback" not in err
 
 
 def test_url_flag_needs_a_single_source(store, sample_path, tmp_path, capsys):
