@@ -282,3 +282,117 @@ def mine_files(questions_path: Path, articles_path: Path, *, seed: int = 0) -> l
     wanted = {a for q in questions for a in q.get("results") or []}
     articles = {a["id"]: a for a in read_jsonl(articles_path) if a["id"] in wanted}
     return mine(questions, articles, seed=seed)
+
+
+# -- Headline cloze: more training groups from articles alone ----------------------------------
+#
+# A quiz question is usually a headline with its key name taken out ("Who proposed talks in
+# Minsk?" from "Putin ready for talks in Minsk"). Every training article has a headline, so
+# each one yields such a question: a name of the headline blanked, the sentence of its body
+# that states the name with the headline's other words as the positive, and the body's other
+# sentences (those closest to the headline in words first: the reader's usual mistake) as
+# negatives. The cloze reading comprehension of news (Hermann et al., 2015) in the reader's
+# own group shape.
+
+CLOZE_BLANK = "which name"
+MAX_NAME_WORDS = 4
+_TITLE_WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
+
+
+def headline_names(title: str, body: str) -> list[str]:
+    """Runs of the headline's words that the body writes as a name: capitalised there and
+    never in lower case (a Title Case headline capitalises every word; the body does not)."""
+    lower, upper = set(), set()
+    for m in re.finditer(r"[A-Za-z][\w'’-]*", body):
+        word = m.group()
+        if word[0].islower():
+            lower.add(word)
+        elif re.search(r"[a-z0-9,;:]\s+$", body[max(0, m.start() - 3) : m.start()]):
+            upper.add(word)  # capitalised inside a sentence, not only as its first word
+
+    def is_name(word: str) -> bool:
+        word = word.rstrip(".'’")
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        low = word.lower()
+        return (
+            word[:1].isalpha()
+            and low not in _STOP
+            and any(w.lower() == low for w in upper)
+            and not any(w.lower() == low for w in lower)
+        )
+
+    names, run = [], []
+    for token in _TITLE_WORD.findall(title) + [""]:
+        if token and is_name(token) and len(run) < MAX_NAME_WORDS:
+            run.append(token.rstrip(".'’").removesuffix("'s").removesuffix("’s"))
+            continue
+        if run:
+            names.append(" ".join(run))
+        run = [token.rstrip(".'’")] if token and is_name(token) else []
+    return list(dict.fromkeys(n for n in names if len(n) > 2 and holds(body, n)))
+
+
+def blank(title: str, name: str) -> str:
+    """The headline as a question: `name` (whole words, possessive kept) becomes the blank."""
+    pattern = r"\b" + r"\s+".join(map(re.escape, name.split())) + r"\b"
+    question = re.sub(pattern, CLOZE_BLANK, title, count=1, flags=re.I)
+    return question.rstrip(" .?!") + "?"
+
+
+def mine_cloze_article(article: dict, rng: random.Random) -> Group | None:
+    """At most one group from one article's headline and body, or None."""
+    title = (article.get("title") or "").strip()
+    texts = candidate_texts(article)
+    sentences = [s for s in texts if s != title]
+    if len(title) < MIN_SENTENCE_CHARS or len(sentences) < NEGATIVES + 1:
+        return None
+    names = headline_names(title, " ".join(sentences))
+    rng.shuffle(names)
+    for name in names:
+        question = blank(title, name)
+        if CLOZE_BLANK not in question or re.search(
+            rf"[A-Z][\w'’]*\s+{CLOZE_BLANK}|{CLOZE_BLANK}\s+[A-Z]", question
+        ):
+            continue  # part of a longer name ("Aaron which name"): not a fair blank
+        q_words = content_words(question) - content_words(CLOZE_BLANK)
+        positives = [
+            s
+            for s in sentences
+            if holds(s, name) and len((content_words(s) - content_words(name)) & q_words) >= 2
+        ]
+        # a sentence naming any word of the name may state it: never a negative
+        parts = [w for w in content_words(name)]
+        others = [s for s in sentences if not any(holds(s, p) for p in parts)]
+        if not positives or len(others) < NEGATIVES:
+            continue
+        close = sorted(others, key=lambda s: len(content_words(s) & q_words), reverse=True)
+        picked = close[:4]
+        picked += rng.sample([s for s in others if s not in picked], NEGATIVES - 4)
+        return Group(
+            f"cloze_{article['id']}",
+            question,
+            rng.choice(positives),
+            picked,
+            [name],
+            titles=[title] * (NEGATIVES + 1),
+        )
+    return None
+
+
+def mine_cloze(
+    articles: Iterable[dict], *, limit: int, seed: int = 0, exclude: set[str] = frozenset()
+) -> list[Group]:
+    """Up to `limit` cloze groups, one per article, articles taken in a seeded random order;
+    articles whose id is in `exclude` (those of held-out weeks) are never used."""
+    pool = [a for a in articles if a.get("id") not in exclude]
+    rng = random.Random(seed)
+    rng.shuffle(pool)
+    groups = []
+    for article in pool:
+        group = mine_cloze_article(article, rng)
+        if group is not None:
+            groups.append(group)
+            if len(groups) >= limit:
+                break
+    return groups

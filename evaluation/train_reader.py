@@ -81,6 +81,35 @@ def answer_span(sentence: str, answers: list[str]) -> tuple[int, int] | None:
     return None
 
 
+def load_cloze(args, valid_groups):
+    """Headline-cloze groups from the training articles (cached in `work`); articles of the
+    held-out weeks' questions are left out, so validation stays unseen."""
+    from evaluation.reader_data import Group, mine_cloze, read_jsonl
+
+    cache = args.work / "cloze.jsonl"
+    if cache.is_file():
+        with cache.open(encoding="utf-8") as f:
+            return [Group(**json.loads(line)) for line in f]
+    held = {week_of(g.question_id) for g in valid_groups}
+    exclude = {
+        a
+        for q in read_jsonl(args.data / "questions.jsonl")
+        if week_of(q["id"]) in held
+        for a in q.get("results") or []
+    }
+    groups = mine_cloze(
+        read_jsonl(args.data / "articles.jsonl.gz"),
+        limit=args.cloze,
+        seed=args.seed,
+        exclude=exclude,
+    )
+    args.work.mkdir(parents=True, exist_ok=True)
+    with cache.open("w", encoding="utf-8") as f:
+        for g in groups:
+            f.write(json.dumps(g.__dict__, ensure_ascii=False) + "\n")
+    return groups
+
+
 def build_model(base):
     """MiniLM with a score head on the pooled [CLS] and a start/end head on every token."""
     import torch
@@ -234,10 +263,16 @@ def train(args) -> dict:
     groups = load_groups(args.data, args.work, args.seed)
     train_groups, valid_groups = split_by_week(groups, VALIDATION_SHARE, args.seed)
     print(f"mined {len(groups)} groups: {len(train_groups)} train, {len(valid_groups)} validation")
+    cloze = load_cloze(args, valid_groups) if args.cloze else []
+    if cloze:
+        print(f"headline cloze: {len(cloze)} groups, {len(cloze) // args.epochs} an epoch")
     base = resolve_model_path(MINILM)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = build_model(base)
-    steps = math.ceil(len(train_groups) / GROUPS_PER_STEP) * args.epochs
+    per_epoch = [
+        len(train_groups) + len(range(e, len(cloze), args.epochs)) for e in range(args.epochs)
+    ]
+    steps = sum(math.ceil(n / GROUPS_PER_STEP) for n in per_epoch)
     optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
     warm = max(1, int(steps * WARMUP))
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -256,8 +291,11 @@ def train(args) -> dict:
     for epoch in range(args.epochs):
         rng = random.Random(args.seed + epoch)
         idx = list(range(len(train_groups)))
+        # each epoch reads its own share of the cloze groups (indices after the quiz groups)
+        idx += [len(train_groups) + i for i in range(epoch, len(cloze), args.epochs)]
         rng.shuffle(idx)
         order += [idx[i : i + GROUPS_PER_STEP] for i in range(0, len(idx), GROUPS_PER_STEP)]
+    pool = train_groups + cloze
     encoding = {"titles": args.titles, "max_length": args.max_length}
     print(
         "before training:", validate(model, tokenizer, valid_groups[:200], **encoding), flush=True
@@ -267,7 +305,7 @@ def train(args) -> dict:
     loss_sum = 0.0
     deadline = started + args.minutes * 60
     while step < steps and time.time() < deadline:
-        batch = [train_groups[i] for i in order[step]]
+        batch = [pool[i] for i in order[step]]
         logits, start, end, starts, ends = group_outputs(model, tokenizer, batch, **encoding)
         loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
         if (starts != IGNORE).any():
@@ -295,7 +333,7 @@ def train(args) -> dict:
     _save(state_file, model, optimizer, schedule, step)
     figures = validate(model, tokenizer, valid_groups, **encoding)
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
-    figures.update(encoding, pointwise=args.pointwise)
+    figures.update(encoding, pointwise=args.pointwise, cloze_groups=len(cloze))
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
@@ -340,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.0,
         help="weight of a per-pair binary cross-entropy added to the listwise loss",
+    )
+    parser.add_argument(
+        "--cloze",
+        type=int,
+        default=0,
+        help="add this many headline-cloze groups from the articles, shared out over the epochs",
     )
     parser.add_argument("--mine-only", action="store_true", help="mine the pairs and stop")
     args = parser.parse_args(argv)

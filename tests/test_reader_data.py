@@ -7,11 +7,15 @@ import random
 import pytest
 
 from evaluation.reader_data import (
+    NEGATIVES,
     candidate_texts,
+    headline_names,
     holds,
     is_positive,
     is_skipped,
     mine,
+    mine_cloze,
+    mine_cloze_article,
     mine_question,
 )
 
@@ -109,3 +113,71 @@ def test_each_text_keeps_its_article_s_headline():
         texts = [g.positive, *g.negatives]
         assert len(g.titles) == len(texts)
         assert g.titles == [title_of[t] for t in texts]
+
+
+# -- headline cloze ----------------------------------------------------------------------
+
+CLOZE_ARTICLE = {
+    "id": "c1",
+    "title": "Tesla recalls two million vehicles over Autopilot flaw",
+    "text": "\n\n".join(
+        [
+            "Tesla is recalling two million vehicles in the United States to fix a flaw in its"
+            " Autopilot system, regulators said on Wednesday.",
+            "The recall of two million vehicles follows a two-year investigation by the agency.",
+            *FILLER,
+            "Critics of Tesla say the software update will not go far enough to prevent misuse.",
+            "Shares of the electric carmaker fell slightly in early trading on the news.",
+        ]
+    ),
+}
+
+
+def test_headline_names_are_the_words_the_body_writes_as_names():
+    body = CLOZE_ARTICLE["text"]
+    # "Tesla" and "Autopilot" are capitalised inside the body's sentences; "Recalls" and
+    # "Vehicles" of a Title Case headline are written in lower case there
+    title = "Tesla Recalls Two Million Vehicles Over Autopilot Flaw"
+    assert headline_names(title, body) == ["Tesla", "Autopilot"]
+
+
+def test_a_cloze_question_blanks_a_headline_name_and_its_positive_states_it():
+    group = mine_cloze_article(CLOZE_ARTICLE, random.Random(0))
+    assert group is not None
+    name = group.answers[0]
+    assert name in ("Tesla", "Autopilot")
+    assert name not in group.question and "which name" in group.question
+    assert holds(group.positive, name)
+    assert group.positive.startswith("Tesla is recalling")  # shares the headline's words
+    assert len(group.negatives) == NEGATIVES
+    # no negative names the answer: it might state it
+    assert not any(holds(s, name) for s in group.negatives)
+    # the sentence closest to the headline in words without the name is among them
+    assert any(s.startswith("The recall of two million vehicles") for s in group.negatives)
+
+
+def test_a_blank_inside_a_longer_name_gives_no_question():
+    # "Aaron" opens a sentence only, so the body's casing does not make it a name, and
+    # blanking "Judge" alone would leave "Aaron which name": no group
+    body = "\n\n".join(
+        ["Aaron Judge said yes to the home run derby on Friday, the league said.", *FILLER]
+        + [
+            "The slugger, Judge, has hit more home runs than anyone this season so far.",
+            "Tickets for the event in Seattle sold out within hours of going on sale.",
+            "The contest will be broadcast live on national television next month.",
+        ]
+    )
+    article = dict(CLOZE_ARTICLE, title="Aaron Judge agrees to join the Home Run Derby", text=body)
+    assert headline_names(article["title"], body) == ["Judge"]
+    assert mine_cloze_article(article, random.Random(0)) is None
+    # the same article with his full name written inside a sentence gives one
+    body += "\n\nFans cheered for Aaron Judge at the stadium on Friday night."
+    group = mine_cloze_article(dict(article, text=body), random.Random(0))
+    assert group is not None and group.answers == ["Aaron Judge"]
+
+
+def test_cloze_mining_skips_excluded_articles_and_stops_at_its_limit():
+    articles = [dict(CLOZE_ARTICLE, id=f"c{i}") for i in range(5)]
+    groups = mine_cloze(articles, limit=3, seed=0, exclude={"c0", "c1"})
+    assert len(groups) == 3
+    assert {g.question_id for g in groups} == {"cloze_c2", "cloze_c3", "cloze_c4"}
