@@ -171,15 +171,16 @@ def _articles_of(line: str, scratch: Path) -> list[Article]:
 
 def prepare_file(path: Path) -> list[tuple[Article, list[Chunk]]]:
     """The (article, chunks) pairs the ingest pipeline makes of `path`: same loader, same steps."""
+    from ingest.dedupe import CopyFinder
     from ingest.load import load_sources
-    from ingest.pipeline import prepare
+    from ingest.pipeline import Sorter, prepare
 
-    items, seen = [], set()
+    # the pipeline's own sorter: a repeated article and a syndicated copy are skipped here too
+    items, sorter = [], Sorter({}, CopyFinder())
     for item in load_sources([str(path)]):
         prepared = prepare(item)
         article = prepared.article
-        if article is not None and prepared.chunks and article.id not in seen:
-            seen.add(article.id)  # the pipeline skips a repeated article too
+        if article is not None and sorter.status(article) == "added" and prepared.chunks:
             items.append((article, prepared.chunks))
     return items
 

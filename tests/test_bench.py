@@ -68,3 +68,30 @@ def test_bench_runs_at_a_tiny_size(tmp_path, capsys, embeddings, monkeypatch):
     assert "| 40 |" in text
     assert "CLI cold start" in text and "page cold start" in text
     assert report.with_suffix(".png").stat().st_size > 0
+
+
+def test_the_raw_baseline_encodes_what_the_pipeline_writes(tmp_path, embeddings):
+    """A syndicated copy and a repeated article are skipped by the ingest pipeline: the raw
+    baseline the ingest ratio is measured against leaves them out too."""
+    from evaluation.bench import prepare_file
+    from ingest.pipeline import ingest_sources
+    from qa.config import Settings
+    from qa.store import NewsIndex
+
+    story = json.loads(ARTICLES.read_text().splitlines()[0])["text"]
+    one, two = "https://one.example/wire", "https://two.example/news/wire"
+    rows = [
+        {"title": "Wire story", "text": story, "source": "one.example", "url": one},
+        {"title": "Wire story", "text": story, "source": "two.example", "url": two},  # a copy
+        {"title": "Wire story", "text": story, "source": "one.example", "url": one},  # again
+    ]
+    data = tmp_path / "articles.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    items = prepare_file(data)
+    assert [article.source for article, _ in items] == ["one.example"]
+    settings = Settings(store_dir=tmp_path / "store")
+    with NewsIndex(settings, embeddings=embeddings) as index:
+        summary = ingest_sources([str(data)], settings=settings, index=index, progress=False)
+    assert summary.duplicates == 2
+    assert summary.chunks_written == sum(len(chunks) for _, chunks in items)
