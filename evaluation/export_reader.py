@@ -140,11 +140,11 @@ def validate_shipped(folder: Path, groups: Path) -> dict[str, float]:
     """The exported reader's figures on the held-out weeks, as `train_reader` reports the float
     model's: top-1 of 8, and the share of positives whose marked span is the answer."""
     from evaluation.metrics import normalize_answer
-    from evaluation.reader_data import Group
+    from evaluation.reader_data import read_groups
     from evaluation.train_reader import SEED, VALIDATION_SHARE, answer_span, split_by_week
     from qa.reader import OnnxReader
 
-    mined = [Group(**json.loads(line)) for line in groups.open(encoding="utf-8")]
+    mined = read_groups(groups)
     _, valid = split_by_week(mined, VALIDATION_SHARE, SEED)
     reader = OnnxReader(folder, check_sums=False)
     top1 = exact = labelled = 0

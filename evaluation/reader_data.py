@@ -166,6 +166,23 @@ class Group:
     titles: list[str] = field(default_factory=list)
 
 
+def cached_groups(cache: Path, mine) -> list[Group]:
+    """The groups saved in `cache` (one JSON object a line), or `mine()`'s, saved there first."""
+    if cache.is_file():
+        return read_groups(cache)
+    groups = mine()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with cache.open("w", encoding="utf-8") as f:
+        for g in groups:
+            f.write(json.dumps(g.__dict__, ensure_ascii=False) + "\n")
+    return groups
+
+
+def read_groups(path: Path) -> list[Group]:
+    with path.open(encoding="utf-8") as f:
+        return [Group(**json.loads(line)) for line in f]
+
+
 def candidate_texts(article: dict) -> list[str]:
     """The article's headline and its cleaned sentences, as the answerer would see them."""
     text, _ = clean_text(article.get("text") or "")

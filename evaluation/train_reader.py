@@ -52,18 +52,12 @@ def split_by_week(groups, share: float, seed: int):
 
 def load_groups(data: Path, work: Path, seed: int):
     """Mined groups, cached in `work` (mining reads 163 M characters)."""
-    from evaluation.reader_data import Group, mine_files
+    from evaluation.reader_data import cached_groups, mine_files
 
-    cache = work / "groups.jsonl"
-    if cache.is_file():
-        with cache.open(encoding="utf-8") as f:
-            return [Group(**json.loads(line)) for line in f]
-    groups = mine_files(data / "questions.jsonl", data / "articles.jsonl.gz", seed=seed)
-    work.mkdir(parents=True, exist_ok=True)
-    with cache.open("w", encoding="utf-8") as f:
-        for g in groups:
-            f.write(json.dumps(g.__dict__, ensure_ascii=False) + "\n")
-    return groups
+    return cached_groups(
+        work / "groups.jsonl",
+        lambda: mine_files(data / "questions.jsonl", data / "articles.jsonl.gz", seed=seed),
+    )
 
 
 def answer_span(sentence: str, answers: list[str]) -> tuple[int, int] | None:
@@ -84,30 +78,24 @@ def answer_span(sentence: str, answers: list[str]) -> tuple[int, int] | None:
 def load_cloze(args, valid_groups):
     """Headline-cloze groups from the training articles (cached in `work`); articles of the
     held-out weeks' questions are left out, so validation stays unseen."""
-    from evaluation.reader_data import Group, mine_cloze, read_jsonl
+    from evaluation.reader_data import cached_groups, mine_cloze, read_jsonl
 
-    cache = args.work / "cloze.jsonl"
-    if cache.is_file():
-        with cache.open(encoding="utf-8") as f:
-            return [Group(**json.loads(line)) for line in f]
-    held = {week_of(g.question_id) for g in valid_groups}
-    exclude = {
-        a
-        for q in read_jsonl(args.data / "questions.jsonl")
-        if week_of(q["id"]) in held
-        for a in q.get("results") or []
-    }
-    groups = mine_cloze(
-        read_jsonl(args.data / "articles.jsonl.gz"),
-        limit=args.cloze,
-        seed=args.seed,
-        exclude=exclude,
-    )
-    args.work.mkdir(parents=True, exist_ok=True)
-    with cache.open("w", encoding="utf-8") as f:
-        for g in groups:
-            f.write(json.dumps(g.__dict__, ensure_ascii=False) + "\n")
-    return groups
+    def mine():
+        held = {week_of(g.question_id) for g in valid_groups}
+        exclude = {
+            a
+            for q in read_jsonl(args.data / "questions.jsonl")
+            if week_of(q["id"]) in held
+            for a in q.get("results") or []
+        }
+        return mine_cloze(
+            read_jsonl(args.data / "articles.jsonl.gz"),
+            limit=args.cloze,
+            seed=args.seed,
+            exclude=exclude,
+        )
+
+    return cached_groups(args.work / "cloze.jsonl", mine)
 
 
 def build_model(base):
