@@ -313,40 +313,38 @@ def mine_files(questions_path: Path, articles_path: Path, *, seed: int = 0) -> l
 
 CLOZE_BLANK = "which name"
 MAX_NAME_WORDS = 4
+CLOZE_CLOSE_NEGATIVES = 4  # of a cloze group's negatives, those closest to the headline in words
 _TITLE_WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
 
 
 def headline_names(title: str, body: str) -> list[str]:
     """Runs of the headline's words that the body writes as a name: capitalised there and
     never in lower case (a Title Case headline capitalises every word; the body does not)."""
-    lower, upper = set(), set()
+    lower, upper = set(), set()  # the body's words, lower-cased, as it writes them
     for m in re.finditer(r"[A-Za-z][\w'’-]*", body):
         word = m.group()
         if word[0].islower():
-            lower.add(word)
+            lower.add(word.lower())
         elif re.search(r"[a-z0-9,;:]\s+$", body[max(0, m.start() - 3) : m.start()]):
-            upper.add(word)  # capitalised inside a sentence, not only as its first word
+            upper.add(word.lower())  # capitalised inside a sentence, not only as its first word
+
+    def bare(token: str) -> str:
+        """The word without its trailing dot, quote or possessive."""
+        return token.rstrip(".'’").removesuffix("'s").removesuffix("’s")
 
     def is_name(word: str) -> bool:
-        word = word.rstrip(".'’")
-        if word.endswith(("'s", "’s")):
-            word = word[:-2]
         low = word.lower()
-        return (
-            word[:1].isalpha()
-            and low not in _STOP
-            and any(w.lower() == low for w in upper)
-            and not any(w.lower() == low for w in lower)
-        )
+        return word[:1].isalpha() and low not in _STOP and low in upper and low not in lower
 
     names, run = [], []
     for token in _TITLE_WORD.findall(title) + [""]:
-        if token and is_name(token) and len(run) < MAX_NAME_WORDS:
-            run.append(token.rstrip(".'’").removesuffix("'s").removesuffix("’s"))
+        word = bare(token)
+        if token and is_name(word) and len(run) < MAX_NAME_WORDS:
+            run.append(word)
             continue
         if run:
             names.append(" ".join(run))
-        run = [token.rstrip(".'’")] if token and is_name(token) else []
+        run = [word] if token and is_name(word) else []
     return list(dict.fromkeys(n for n in names if len(n) > 2 and holds(body, n)))
 
 
@@ -376,16 +374,16 @@ def mine_cloze_article(article: dict, rng: random.Random) -> Group | None:
         positives = [
             s
             for s in sentences
-            if holds(s, name) and len((content_words(s) - content_words(name)) & q_words) >= 2
+            if holds(s, name)
+            and len((content_words(s) - content_words(name)) & q_words) >= MIN_SHARED_WORDS
         ]
         # a sentence naming any word of the name may state it: never a negative
-        parts = [w for w in content_words(name)]
-        others = [s for s in sentences if not any(holds(s, p) for p in parts)]
+        others = [s for s in sentences if not any(holds(s, w) for w in content_words(name))]
         if not positives or len(others) < NEGATIVES:
             continue
         close = sorted(others, key=lambda s: len(content_words(s) & q_words), reverse=True)
-        picked = close[:4]
-        picked += rng.sample([s for s in others if s not in picked], NEGATIVES - 4)
+        picked = close[:CLOZE_CLOSE_NEGATIVES]
+        picked += rng.sample([s for s in others if s not in picked], NEGATIVES - len(picked))
         return Group(
             f"cloze_{article['id']}",
             question,
