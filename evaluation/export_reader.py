@@ -124,15 +124,19 @@ def dequantise(shipped: Path, fp32: Path) -> None:
     onnx.save(model, str(fp32))
 
 
-def load_trained(model_dir: Path):
-    """The trained reader (`evaluation.train_reader`'s model folder), in eval mode."""
+def load_trained(model_dir: Path, *others: Path):
+    """The trained reader (`evaluation.train_reader`'s model folder), in eval mode; given more
+    folders, the average of their weights (runs that share mining, held-out weeks and the heads'
+    initialisation and differ in `--order-seed`: a "model soup", read at one model's cost)."""
     from safetensors.torch import load_file
 
     from evaluation.train_reader import build_model
     from qa.embeddings import MINILM, resolve_model_path
 
+    states = [load_file(folder / "reader.safetensors") for folder in (model_dir, *others)]
+    averaged = {name: sum(s[name] for s in states) / len(states) for name in states[0]}
     model = build_model(resolve_model_path(MINILM))
-    model.load_state_dict(load_file(model_dir / "reader.safetensors"))
+    model.load_state_dict(averaged)
     return model.eval()
 
 
@@ -162,13 +166,16 @@ def validate_shipped(folder: Path, groups: Path) -> dict[str, float]:
     }
 
 
-def export(model_dir: Path, out: Path, *, max_length: int | None = None) -> dict:
-    """Export the trained reader of `model_dir` to int8 ONNX in `out`; its encoding (max_length,
-    titles) is the one it was trained with (`training.json`) unless `max_length` is given."""
+def export(
+    model_dir: Path, out: Path, *, max_length: int | None = None, average: tuple[Path, ...] = ()
+) -> dict:
+    """Export the trained reader of `model_dir` (averaged with those of `average`, if any) to
+    int8 ONNX in `out`; its encoding (max_length, titles) is the one it was trained with
+    (`model_dir`'s `training.json`) unless `max_length` is given."""
     import torch
     from transformers import AutoTokenizer
 
-    model = load_trained(model_dir)
+    model = load_trained(model_dir, *average)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     sample = tokenizer(
         [q for q, _ in CHECK_PAIRS], [s for _, s in CHECK_PAIRS], padding=True, return_tensors="pt"
@@ -233,6 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("qa/reader_model"))
     parser.add_argument("--max-length", type=int, default=None, help="default: as trained")
     parser.add_argument(
+        "--average",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="MODEL",
+        help="more trained model folders whose weights are averaged with --model's",
+    )
+    parser.add_argument(
         "--groups", type=Path, default=Path(".reader-train/groups.jsonl"), help="mined pairs"
     )
     parser.add_argument(
@@ -246,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_onnx:
         figures = requantise(args.from_onnx, args.out)
     else:
-        figures = export(args.model, args.out, max_length=args.max_length)
+        figures = export(
+            args.model, args.out, max_length=args.max_length, average=tuple(args.average)
+        )
     if args.groups.is_file():
         figures["validation"] = validate_shipped(args.out, args.groups)
     print(json.dumps(figures, indent=2))

@@ -245,9 +245,10 @@ def train(args) -> dict:
 
     from qa.embeddings import MINILM, resolve_model_path
 
-    torch.manual_seed(args.seed)
+    torch.manual_seed(args.seed)  # the fresh heads' initialisation
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
+    order_seed = args.seed if args.order_seed is None else args.order_seed
     groups = load_groups(args.data, args.work, args.seed)
     train_groups, valid_groups = split_by_week(groups, VALIDATION_SHARE, args.seed)
     print(f"mined {len(groups)} groups: {len(train_groups)} train, {len(valid_groups)} validation")
@@ -257,6 +258,8 @@ def train(args) -> dict:
     base = resolve_model_path(MINILM)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = build_model(base)
+    if args.order_seed is not None:
+        torch.manual_seed(args.order_seed)  # dropout
     per_epoch = [
         len(train_groups) + len(range(e, len(cloze), args.epochs)) for e in range(args.epochs)
     ]
@@ -277,7 +280,7 @@ def train(args) -> dict:
         print(f"resumed at step {step} of {steps}")
     order = []
     for epoch in range(args.epochs):
-        rng = random.Random(args.seed + epoch)
+        rng = random.Random(order_seed + epoch)
         idx = list(range(len(train_groups)))
         # each epoch reads its own share of the cloze groups (indices after the quiz groups)
         idx += [len(train_groups) + i for i in range(epoch, len(cloze), args.epochs)]
@@ -322,6 +325,7 @@ def train(args) -> dict:
     figures = validate(model, tokenizer, valid_groups, **encoding)
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
     figures.update(encoding, pointwise=args.pointwise, cloze_groups=len(cloze))
+    figures.update(seed=args.seed, order_seed=order_seed)
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
@@ -357,6 +361,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=75, help="stop (and save) after this")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--order-seed",
+        type=int,
+        default=None,
+        help="seed of the training order and dropout only (default: --seed); mining, the "
+        "held-out weeks and the heads' initialisation keep --seed, so runs can be averaged",
+    )
     parser.add_argument(
         "--titles", action="store_true", help="read each text with its article's headline"
     )
