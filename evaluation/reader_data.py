@@ -367,9 +367,10 @@ def mine_cloze_article(article: dict, rng: random.Random) -> Group | None:
     for name in names:
         question = blank(title, name)
         if CLOZE_BLANK not in question or re.search(
-            rf"[A-Z][\w'’]*\s+{CLOZE_BLANK}|{CLOZE_BLANK}\s+[A-Z]", question
+            rf"(?:[A-Z][\w'’]*|\bvs?\.?)\s+{CLOZE_BLANK}|{CLOZE_BLANK}\s+(?:[A-Z]|vs?\b)",
+            question,
         ):
-            continue  # part of a longer name ("Aaron which name"): not a fair blank
+            continue  # part of a longer name ("Aaron which name", "which name v. Wade"): unfair
         q_words = content_words(question) - content_words(CLOZE_BLANK)
         positives = [
             s

@@ -181,3 +181,20 @@ def test_cloze_mining_skips_excluded_articles_and_stops_at_its_limit():
     groups = mine_cloze(articles, limit=3, seed=0, exclude={"c0", "c1"})
     assert len(groups) == 3
     assert {g.question_id for g in groups} == {"cloze_c2", "cloze_c3", "cloze_c4"}
+
+
+def test_a_blank_beside_a_case_name_s_v_gives_no_question():
+    # "Roe" is a name, "v." is not: blanking "Roe" would leave half of the case's name in the
+    # question ("which name v. Wade")
+    body = "\n\n".join(
+        ["The ruling in Roe v. Wade was overturned by the court on Friday, judges said.", *FILLER]
+        + [
+            "Protesters gathered outside the building in Washington as the ruling came down.",
+            "Several states moved at once to restrict the procedure, officials said on Friday.",
+            "The decision is expected to shape the coming elections, analysts said.",
+        ]
+    )
+    title = "Supreme court overturns Roe v. Wade ruling"
+    article = dict(CLOZE_ARTICLE, title=title, text=body)
+    assert "Roe" in headline_names(title, body)
+    assert mine_cloze_article(article, random.Random(0)) is None
