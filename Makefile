@@ -12,7 +12,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup run test ingest eval eval-heldout bench bench-dumps lint format train-reader
 
-# Retrain the shipped reader from ../shared/data/realtimeqa-train (about 40 minutes on 2 cores), then
+# Retrain the shipped reader from ../shared/data/realtimeqa-train (40 to 60 minutes on 2 cores), then
 # export it to qa/reader_model/ (8-bit ONNX + .sha256 files). Never run by CI or the tests.
 train-reader: setup
 	$(PIP) install -q -e '.[dev,train]'
