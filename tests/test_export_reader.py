@@ -1,4 +1,5 @@
-"""The reader's exporter (evaluation.export_reader): its refusals, which need no trained model."""
+"""The reader's exporter (evaluation.export_reader): its refusals, and the average of
+trained runs' weights (on MiniLM's own weights; no test trains a model)."""
 
 from __future__ import annotations
 
