@@ -50,6 +50,14 @@ def split_by_week(groups, share: float, seed: int):
     return train, valid
 
 
+def subsample_questions(groups, fraction: float, seed: int):
+    """The groups of a random `fraction` of the questions (a learning curve's smaller rungs: a
+    question's groups stay together, the held-out weeks are untouched)."""
+    questions = sorted({g.question_id for g in groups})
+    keep = set(random.Random(seed).sample(questions, max(1, round(len(questions) * fraction))))
+    return [g for g in groups if g.question_id in keep]
+
+
 def load_groups(data: Path, work: Path, seed: int):
     """Mined groups, cached in `work` (mining reads 163 M characters)."""
     from evaluation.reader_data import cached_groups, mine_files
@@ -251,6 +259,8 @@ def train(args) -> dict:
     order_seed = args.seed if args.order_seed is None else args.order_seed
     groups = load_groups(args.data, args.work, args.seed)
     train_groups, valid_groups = split_by_week(groups, VALIDATION_SHARE, args.seed)
+    if args.fraction < 1.0:
+        train_groups = subsample_questions(train_groups, args.fraction, args.seed)
     print(f"mined {len(groups)} groups: {len(train_groups)} train, {len(valid_groups)} validation")
     cloze = load_cloze(args, valid_groups) if args.cloze else []
     if cloze:
@@ -325,7 +335,7 @@ def train(args) -> dict:
     figures = validate(model, tokenizer, valid_groups, **encoding)
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
     figures.update(encoding, pointwise=args.pointwise, cloze_groups=len(cloze))
-    figures.update(seed=args.seed, order_seed=order_seed)
+    figures.update(seed=args.seed, order_seed=order_seed, fraction=args.fraction)
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
@@ -384,8 +394,17 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="add this many headline-cloze groups from the articles, shared out over the epochs",
     )
+    parser.add_argument(
+        "--fraction",
+        type=float,
+        default=1.0,
+        help="train on this share of the training questions (a learning curve); validation "
+        "is unchanged",
+    )
     parser.add_argument("--mine-only", action="store_true", help="mine the pairs and stop")
     args = parser.parse_args(argv)
+    if not 0.0 < args.fraction <= 1.0:
+        parser.error(f"--fraction {args.fraction:g}: give a share of the questions in (0, 1]")
     if args.max_length is None:
         args.max_length = MAX_LENGTH_WITH_TITLES if args.titles else MAX_LENGTH
     if args.mine_only:

@@ -67,3 +67,20 @@ def test_the_pointwise_loss_rewards_a_high_positive_and_skips_padding():
     bad = torch.tensor([[-4.0, 4.0, 4.0], [-4.0, 4.0, padded]])
     assert float(pointwise_loss(good)) < 0.05 < 3.0 < float(pointwise_loss(bad))
     assert torch.isfinite(pointwise_loss(good))
+
+
+def test_a_fraction_keeps_whole_questions_and_the_same_ones_for_a_seed():
+    from evaluation.train_reader import subsample_questions
+
+    groups = [
+        Group(f"2023010{w}_{q}", "q?", f"p{i}")
+        for w in range(5)
+        for q in range(4)
+        for i in range(3)
+    ]
+    half = subsample_questions(groups, 0.5, seed=13)
+    kept = {g.question_id for g in half}
+    assert len(kept) == 10 and len(half) == 30  # every group of a kept question
+    assert [g.positive for g in half] == [g.positive for g in subsample_questions(groups, 0.5, 13)]
+    assert kept != {g.question_id for g in subsample_questions(groups, 0.5, seed=14)}
+    assert len(subsample_questions(groups, 0.01, seed=13)) == 3  # never empty
