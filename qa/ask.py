@@ -6,13 +6,13 @@ import re
 import unicodedata
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from qa.chat import rewrite_followup
 from qa.citations import set_ages
 from qa.config import LLM_PROVIDERS
-from qa.dates import epoch
+from qa.dates import end_of_day, epoch
 from qa.errors import ConfigError, QuestionError
 from qa.llm import fallback_notice, make_chat_model, stream_answer
 from qa.models import Answer, AnswerStream, SearchFilters
@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # LangChain loads only when an LLM is configured (0.8 s at st
     from langchain_core.language_models import BaseChatModel
 
 MAX_QUESTION_CHARS = 2000
-AS_OF_SLACK = timedelta(days=1)  # the whole as-of day counts as known
 # Terminal escape sequences pasted with a question: CSI (colours, cursor), OSC (window title,
 # hyperlinks) and two-character escapes, in their 7-bit and 8-bit (C1) forms.
 _ESCAPE_SEQUENCE = re.compile(
@@ -55,11 +54,10 @@ class AskOptions:
     llm: str | None = None  # "none" | "ollama" | "openai"; None: as configured (NEWSQA_LLM)
 
     def filters(self) -> SearchFilters:
-        """Hard filters. Nothing published after the as-of day can answer a question asked then."""
-        until = epoch(self.until)
-        if self.as_of is not None:
-            end_of_as_of = epoch(self.as_of + AS_OF_SLACK)
-            until = end_of_as_of if until is None else min(until, end_of_as_of)
+        """Hard filters. Nothing published after the as-of day can answer a question asked then;
+        the `until` and as-of days count whole (a date means all of that day, not its midnight)."""
+        ends = [end_of_day(d) for d in (self.until, self.as_of) if d is not None]
+        until = epoch(min(ends)) if ends else None
         return SearchFilters(
             sources=self.sources, topics=self.topics, since=epoch(self.since), until=until
         )

@@ -86,6 +86,12 @@ def epoch(value: datetime | None) -> int | None:
     return None if value is None else int(to_utc(value).timestamp())
 
 
+def end_of_day(value: datetime) -> datetime:
+    """The last second of `value`'s day (UTC): a bound that takes in the whole day and nothing
+    of the next, whether `value` is its midnight, its last moment or a time in between."""
+    return datetime.combine(to_utc(value).date(), time(23, 59, 59), tzinfo=UTC)
+
+
 # -- dates in sentences -------------------------------------------------------------------
 
 MONTH_NAMES = (

@@ -26,10 +26,16 @@ def test_escapes_and_invisible_characters_are_cleaned_from_a_question():
 
 
 def test_as_of_ends_the_filters_at_the_end_of_its_day():
-    end_of_day = epoch(AS_OF) + 86400
-    assert AskOptions(as_of=AS_OF).filters().until == end_of_day
-    earlier = datetime(2022, 2, 1, tzinfo=UTC)
-    assert AskOptions(until=earlier, as_of=AS_OF).filters().until == epoch(earlier)
+    last_second = epoch(AS_OF) + 86399  # the next day's midnight is not in it
+    assert AskOptions(as_of=AS_OF).filters().until == last_second
+    # the page passes a day's last moment, the CLI its midnight, `now` a time between
+    for as_of in (
+        AS_OF.replace(hour=23, minute=59, second=59, microsecond=999999),
+        AS_OF.replace(hour=14, minute=30),
+    ):
+        assert AskOptions(as_of=as_of).filters().until == last_second
+    earlier = datetime(2022, 2, 1, tzinfo=UTC)  # --until's day counts whole too
+    assert AskOptions(until=earlier, as_of=AS_OF).filters().until == epoch(earlier) + 86399
 
 
 def test_source_filter_excluding_everything_abstains(asker):
@@ -39,8 +45,9 @@ def test_source_filter_excluding_everything_abstains(asker):
 
 def test_as_of_hides_later_articles(sample_index):
     asker = Asker(sample_index)
-    before = AskOptions(as_of=datetime(2022, 2, 20, tzinfo=UTC))
-    assert asker.ask("Who proposed talks in Minsk?", before).abstained
+    for day in (20, 24):  # the day before the article's: its midnight is the next day
+        before = AskOptions(as_of=datetime(2022, 2, day, 23, 59, 59, 999999, tzinfo=UTC))
+        assert asker.ask("Who proposed talks in Minsk?", before).abstained
     on_the_day = AskOptions(as_of=AS_OF)
     assert "Putin" in asker.ask("Who proposed talks in Minsk?", on_the_day).text
 
