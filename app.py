@@ -43,7 +43,7 @@ from urllib.parse import quote, urlsplit
 import streamlit as st
 
 from qa import preload
-from qa.ask import Asker, AskOptions
+from qa.ask import MAX_QUESTION_CHARS, Asker, AskOptions
 from qa.citations import set_ages
 from qa.config import Settings
 from qa.conversations import ConversationStore
@@ -58,6 +58,7 @@ PAGE_TITLE = "Ask the news"
 ASK_PLACEHOLDER = "Ask about the news"
 SOURCES_LISTED = 10  # sources named in the sidebar; the rest are counted
 EARLIEST_DATE = date(1900, 1, 1)  # date pickers default to a 10-year window; archives are older
+CHAT_PARAM = "chat"  # the page address's parameter naming the open chat (?chat=ID)
 UNKNOWN_SOURCE = "(unknown)"  # how NewsIndex.stats() names articles without a source
 INGEST_HELP = """\
 The store at `{store}` has no articles yet. Add some from a terminal, then reload this page:
@@ -154,9 +155,15 @@ def citation_record(citation: Citation) -> dict:
 def answer_markdown(answer: Answer) -> str:
     """The answer as Markdown: the short answer first, in bold, when there is one; then the
     cited evidence, a quoted headline on a line of its own."""
-    lines = [escape_markdown(line) for line in answer.text.split("\n")]
-    if answer.short_answer and not answer.abstained:
-        lines.insert(0, f"**{escape_markdown(answer.short_answer)}**")
+    return record_markdown(answer.to_dict())
+
+
+def record_markdown(record: dict) -> str:
+    """`answer_markdown` of an answer kept as `Answer.to_dict()` (a reopened chat's answers,
+    which are shown as they were when given, rebuilt from the record, never stored Markdown)."""
+    lines = [escape_markdown(line) for line in str(record.get("answer") or "").split("\n")]
+    if record.get("short_answer") and not record.get("abstained"):
+        lines.insert(0, f"**{escape_markdown(str(record['short_answer']))}**")
     return "\n\n".join(lines)
 
 
@@ -295,6 +302,7 @@ def start_new_chat() -> None:
     st.session_state.pending = []
     st.session_state.pop("asker", None)  # the asker holds the conversation for follow-ups
     st.session_state.pop("conversation_id", None)  # the next question starts a saved chat
+    st.query_params.pop(CHAT_PARAM, None)
 
 
 @st.cache_resource(show_spinner=False)
@@ -304,15 +312,35 @@ def open_conversations(folder: str) -> ConversationStore:
 
 
 def open_chat(conversations: ConversationStore, conversation_id: int) -> None:
-    """Replace the chat on the page with a saved one; follow-ups continue it."""
+    """Replace the chat on the page with a saved one; follow-ups continue it. The page's
+    address names it (`?chat=ID`), so a reload or a bookmark opens it again."""
     st.session_state.messages = conversations.messages(conversation_id)
     st.session_state.conversation_id = conversation_id
     st.session_state.pop("asker", None)  # rebuilt from the reopened messages
     st.session_state.timeline_view = False  # a reopened chat is read in the chat view
+    st.query_params[CHAT_PARAM] = str(conversation_id)
+
+
+def reopen_from_address(conversations: ConversationStore) -> None:
+    """On a session's first run, the chat its address names (`?chat=ID`), if it is saved."""
+    if st.session_state.get("address_read"):
+        return
+    st.session_state.address_read = True
+    wanted = st.query_params.get(CHAT_PARAM, "")
+    saved = {chat.id for chat in conversations.list()}
+    if wanted.isdigit() and int(wanted) in saved:
+        open_chat(conversations, int(wanted))
+    elif wanted:
+        st.query_params.pop(CHAT_PARAM, None)  # deleted since, or never saved here
+
+
+def ask_to_delete(conversation_id: int | None) -> None:
+    st.session_state.deleting = conversation_id
 
 
 def delete_chat(conversations: ConversationStore, conversation_id: int) -> None:
     conversations.delete(conversation_id)
+    st.session_state.deleting = None
     if st.session_state.get("conversation_id") == conversation_id:
         start_new_chat()
 
@@ -323,22 +351,45 @@ def save_turn(conversations: ConversationStore, question: str, reply: dict) -> N
         return  # nothing worth reopening
     if st.session_state.get("conversation_id") is None:
         st.session_state.conversation_id = conversations.create(question)
+        st.query_params[CHAT_PARAM] = str(st.session_state.conversation_id)
     conversation_id = st.session_state.conversation_id
     conversations.append(conversation_id, {"role": "user", "content": question})
     conversations.append(conversation_id, reply)
 
 
 def show_conversations(conversations: ConversationStore) -> None:
-    """Saved chats, newest first, by first question and date: open or delete each."""
+    """Saved chats, newest first, by first question and date: open each, or delete it after
+    a second click that confirms."""
     saved = conversations.list()
     if saved:
         st.header("Chats")
     for chat in saved:
+        title = escape_markdown(chat.title)
+        if chat.id == st.session_state.get("deleting"):
+            st.caption(f"Delete “{title}” ({chat.day})?")
+            delete, keep = st.columns(2, gap="small")
+            delete.button(
+                "Delete",
+                key=f"delete_chat_{chat.id}",
+                on_click=delete_chat,
+                args=(conversations, chat.id),
+                type="primary",
+                width="stretch",
+            )
+            keep.button(
+                "Keep",
+                key=f"keep_chat_{chat.id}",
+                on_click=ask_to_delete,
+                args=(None,),
+                width="stretch",
+            )
+            continue
         current = chat.id == st.session_state.get("conversation_id")
-        title, delete = st.columns([6, 1], vertical_alignment="center")
-        title.button(
-            f"{escape_markdown(chat.title)} · {chat.day}",
+        opening, delete = st.columns([4, 1], gap="small", vertical_alignment="center")
+        opening.button(
+            f"{title} · {chat.day}",
             key=f"open_chat_{chat.id}",
+            help=f"{title} ({chat.day})",  # the whole question, which the label may cut
             on_click=open_chat,
             args=(conversations, chat.id),
             type="primary" if current else "secondary",
@@ -346,10 +397,11 @@ def show_conversations(conversations: ConversationStore) -> None:
         )
         delete.button(
             "✕",
-            key=f"delete_chat_{chat.id}",
+            key=f"ask_delete_chat_{chat.id}",
             help="Delete this chat",
-            on_click=delete_chat,
-            args=(conversations, chat.id),
+            on_click=ask_to_delete,
+            args=(chat.id,),
+            width="stretch",
         )
 
 
@@ -413,9 +465,12 @@ def show_sources(record: dict) -> None:
 def show_message(message: dict) -> None:
     if message.get("error"):
         st.error(message["content"])
-    elif message.get("markdown") or message.get("answer"):  # a reopened chat has no markdown
-        st.markdown(message.get("markdown") or escape_markdown(message["content"]))
+    elif message.get("markdown"):
+        st.markdown(message["markdown"])
         show_sources(message.get("answer") or {})
+    elif message.get("answer"):  # a reopened chat: its answers are rebuilt from their records
+        st.markdown(record_markdown(message["answer"]))
+        show_sources(message["answer"])
     else:
         st.markdown(escape_markdown(message["content"]))
 
@@ -431,6 +486,9 @@ def respond(question: str, options: AskOptions) -> dict:
         return show_error("Something went wrong while answering; the server log has details.")
     record = answer_record(answer)
     record["as_of"] = options.as_of.date().isoformat() if options.as_of else None
+    if answer.abstained and (narrowed := filters_label(options)):
+        hint = f"Searched only {narrowed}: clear the sidebar's filters to search every article."
+        record["notice"] = " ".join(filter(None, [record.get("notice"), hint]))
     show_sources(record)
     return {
         "role": "assistant",
@@ -438,6 +496,24 @@ def respond(question: str, options: AskOptions) -> dict:
         "markdown": markdown,
         "answer": record,
     }
+
+
+def filters_label(options: AskOptions) -> str | None:
+    """The sidebar filters that narrow a search, in words ("articles from usatoday.com
+    published until 2022-02-24"); None when every article is searched."""
+    parts = []
+    if options.sources:
+        names = ", ".join(s or UNKNOWN_SOURCE for s in options.sources)
+        parts.append(f"from {names}")
+    if options.topics:
+        parts.append(f"on {', '.join(options.topics)}")
+    if options.since:
+        parts.append(f"published since {options.since.date().isoformat()}")
+    if options.until:
+        parts.append(f"published until {options.until.date().isoformat()}")
+    if options.as_of and options.as_of.date() < datetime.now(UTC).date():
+        parts.append(f"known as of {options.as_of.date().isoformat()}")
+    return f"articles {' '.join(parts)}" if parts else None
 
 
 def show_timeline(index: NewsIndex, options: AskOptions) -> None:
@@ -513,6 +589,8 @@ def main() -> None:
     if loaded is None:
         return
     settings, index, stats = loaded
+    if stats["chunks"]:  # before the widgets: a chat opens in the chat view
+        reopen_from_address(open_conversations(str(index.state_dir())))
     with st.sidebar:
         st.header("Store")
         show_stats(stats)
@@ -533,9 +611,9 @@ def main() -> None:
 
     st.session_state.setdefault("messages", [])
     st.session_state.setdefault("pending", [])
+    conversations = open_conversations(str(index.state_dir()))
     if "asker" not in st.session_state:
         st.session_state.asker = Asker(index, history=list(st.session_state.messages))
-    conversations = open_conversations(str(index.state_dir()))
     for message in st.session_state.messages:
         with st.chat_message(message["role"]):
             show_message(message)
@@ -543,7 +621,13 @@ def main() -> None:
     busy = bool(st.session_state.pending)  # disabled while answering: one question at a time
     if not early:
         placeholder = "Answering…" if busy else ASK_PLACEHOLDER
-        st.chat_input(placeholder, key="question", on_submit=queue_question, disabled=busy)
+        st.chat_input(
+            placeholder,
+            key="question",
+            on_submit=queue_question,
+            disabled=busy,
+            max_chars=MAX_QUESTION_CHARS,
+        )
     with chats:
         show_conversations(conversations)
     if busy:
@@ -561,7 +645,9 @@ def input_first() -> bool:
         return False  # `load_page` shows it
     if not preload.in_flight(settings) or settings.password:
         return False
-    st.chat_input(ASK_PLACEHOLDER, key="question", on_submit=queue_question)
+    st.chat_input(
+        ASK_PLACEHOLDER, key="question", on_submit=queue_question, max_chars=MAX_QUESTION_CHARS
+    )
     return True
 
 
@@ -569,7 +655,7 @@ def queue_question() -> None:
     """The chat input's on_submit: runs before the page does, so a question sent while another
     is being answered (which interrupts that run) is queued, never lost."""
     question = st.session_state.get("question")
-    if question:
+    if question and question.strip():  # an empty or blank message is not a question
         st.session_state.setdefault("pending", []).append(question)
 
 

@@ -191,6 +191,8 @@ def test_source_links_to_the_article(monkeypatch, tmp_path, embeddings):
         ("since", date(2023, 1, 1), False),
         ("until", date(2022, 2, 25), True),  # the until day itself is included
         ("until", date(2022, 2, 24), False),
+        ("as_of", date(2022, 2, 25), True),
+        ("as_of", date(2022, 2, 24), False),  # the article's day is after it
     ],
 )
 def test_sidebar_filters_restrict_the_articles(monkeypatch, tricky_store, key, value, answered):
@@ -200,6 +202,16 @@ def test_sidebar_filters_restrict_the_articles(monkeypatch, tricky_store, key, v
     at = ask(at, MINSK)
     assert ("Putin" in last_answer(at)) is answered
     assert (ABSTAINED in last_answer(at)) is not answered
+    # nothing found under a filter says which, and how to search everything
+    hints = [unescape(c.value) for c in at.caption if "Searched only" in c.value]
+    shown = value[0] if isinstance(value, list) else str(value)
+    assert bool(hints) is not answered
+    assert all(shown in h and "clear the sidebar's filters" in h for h in hints)
+
+
+def test_a_blank_message_is_not_sent(monkeypatch, sample_store):
+    at = ask(open_page(monkeypatch, sample_store), "   ")
+    assert not at.chat_message and not at.error
 
 
 def test_citation_shows_attribution_resolved_dates_and_age(monkeypatch, sample_store):

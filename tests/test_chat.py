@@ -128,10 +128,44 @@ def test_chat_is_saved_reopened_in_a_new_session_and_deleted(monkeypatch, tmp_pa
     button.click().run()
     assert not second.exception
     assert [m.name for m in second.chat_message] == ["user", "assistant"] * 2
-    assert "not to occupy" in second.chat_message[-1].markdown[0].value
+    # shown as it was given: the short answer in bold, the quoted headline a line of its own
+    live = [m.markdown[0].value for m in first.chat_message if m.name == "assistant"]
+    reopened = [m.markdown[0].value for m in second.chat_message if m.name == "assistant"]
+    assert reopened == live
+    assert reopened[0].startswith("**Putin**\n\nHeadline\\:")
+    assert "not to occupy" in reopened[-1]
     assert len(second.expander) == 2  # each answer's source comes back
+    assert second.query_params["chat"] == button.key.removeprefix("open_chat_")
     ask_page(second, "What about Zelensky?")  # the reopened chat goes on with its history
     assert "Zelensky" in second.chat_message[-1].markdown[0].value
 
-    second.button(f"delete_chat_{button.key.removeprefix('open_chat_')}").click().run()
+    chat_id = button.key.removeprefix("open_chat_")
+    second.button(f"ask_delete_chat_{chat_id}").click().run()  # asks first: nothing deleted
+    assert "Delete" in second.sidebar.caption[-1].value and second.chat_message
+    second.button(f"keep_chat_{chat_id}").click().run()
+    assert chat_buttons(second) and not any(b.key.startswith("delete_") for b in second.button)
+    second.button(f"ask_delete_chat_{chat_id}").click().run()
+    second.button(f"delete_chat_{chat_id}").click().run()
     assert not chat_buttons(second) and not second.chat_message
+    assert "chat" not in second.query_params
+
+
+def test_a_reload_of_a_chat_s_address_reopens_it(monkeypatch, tmp_path, sample_store):
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    (store / DB_FILE).unlink(missing_ok=True)
+    monkeypatch.setenv("NEWSQA_STORE", str(store))
+    first = ask_page(open_page(), MINSK)
+    chat_id = first.query_params["chat"]  # the address names the chat once it is saved
+    assert chat_id.isdigit()
+
+    reloaded = AppTest.from_file(first._script_path, default_timeout=60)
+    reloaded.query_params["chat"] = chat_id
+    reloaded.run()
+    assert [m.name for m in reloaded.chat_message] == ["user", "assistant"]
+    assert reloaded.chat_message[-1].markdown[0].value.startswith("**Putin**")
+
+    gone = AppTest.from_file(first._script_path, default_timeout=60)
+    gone.query_params["chat"] = "999"  # deleted, or from another store: a new chat, no error
+    gone.run()
+    assert not gone.exception and not gone.chat_message and "chat" not in gone.query_params
