@@ -459,15 +459,46 @@ def answer_extractive(
             chosen.extend(shown)
     answer = compose(question, chosen, passages)
     kind = answer_type(question)
-    for c in chosen:  # the first shown sentence (or headline) that holds one
-        if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY:
-            span = c.span[:2]
+    for c in chosen if asks_for_a_short_answer(question) else []:
+        # the first shown sentence (or headline) that holds one: the reader's span when it is
+        # sure of it and it is of the kind asked for (a date for "when"), else the rules'
+        reader_span = c.span if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY else None
+        if reader_span and of_kind(kind, c.text[reader_span[0] : reader_span[1]]):
+            span = reader_span[:2]
         else:
             span = short_answer(kind, c.text, question, common, c.headline)
         if span is not None:
             answer.short_answer = c.text[span[0] : span[1]]
             break
     return answer
+
+
+# Questions whose answer is an explanation or a statement, not a name, date or number: a word
+# in bold would stand for a sentence ("What did Zelensky say about Russia?" -> "ceasefire").
+_OPEN_QUESTION = re.compile(
+    r"^(?:and\s+|so\s+|but\s+)?(?:why\b|how\s+(?!many\b|much\b|long\b|old\b|far\b|often\b)\w+"
+    r"|what\s+(?:did|does|do|has|have|had|will|would)\s+.+\b(?:say|said|tell|told|announce|claim|"
+    r"warn|write|argue|reflect|think|mean|respond|reply)\w*\b(?:\s+\S+){0,4}\??$)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_short_answer(question: str) -> bool:
+    """Whether the question asks for something a short answer in bold can be: not "why ...",
+    "how did ...", "what did X say ..." (the last sentence of a quiz question decides)."""
+    asked = re.sub(r"\s*\([^()]*\)$", "", question.strip())  # a follow-up's "(context: ...)"
+    last = re.split(r"(?<=[.!?])\s+", asked)[-1]
+    return _OPEN_QUESTION.match(last) is None
+
+
+def of_kind(kind: str | None, span: str) -> bool:
+    """Whether `span` can be what a question of `kind` asks for: a "when" answer holds a date, a
+    "how many" answer a number; a name may be anything the reader marks."""
+    if kind == "date":
+        return date_span(span) is not None or bool(re.search(r"\d", span))
+    if kind == "number":
+        return _NUMBER_RE.search(span) is not None
+    return True
 
 
 def supporting_sentence(headline: Candidate, ranked: list[Candidate]) -> Candidate | None:

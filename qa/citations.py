@@ -26,18 +26,18 @@ def resolved_dates(text: str, passage: Passage) -> list[str]:
 
 
 def with_date_note(sentence: str, isos: list[str], *, asked_when: bool) -> str:
-    """The sentence with its resolved dates shown, "... yesterday (24 February 2022).".
+    """The sentence, word for word, followed by its resolved dates: "The minister resigned
+    yesterday. (24 February 2022)". The note stands outside the quote, so the quote is what the
+    article says.
 
     Only where they add something: the sentence's dates are relative, or the question asks when.
     """
     if not isos or not (asked_when or has_relative_date(sentence)):
         return sentence
     labels = [d.label for iso in isos if (d := parse_event_date(iso)) is not None]
-    note = f" ({', '.join(labels)})"
-    body = sentence.rstrip()
-    if body and body[-1] in ".!?":
-        return f"{body[:-1]}{note}{body[-1]}"
-    return f"{body}{note}"
+    if not labels:
+        return sentence
+    return f"{sentence.rstrip()} ({', '.join(labels)})"
 
 
 def cite(n: int, passage: Passage, start: int, end: int) -> Citation:

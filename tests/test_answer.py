@@ -12,8 +12,10 @@ from qa.answer import (
     add_readings,
     answer_extractive,
     answer_type,
+    asks_for_a_short_answer,
     candidates_from,
     is_evidence,
+    of_kind,
     score_without_model,
     short_answer,
     shortlist,
@@ -60,6 +62,52 @@ def test_the_short_answer_is_a_span_of_the_first_sentence_that_holds_one(asker, 
     answer = asker.ask(question)
     assert answer.short_answer == bold
     assert any(bold in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Lavrov say?", "And what did Zakharova say about talks in Minsk?"],
+)
+def test_a_question_asking_for_a_statement_gets_sentences_without_a_bold_word(asker, question):
+    answer = asker.ask(question)
+    assert not answer.abstained and answer.citations
+    assert answer.short_answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("What did Zelensky say about Russia?", False),
+        ("what did Putin tell Xi?", False),
+        ("And what did Lavrov say? (context: proposed talks in Minsk)", False),  # a follow-up
+        ("Why was the license of the child care center suspended?", False),
+        ("How have birth moms found support?", False),
+        ("Trump spoke on Monday. What did he say about Greenland?", False),
+        ("How many weeks of winter are left?", True),
+        ("How much did it cost?", True),
+        ("What did the FDA approve this week?", True),
+        ("What did Trump say he would rename the Gulf of Mexico to?", True),
+        ("Who proposed talks in Minsk?", True),
+    ],
+)
+def test_which_questions_get_a_short_answer(question, short):
+    assert asks_for_a_short_answer(question) is short
+
+
+@pytest.mark.parametrize(
+    ("kind", "span", "fits"),
+    [
+        ("date", "New", False),  # a "when" answer marked on a word of a cut headline
+        ("date", "Jan. 10", True),
+        ("date", "2019", True),
+        ("number", "Putin", False),
+        ("number", "five", True),
+        ("entity", "Longwood Gardens", True),
+        (None, "ceasefire", True),
+    ],
+)
+def test_a_reader_span_must_be_of_the_kind_asked_for(kind, span, fits):
+    assert of_kind(kind, span) is fits
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ def test_date_note_shows_resolved_relative_dates_only():
     assert has_relative_date(sentence)
     assert (
         with_date_note(sentence, ["2022-02-24"], asked_when=False)
-        == "The minister resigned yesterday (24 February 2022)."
+        == "The minister resigned yesterday. (24 February 2022)"  # the quote stays verbatim
     )
     written = "It was signed on 24 Feb 2022."
     assert with_date_note(written, ["2022-02-24"], asked_when=False) == written
