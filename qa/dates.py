@@ -21,8 +21,24 @@ def to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\b")
+# A numeric day with slashes or dots: 01/02/2022 is 2 January or 1 February depending on who wrote it.
+_AMBIGUOUS_DAY = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+
+
+def _valid_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_date(
-    value: str | date | datetime | None, *, relative_to: datetime | None = None
+    value: str | date | datetime | None,
+    *,
+    relative_to: datetime | None = None,
+    whole_day_only: bool = False,
 ) -> datetime | None:
     """Parse a date as sources and users write it ("2022-02-25", "25 Feb 2022", "yesterday").
 
@@ -42,9 +58,13 @@ def parse_date(
         return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         pass
+    if (iso := _ISO_DAY.match(text)) and not _valid_day(*map(int, iso.groups())):
+        return None  # 2022-13-01 is no day; dateparser would read it as 13 January
     import dateparser  # slow to import; only needed for free-form dates
 
     settings = {"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC", "PREFER_DATES_FROM": "past"}
+    if whole_day_only:  # a bare year or month is no day: dateparser would add today's
+        settings["REQUIRE_PARTS"] = ["day", "month", "year"]
     if relative_to is not None:
         settings["RELATIVE_BASE"] = relative_to.replace(tzinfo=None)
     parsed = dateparser.parse(text, languages=["en"], settings=settings)
@@ -73,12 +93,20 @@ def is_relative_date(text: str) -> bool:
 
 
 def parse_date_option(name: str, value: str | None) -> datetime | None:
-    """Parse a command-line or page date option; an unparseable one is a clear error."""
+    """Parse a command-line or page date option; an unparseable one is a clear error. A day
+    must be named whole: "2022" or "Feb 2022" is refused rather than completed with today's
+    month or day, and "01/02/2022" rather than guessed as January or February."""
     if value is None or not str(value).strip():
         return None
-    parsed = parse_date(value)
+    text = str(value).strip()
+    if _AMBIGUOUS_DAY.fullmatch(text):
+        raise ConfigError(
+            f"{name} {value!r} could be read day-first or month-first: use YYYY-MM-DD, "
+            "e.g. 2022-02-25."
+        )
+    parsed = parse_date(text, whole_day_only=True)
     if parsed is None:
-        raise ConfigError(f"{name} {value!r} is not a date: use YYYY-MM-DD, e.g. 2022-02-25.")
+        raise ConfigError(f"{name} {value!r} is not a day: use YYYY-MM-DD, e.g. 2022-02-25.")
     return parsed
 
 

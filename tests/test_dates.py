@@ -14,8 +14,10 @@ from qa.dates import (
     find_dates,
     is_calendar_word,
     parse_date,
+    parse_date_option,
     parse_event_date,
 )
+from qa.errors import ConfigError
 from qa.models import SearchFilters
 from qa.retrieve import hybrid_search
 
@@ -138,3 +140,29 @@ def test_search_by_the_dates_sentences_refer_to(news_index, since, until, titles
     for mode in ("dense", "lexical"):
         found = hybrid_search(news_index, "minister strike", k=5, filters=filters, mode=mode)
         assert {p.title.split(" (")[0] for p in found} == titles
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("2022", "is not a day"),  # not 2022 with today's month and day
+        ("Feb 2022", "is not a day"),
+        ("2022-02", "is not a day"),
+        ("2022-13-01", "is not a day"),  # not 13 January
+        ("01/02/2022", "day-first or month-first"),
+    ],
+)
+def test_a_date_option_names_a_whole_day(value, refused):
+    with pytest.raises(ConfigError, match=refused) as caught:
+        parse_date_option("--since", value)
+    assert f"--since {value!r}" in str(caught.value) and "YYYY-MM-DD" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["2022-02-25", "25 Feb 2022", "February 25, 2022"])
+def test_a_date_option_reads_a_day_written_out(value):
+    assert parse_date_option("--until", value).date() == date(2022, 2, 25)
+
+
+def test_an_impossible_iso_day_in_a_source_is_no_date():
+    assert parse_date("2023-13-01") is None  # the article is refused with its field named
+    assert parse_date("2022-02-25 10:00:00 UTC").hour == 10  # a valid day with extras still reads
