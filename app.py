@@ -49,7 +49,7 @@ from qa.config import Settings
 from qa.conversations import ConversationStore
 from qa.dates import parse_event_date
 from qa.errors import NewsQAError, StoreMissingError
-from qa.models import Answer, AnswerStream, Citation
+from qa.models import UNKNOWN_SOURCE, Answer, AnswerStream, Citation
 from qa.passwords import PasswordGate
 from qa.store import NewsIndex
 from qa.timeline import build_timeline
@@ -59,7 +59,6 @@ ASK_PLACEHOLDER = "Ask about the news"
 SOURCES_LISTED = 10  # sources named in the sidebar; the rest are counted
 EARLIEST_DATE = date(1900, 1, 1)  # date pickers default to a 10-year window; archives are older
 CHAT_PARAM = "chat"  # the page address's parameter naming the open chat (?chat=ID)
-UNKNOWN_SOURCE = "(unknown)"  # how NewsIndex.stats() names articles without a source
 INGEST_HELP = """\
 The store at `{store}` has no articles yet. Add some from a terminal, then reload this page:
 

@@ -65,14 +65,15 @@ class AskOptions:
 
 def clean_question(question: str) -> str:
     """`question` without terminal escapes, control characters (bells, NUL) or invisible format
-    characters (zero-width spaces, direction overrides): what the user meant to ask, so the
+    characters (zero-width spaces, direction overrides), nor the lone surrogates a terminal's
+    undecodable bytes become in `sys.argv`: what the user meant to ask, so the
     same question with and without them retrieves the same passages."""
     text = _ESCAPE_SEQUENCE.sub("", question)
     return "".join(
         " " if char.isspace() else char
         for char in text
         if char.isspace()
-        or unicodedata.category(char) not in ("Cc", "Cf")
+        or unicodedata.category(char) not in ("Cc", "Cf", "Cs")
         or char in _KEPT_FORMAT_CHARS
     )
 

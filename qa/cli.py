@@ -11,19 +11,20 @@ from datetime import UTC, datetime
 from qa.ask import Asker, AskOptions
 from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
-from qa.errors import EXIT_OK, UsageError, printable, run_command
-from qa.models import Answer, AnswerStream, SearchFilters
+from qa.errors import EXIT_OK, StoreError, UsageError, printable, run_command
+from qa.models import UNKNOWN_SOURCE, Answer, AnswerStream, SearchFilters
 from qa.preload import models_loading
 from qa.retrieve import DEFAULT_K
 from qa.store import NewsIndex
 from qa.timeline import DEFAULT_TIMELINE_K, build_timeline
 
+VERBOSE_HELP = "show tracebacks"
 MAX_NAMES_LISTED = 20  # sources or topics named when a --source/--topic is not in the store
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m qa", description="Ask the ingested news.")
-    p.add_argument("--verbose", action="store_true", help="show tracebacks")
+    p.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("ask", help="answer a question with citations")
@@ -86,15 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def at_least_one(text: str) -> int:
-    """`--k`: a whole number of at least 1 (argparse turns the ValueError into a usage error)."""
-    value = int(text)
+    """`--k`: a whole number of at least 1 (argparse turns the error into a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 
 def _store_flag(p: argparse.ArgumentParser) -> None:
+    """--store, and --verbose after the command too (`qa ask Q --verbose`, as the errors say)."""
     p.add_argument("--store", help="store folder (default: $NEWSQA_STORE or vectorstore/)")
+    p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +129,12 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     # A reader never creates a store: a mistyped --store must not answer "I couldn't find this".
     with NewsIndex(settings, create=False) as index:
+        if args.command in ("ask", "timeline") and index.count_chunks() == 0:
+            # nor does an empty one (a first ingest whose sources all failed leaves one)
+            raise StoreError(
+                f"The store at {settings.store_label} has no articles yet: add some with "
+                f"`python -m ingest SOURCE... --store {settings.store_label}`, then ask again."
+            )
         return COMMANDS[args.command](args, index)
 
 
@@ -151,7 +163,9 @@ def check_names(index: NewsIndex, sources: list[str], topics: list[str]) -> None
         ("--source", sources, index.catalog.source_names),
         ("--topic", topics, sorted({t for r in index.catalog.rows for t in r.topics})),
     ):
-        known = [name for name in known if name]  # articles without a source have ""
+        # articles without a source have "", which statistics and --source call "(unknown)"
+        known = [name or (UNKNOWN_SOURCE if flag == "--source" else "") for name in known]
+        known = [name for name in known if name]
         lower = {name.lower() for name in known}
         missing = [name for name in wanted if name.lower() not in lower]
         if missing:
@@ -166,13 +180,18 @@ def check_names(index: NewsIndex, sources: list[str], topics: list[str]) -> None
             )
 
 
+def source_filters(names: list[str]) -> tuple[str, ...]:
+    """--source values as stored: "(unknown)" is the articles without a source."""
+    return tuple("" if name.lower() == UNKNOWN_SOURCE else name for name in names)
+
+
 def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     with models_loading(index.settings):  # loaded beside the store's opening, as the page does
         index.refresh()
         check_names(index, args.source, args.topic)
     options = AskOptions(
         k=args.k,
-        sources=tuple(args.source),
+        sources=source_filters(args.source),
         topics=tuple(args.topic),
         since=parse_date_option("--since", args.since),
         until=parse_date_option("--until", args.until),
@@ -180,6 +199,7 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     )
     if args.json:
         answer = Asker(index).ask(args.question, options)
+        note_filters(answer, args)
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return EXIT_OK
     asker = Asker(index)
@@ -190,6 +210,7 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         print(answer.text, flush=True)
     else:
         answer = print_stream(asker.ask_stream(args.question, options))
+    note_filters(answer, args)
     if answer.notice:
         print(f"note: {answer.notice}", file=sys.stderr)
     listed: set[int] = set()
@@ -202,6 +223,15 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         line = f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else "")
         print(printable(line))
     return EXIT_OK
+
+
+def note_filters(answer: Answer, args: argparse.Namespace) -> None:
+    """An answer not found under filters says which, so a miss is not taken for the store's."""
+    flags = [f"--source {s!r}" for s in args.source] + [f"--topic {t!r}" for t in args.topic]
+    flags += [f"--{name} {value}" for name in ("since", "until") if (value := getattr(args, name))]
+    if answer.abstained and flags:
+        hint = f"searched only with {', '.join(flags)}: drop them to search every article"
+        answer.notice = "; ".join(filter(None, [answer.notice, hint]))
 
 
 def bold(text: str) -> str:
@@ -239,7 +269,7 @@ def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
 
 def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
     check_names(index, args.source, args.topic)
-    filters = SearchFilters(sources=tuple(args.source), topics=tuple(args.topic))
+    filters = SearchFilters(sources=source_filters(args.source), topics=tuple(args.topic))
     events = build_timeline(index, args.query, k=args.k, filters=filters)
     if args.json:
         print(json.dumps([e.to_dict() for e in events], ensure_ascii=False))

@@ -23,7 +23,7 @@ from qa.answer import (
 )
 from qa.citations import cite
 from qa.config import Settings
-from qa.models import Answer, AnswerStream, Citation, Passage
+from qa.models import UNKNOWN_SOURCE, Answer, AnswerStream, Citation, Passage
 from qa.sentences import sentence_spans
 
 if TYPE_CHECKING:  # LangChain and httpx load only when an LLM is configured
@@ -153,7 +153,7 @@ def fence_passage(n: int, passage: Passage) -> str:
     attrs = {
         "id": str(n),
         "title": passage.title or "(untitled)",
-        "source": passage.source or "(unknown)",
+        "source": passage.source or UNKNOWN_SOURCE,
         "date": passage.published_date or "(undated)",
     }
     head = " ".join(f'{k}="{html.escape(v, quote=True)}"' for k, v in attrs.items())

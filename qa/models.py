@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
+UNKNOWN_SOURCE = "(unknown)"  # how statistics, filters and prompts name a missing source
 ID_LENGTH = 16  # hex characters of SHA-256 kept in ids: 64 bits, no collisions at archive scale
 
 

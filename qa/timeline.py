@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from qa.ask import clean_question
 from qa.citations import cite
 from qa.dates import EventDate, parse_event_date
 from qa.models import Citation, Passage, SearchFilters
@@ -51,6 +52,7 @@ def build_timeline(
     filters: SearchFilters = SearchFilters(),
 ) -> list[TimelineEvent]:
     """The dated events of the passages about `query`, earliest first, citations numbered."""
+    query = clean_question(query)  # as a question is: no escapes, controls or lone surrogates
     index.refresh()
     passages = [p for p in hybrid_search(index, query, k=k, filters=filters) if _related(p)]
     found: list[tuple[tuple, TimelineEvent]] = []

@@ -23,6 +23,8 @@ def test_escapes_and_invisible_characters_are_cleaned_from_a_question():
     dirty = "\x1b[31mWho\u200b proposed\x07 talks\tin\u202e Minsk?\x1b]0;title\x07"
     assert check_question(dirty) == "Who proposed talks in Minsk?"
     assert clean_question("ab\u200dc") == "ab\u200dc"  # a joiner spells words in some scripts
+    # a byte the terminal's encoding could not decode reaches sys.argv as a lone surrogate
+    assert check_question("Who proposed talks in \udcffMinsk?") == "Who proposed talks in Minsk?"
 
 
 def test_as_of_ends_the_filters_at_the_end_of_its_day():

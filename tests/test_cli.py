@@ -137,7 +137,10 @@ def test_ask_abstains_and_filters(store, sample_path, capsys):
         ],
         capsys,
     )
-    assert out["abstained"] is True
+    assert out["abstained"] is True  # and says which filter searched too narrowly
+    assert (
+        out["notice"] == "searched only with --since 2023-01-01: drop them to search every article"
+    )
     _, out = run_json(
         qa_main,
         [
@@ -154,6 +157,43 @@ def test_ask_abstains_and_filters(store, sample_path, capsys):
         capsys,
     )
     assert out["abstained"] is False
+
+
+def test_ask_on_an_empty_store_says_to_ingest_first(tmp_path, capsys):
+    store = str(tmp_path / "store")
+    assert ingest_main([str(tmp_path / "missing.txt"), "--store", store]) == 1  # all failed
+    capsys.readouterr()
+    assert qa_main(["ask", "Who proposed talks in Minsk?", "--store", store]) == 1
+    err = capsys.readouterr().err
+    assert "has no articles yet" in err and "python -m ingest" in err and err.count("\n") == 1
+    assert qa_main(["stats", "--store", store]) == 0  # statistics of an empty store are fine
+
+
+def test_verbose_after_the_command_and_a_bad_k_name_the_problem(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    assert qa_main(["stats", "--store", store, "--verbose"]) == 0
+    with pytest.raises(SystemExit) as usage:  # argparse's usage error
+        qa_main(["ask", "Who?", "--store", store, "--k", "abc"])
+    assert usage.value.code == 2
+    assert "argument --k: 'abc' is not a whole number" in capsys.readouterr().err
+
+
+def test_unknown_source_names_the_articles_without_one(store, tmp_path, capsys):
+    article = tmp_path / "note.txt"
+    article.write_text("Putin has said he is prepared to hold talks with Ukraine in Minsk.\n")
+    run_json(ingest_main, [str(article), "--store", store, "--json"], capsys)
+    argv = ["ask", "Who is prepared to hold talks?", "--store", store, "--json"]
+    _, out = run_json(qa_main, [*argv, "--source", "(unknown)", "--as-of", "2100-01-01"], capsys)
+    assert out["abstained"] is False and "Putin" in out["answer"]
+
+
+def test_an_undecodable_byte_in_a_question_is_dropped(store, sample_path, capsys):
+    ingest_sample(store, sample_path, capsys)
+    _, out = run_json(
+        qa_main, ["ask", "Who proposed talks in \udcffMinsk?", "--store", store, "--json"], capsys
+    )
+    assert out["question"] == "Who proposed talks in Minsk?" and "Putin" in out["answer"]
+    assert qa_main(["timeline", "talks in \udcffMinsk", "--store", store]) == 0
 
 
 def test_ask_bad_date_is_usage_error(store, capsys):

@@ -11,7 +11,7 @@ import numpy as np
 
 from qa.catalog import NO_DATE, chroma_where
 from qa.chunk_metadata import iso_day, passage_from_metadata
-from qa.models import Passage, SearchFilters
+from qa.models import UNKNOWN_SOURCE, Passage, SearchFilters
 from qa.store.writing import WritableStore
 
 
@@ -166,7 +166,7 @@ class NewsIndex(WritableStore):
         return {
             "articles": len(articles),
             "chunks": len(self.catalog.rows),
-            "sources": dict(Counter(r.source or "(unknown)" for r in articles).most_common()),
+            "sources": dict(Counter(r.source or UNKNOWN_SOURCE for r in articles).most_common()),
             "topics": dict(topics.most_common()),
             "embedding_model": meta.get("embedding_model", self.settings.embedding_model),
             "oldest": iso_day(min(dates)) if dates else None,
