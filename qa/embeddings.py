@@ -93,7 +93,11 @@ def load_embeddings(name: str = MINILM):
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     path = resolve_model_path(name)
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as transformers_logging
 
+    # transformers draws a "Loading weights" bar for the 103 tensors of a local file: noise on
+    # stderr beside an ingest's own progress, and under --quiet or --json
+    transformers_logging.disable_progress_bar()
     try:
         return HuggingFaceEmbeddings(
             model_name=str(path),

@@ -258,6 +258,7 @@ def test_module_entry_points_run(store, sample_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["added"] == 1
+    assert "Loading weights" not in done.stderr  # --json output stays the only output
 
 
 def test_ask_into_a_closed_pipe_ends_quietly(store, sample_path, capsys):
