@@ -4,6 +4,7 @@ handed to `ingest.dumps`; folders walked recursively in name order.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -213,21 +214,92 @@ def _load_txt(name: str, path: Path, text: str, defaults: ArticleDefaults) -> It
     )
 
 
-def load_stdin(stream: TextIO, defaults: ArticleDefaults) -> Article:
+def load_stdin(
+    stream: TextIO, defaults: ArticleDefaults, progress: ReadProgress
+) -> Iterator[Article | LoadFailure]:
+    """What is piped in, read as the file it would be: a JSON or JSONL dump (gzipped or not)
+    streamed item by item, an HTML page cleaned, anything else one plain-text article."""
     # The bytes, when there are any, decoded as files are (BOMs, UTF-16, cp1252), not in the
     # locale's encoding: `iconv -t UTF-16 a.txt | python -m ingest -` stores what `a.txt` would.
     binary = getattr(stream, "buffer", None)
     raw = binary.read(MAX_FILE_BYTES + 1) if binary is not None else stream.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise SourceError("-", _too_big(len(raw)))
     if not raw.strip():
         raise SourceError("-", "is empty (nothing was piped in)")
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+    if (extension := _dump_kind(data)) is not None:
+        yield from _load_piped_dump(extension, data, binary, defaults, progress)
+        return
+    if len(raw) > MAX_FILE_BYTES:
+        raise SourceError("-", _too_big(len(raw)))
     text = decode_text("-", raw) if isinstance(raw, bytes) else raw
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     check_has_words("-", text)
-    title, body = split_title_line(text)
+    if _looks_like_html(text):
+        body, fields = extract_html("-", text)
+    else:
+        title, body = split_title_line(text)
+        fields = SourceFields(title=title)
     # origin "-" makes the id derive from title and text: stdin has no lasting identity.
-    return build_article(body, SourceFields(title=title), origin="-", defaults=defaults)
+    yield build_article(body, fields, origin="-", defaults=defaults)
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_HTML_START = re.compile(
+    r"\A\s*(?:<!doctype html|<html\b|<head\b|<body\b|<article\b|<meta\b)", re.I
+)
+
+
+def _dump_kind(data: bytes) -> str | None:
+    """The dump extension piped bytes have (".jsonl", ".json", ".jsonl.gz", ".json.gz"), or None
+    for a page or text: JSON opens with "[" or "{", and JSONL's first line is a whole object."""
+    suffix = ""
+    if data.startswith(_GZIP_MAGIC):
+        import zlib
+
+        try:  # the first decompressed bytes tell JSON from JSONL
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 1 << 16)
+        except zlib.error:
+            return ".jsonl.gz"  # the dump loader names the damage
+        suffix = ".gz"
+        if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"[", b"{")):
+            raise SourceError(
+                "-", "is gzip-compressed text, not a JSON dump: pipe it through gunzip"
+            )
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"["):
+        return ".json" + suffix
+    if not head.startswith(b"{"):
+        return None
+    try:
+        first = json.loads(head.split(b"\n", 1)[0])
+    except ValueError:
+        return ".json" + suffix  # an object over several lines
+    return (".jsonl" if isinstance(first, dict) else ".json") + suffix
+
+
+def _looks_like_html(text: str) -> bool:
+    return _HTML_START.match(text) is not None
+
+
+def _load_piped_dump(
+    extension: str,
+    head: bytes,
+    rest,
+    defaults: ArticleDefaults,
+    progress: ReadProgress,
+) -> Iterator[Article | LoadFailure]:
+    """A dump piped in, copied to a temporary file (dumps stream from a file of any size) and
+    loaded as that file would be, its items named "-#n" or "-:line"."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="newsqa-stdin-") as folder:
+        path = Path(folder) / f"stdin{extension}"
+        with path.open("wb") as out:
+            out.write(head)
+            if rest is not None:
+                shutil.copyfileobj(rest, out)
+        yield from DUMP_LOADERS[extension]("-", path, defaults, progress)
 
 
 def _origin(path: Path) -> str:

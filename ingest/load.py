@@ -74,7 +74,7 @@ def _load_source(
     progress: ReadProgress,
 ) -> Iterator[Article | LoadFailure]:
     if source == "-":
-        yield load_stdin(stdin or sys.stdin, defaults)
+        yield from load_stdin(stdin or sys.stdin, defaults, progress)
     elif source.lower().startswith(("http://", "https://")):
         yield from load_url(source, defaults, settings)
     elif "://" in source:

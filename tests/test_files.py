@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from datetime import UTC, datetime
@@ -175,6 +176,54 @@ def test_stdin_is_one_article():
         "Pasted",
     )
     assert article.origin == "-"
+
+
+def piped(data: bytes) -> io.TextIOWrapper:
+    """A stdin with `data` in its byte buffer, as a shell pipe gives it."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
+def test_a_dump_piped_to_stdin_is_read_as_its_file_would_be():
+    items = [
+        {"title": f"Story {i}", "text": f"{BODY} Item {i}.", "url": f"https://n.example/{i}"}
+        for i in range(3)
+    ]
+    jsonl = "".join(json.dumps(item) + "\n" for item in items).encode()
+    pretty = json.dumps(items, indent=2).encode()
+    one = json.dumps(items[0], indent=2).encode()  # one object over several lines
+    for data, count in (
+        (jsonl, 3),
+        (gzip.compress(jsonl), 3),
+        (pretty, 3),
+        (gzip.compress(pretty), 3),
+        (one, 1),
+    ):
+        articles = load("-", stdin=piped(data))
+        assert [a.title for a in articles] == [f"Story {i}" for i in range(count)], articles
+        assert [a.url for a in articles] == [f"https://n.example/{i}" for i in range(count)]
+    # a bad line fails alone, named as stdin's
+    broken = jsonl.replace(b'{"title": "Story 1"', b'{"title": ', 1)
+    results = load("-", stdin=piped(broken))
+    assert [type(r).__name__ for r in results] == ["Article", "LoadFailure", "Article"]
+    assert results[1].source.startswith("-")
+
+
+MORE = "The council said repairs to the harbour wall cost two million pounds and ended last week."
+
+
+def test_a_page_piped_to_stdin_is_cleaned_as_html():
+    page = (
+        "<!DOCTYPE html><html><head><title>Council votes to reopen harbour</title></head>"
+        f"<body><nav>Home | Sport</nav><article><p>{BODY}</p><p>{MORE}</p></article></body></html>"
+    )
+    article = load_article("-", stdin=piped(page.encode()))
+    assert article.title == "Council votes to reopen harbour"
+    assert "<p>" not in article.text and BODY in article.text and article.origin == "-"
+
+
+def test_gzipped_text_on_stdin_is_one_line_naming_the_fix():
+    failure = load_failure("-", stdin=piped(gzip.compress(b"Just some words.")))
+    assert "gzip-compressed" in failure.error and "gunzip" in failure.error
 
 
 def test_empty_stdin_is_a_failure():
