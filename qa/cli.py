@@ -8,7 +8,7 @@ import sys
 from collections.abc import Generator
 from datetime import UTC, datetime
 
-from qa.ask import Asker, AskOptions
+from qa.ask import Asker, AskOptions, check_question
 from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
 from qa.errors import EXIT_OK, StoreError, UsageError, printable, run_command
@@ -144,6 +144,7 @@ def check_options(args: argparse.Namespace) -> None:
         raise UsageError("the timeline query is empty: name a subject, e.g. 'talks in Minsk'")
     if args.command != "ask":
         return
+    check_question(args.question)
     since = parse_date_option("--since", args.since)
     until = parse_date_option("--until", args.until)
     as_of = parse_date_option("--as-of", args.as_of)

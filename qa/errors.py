@@ -22,6 +22,8 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-
 class NewsQAError(Exception):
     """Base class: every message names the input and says what to do."""
 
+    exit_status = 1  # EXIT_FAILED; a value the user gave that cannot be used is EXIT_USAGE
+
 
 class ConfigError(NewsQAError):
     """A setting (environment variable or flag) has a value we cannot use."""
@@ -39,6 +41,13 @@ class StoreError(NewsQAError):
     """The store cannot be opened or is inconsistent with the settings."""
 
 
+class StorePathError(StoreError):
+    """--store (or NEWSQA_STORE) names a file or a folder that is not a store: a path to fix,
+    so a usage error (exit status 2), not a failure of the sources or the store."""
+
+    exit_status = 2
+
+
 class StoreMissingError(StoreError):
     """There is no store at the path given (a reader never creates one)."""
 
@@ -48,7 +57,10 @@ class StoreLockedError(StoreError):
 
 
 class QuestionError(NewsQAError):
-    """The question cannot be answered as asked (empty, too long, ...)."""
+    """The question cannot be answered as asked (empty, too long, ...): on a command line, a
+    usage error (exit status 2) like an empty timeline query."""
+
+    exit_status = 2
 
 
 class EvalError(NewsQAError):
@@ -86,7 +98,8 @@ def run_command(
 
     Every exception that reaches here becomes one line on stderr (the traceback only with
     `verbose`, re-raised): a NewsQAError is `error: ...`, EXIT_USAGE for `usage_errors` (a
-    setting or flag to fix; `usage` is printed above it), EXIT_FAILED otherwise. Ctrl-C and
+    setting or flag to fix; `usage` is printed above it), else the error's `exit_status`
+    (EXIT_FAILED, or EXIT_USAGE for a value given that cannot be used, in one line). Ctrl-C and
     SIGTERM print `interrupted: ...` and give EXIT_INTERRUPTED; a closed output pipe ends it
     quietly with EXIT_PIPE_CLOSED; anything else is a bug, reported as `error: unexpected TYPE:
     message` with EXIT_FAILED.
@@ -103,7 +116,7 @@ def run_command(
         if verbose:
             raise
         _say(f"error: {e}")
-        return EXIT_FAILED
+        return e.exit_status
     except KeyboardInterrupt as e:
         if verbose:
             raise

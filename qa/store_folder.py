@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from qa.config import Settings
-from qa.errors import StoreError, StoreMissingError
+from qa.errors import StoreError, StoreMissingError, StorePathError
 
 CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
 # What newsqa itself keeps in a store folder besides Chroma's files; anything else (articles,
@@ -27,7 +27,7 @@ def check_folder(settings: Settings, *, create: bool) -> None:
         return
     folder, label = s.store_dir, s.store_label
     if folder.exists() and not folder.is_dir():
-        raise StoreError(f"{label} is a file, not a store folder: {STORE_HINT}.")
+        raise StorePathError(f"{label} is a file, not a store folder: {STORE_HINT}.")
     db = folder / CHROMA_DB
     if db.is_file():
         if not (os.access(db, os.R_OK | os.W_OK) and os.access(folder, os.W_OK | os.X_OK)):
@@ -35,7 +35,7 @@ def check_folder(settings: Settings, *, create: bool) -> None:
         return
     others = foreign_entries(folder)
     if others:
-        raise StoreError(
+        raise StorePathError(
             f"{label} is not a newsqa store (it holds {others[0]!r} and no {CHROMA_DB}): "
             f"{STORE_HINT}, or name a new or empty folder."
         )

@@ -223,7 +223,7 @@ def test_unaskable_questions_get_a_clear_message(case, sample_store, capsys):
     question, expected = QUESTION_CASES[case]
     code = qa_main(["ask", question, "--store", str(sample_store)])
     out, err = capsys.readouterr()
-    assert code == 1 and expected in err and err.count("\n") == 1 and not out
+    assert code == 2 and expected in err and err.count("\n") == 1 and not out  # usage
 
 
 @pytest.mark.parametrize(

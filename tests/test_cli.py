@@ -202,9 +202,17 @@ def test_ask_bad_date_is_usage_error(store, capsys):
 
 
 def test_empty_question_is_one_line_error(store, capsys):
-    assert qa_main(["ask", "  ", "--store", store]) == 1
+    assert qa_main(["ask", "  ", "--store", store]) == 2  # a usage error, like an empty query
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
+    assert err.startswith("error: The question") and err.count("\n") == 1
+
+
+def test_a_store_path_that_is_no_store_is_a_usage_error(tmp_path, sample_path, capsys):
+    a_file = tmp_path / "dump.jsonl"
+    a_file.write_text("{}\n")
+    assert ingest_main([str(sample_path), "--store", str(a_file)]) == 2
+    assert "is a file, not a store folder" in capsys.readouterr().err
+    assert qa_main(["ask", "Who?", "--store", str(a_file)]) == 2
 
 
 def test_ask_with_an_altered_reader_is_one_line_naming_the_fix(

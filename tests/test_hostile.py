@@ -242,6 +242,8 @@ def newer_schema(tmp: Path, base: Path) -> Path:
     return store
 
 
+# a path that is no store is a usage error (exit 2): the flag is what to fix
+NOT_A_STORE = ("a regular file", "a folder of articles")
 STORE_PATHS = {
     "no store there": (no_store, "There is no store at"),
     "a regular file": (regular_file, "is a file, not a store folder"),
@@ -278,18 +280,18 @@ def test_readers_refuse_a_store_path_in_one_line_and_write_nothing(
     store = make(tmp_path, base_store)
     before = snapshot_tree(store)
     code, out, err = run_qa([*READERS[command], "--store", str(store)], capsys)
-    assert code == 1 and not out
+    assert code == (2 if case in NOT_A_STORE else 1) and not out
     assert err.count("\n") == 1 and err.startswith("error: ") and expected in err, err
     assert snapshot_tree(store) == before  # nothing created, nothing changed
 
 
-@pytest.mark.parametrize("case", ["a regular file", "a folder of articles"])
+@pytest.mark.parametrize("case", NOT_A_STORE)
 def test_ingest_refuses_to_turn_a_non_store_into_a_store(case, tmp_path, good, capsys):
     make, expected = STORE_PATHS[case]
     store = make(tmp_path, None)
     before = snapshot_tree(store)
     code, out, err = run_ingest([str(good), "--store", str(store)], capsys)
-    assert code == 1 and not out and len(err) == 1 and expected in err[0]
+    assert code == 2 and not out and len(err) == 1 and expected in err[0]
     assert snapshot_tree(store) == before
 
 
