@@ -220,7 +220,7 @@ def date_label(iso: str) -> str:
 
 def sources_to_show(citations: list[dict]) -> list[tuple[dict, str | None]]:
     """One expander per cited sentence, each with the headline the answer quotes from the same
-    passage [n] (None if it quotes none). A quoted headline gets an expander of its own only
+    article [n] (None if it quotes none). A quoted headline gets an expander of its own only
     when no sentence of its passage is cited."""
     headlines = {c["n"]: c["quote"] for c in citations if c.get("headline")}
     with_sentence = {c["n"] for c in citations if not c.get("headline")}

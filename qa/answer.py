@@ -509,7 +509,8 @@ def supporting_sentence(headline: Candidate, ranked: list[Candidate]) -> Candida
 
 
 def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> Answer:
-    """The answer text with [n] markers, one citation per sentence (one number per passage).
+    """The answer text with [n] markers, one citation per sentence, one number per article (its
+    sentences from several passages are one source to the reader).
 
     Each citation carries its sentence's resolved dates, attribution and the outlets that
     published copies; relative dates are shown resolved in the text. A "which outlet reported"
@@ -520,7 +521,7 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
     headlines, sentences = [], []
     asked_when = answer_type(question) == "date"
     for c in chosen:
-        n = numbers.setdefault(c.passage.chunk_id, len(numbers) + 1)
+        n = numbers.setdefault(c.passage.article_id, len(numbers) + 1)
         citation = cite_headline(n, c.passage) if c.headline else cite(n, c.passage, c.start, c.end)
         shown = with_date_note(c.text, citation.dates, asked_when=asked_when)
         if c.headline:
@@ -535,9 +536,9 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
         text = f"According to {reporter}: {text}"
     top = passages[:PASSAGES_READ]
     if chosen and (other := find_disagreement(chosen[0].text, chosen[0].passage, top)):
-        n = numbers.setdefault(other.passage.chunk_id, len(numbers) + 1)
+        n = numbers.setdefault(other.passage.article_id, len(numbers) + 1)
         citations.append(cite(n, other.passage, other.start, other.end))
-        text = f"{text} {other.note(numbers[chosen[0].passage.chunk_id], n)}"
+        text = f"{text} {other.note(numbers[chosen[0].passage.article_id], n)}"
     return Answer(
         question=question,
         text=text,

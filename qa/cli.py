@@ -217,7 +217,7 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     listed: set[int] = set()
     for c in answer.citations:
         if c.n in listed:
-            continue  # sentences (or the headline) of one passage share its [n]
+            continue  # sentences (or the headline) of one article share its [n]
         listed.add(c.n)
         p = c.passage
         meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)

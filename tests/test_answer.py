@@ -412,3 +412,17 @@ def test_headlines_are_handed_only_to_a_reader_that_reads_them():
         assert all(c.reading is not None for c in candidates)
         handed = reader.handed[0]
         assert handed == ([passage.title] * len(candidates) if titles else None)
+
+
+def test_sentences_of_one_article_share_its_number_across_passages():
+    from qa.answer import Candidate, compose
+
+    first = Passage(chunk_id="a:0", article_id="a", text="Putin proposed talks in Minsk.", rank=1)
+    second = Passage(chunk_id="a:3", article_id="a", text="Kyiv said it would reply.", rank=2)
+    other = Passage(chunk_id="b:0", article_id="b", text="Minsk offered a venue.", rank=3)
+    chosen = [Candidate(p, 0, len(p.text)) for p in (first, second, other)]
+    answer = compose("Who proposed talks in Minsk?", chosen, [first, second, other])
+    assert [c.n for c in answer.citations] == [1, 1, 2]
+    assert answer.text == (
+        "Putin proposed talks in Minsk. [1] Kyiv said it would reply. [1] Minsk offered a venue. [2]"
+    )
