@@ -329,7 +329,9 @@ def article_from_item(name: str, item: Any, *, defaults: ArticleDefaults = NO_DE
     if not text:
         raise SourceError(name, f"has no text: give it one of the fields {', '.join(TEXT_KEYS)}")
     # An item with a URL is identified by it; without one, by its title and text (origin "").
-    return build_article(text, fields, origin=fields.url or "", defaults=defaults)
+    article = build_article(text, fields, origin=fields.url or "", defaults=defaults)
+    article.loaded_from = name  # "dump.jsonl:4", as a failure of the item would be named
+    return article
 
 
 DUMP_LOADERS: dict[str, Callable[[str, Path, ArticleDefaults, ReadProgress], Iterator[Any]]] = {

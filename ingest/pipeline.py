@@ -116,9 +116,9 @@ def prepare(
             article.fingerprint = fingerprint(article.text)
         return Prepared(article=article, chunks=chunks, warnings=warnings)
     except NewsQAError as e:
-        return Prepared(failure=LoadFailure(item.origin or item.title, str(e)))
+        return Prepared(failure=LoadFailure(item.place, str(e)))
     except Exception as e:  # a bug on one article must not stop the batch
-        name = item.origin or item.title
+        name = item.place
         return Prepared(
             failure=LoadFailure(name, f"could not be processed ({type(e).__name__}: {e})")
         )
@@ -296,7 +296,7 @@ def _write_all(
             continue
         article = prepared.article
         for warning in prepared.warnings:
-            summary.warn(article.origin or article.url or article.title, warning)
+            summary.warn(article.place, warning)
         status = sorter.status(article)
         _count(summary, status)
         if status in ("unchanged", "duplicates"):
@@ -534,6 +534,8 @@ def preview_sources(
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
             continue
+        for warning in prepared.warnings:  # what the ingest would warn about, named alike
+            summary.warn(prepared.article.place, warning)
         status = sorter.status(prepared.article)
         _count(summary, status)
         chunks = prepared.chunks if status in ("added", "updated") else []

@@ -45,6 +45,12 @@ class Article:
     also_published_by: list[str] = field(default_factory=list)  # outlets of syndicated copies
     fingerprint: str = ""  # MinHash signature of the text (ingest.dedupe), to spot copies
     title_derived: bool = False  # the source had no title: made from the file name or the lead
+    loaded_from: str = ""  # where messages find it ("dump.jsonl:4"); not part of its identity
+
+    @property
+    def place(self) -> str:
+        """How a warning or failure names the article: its file and line, path or URL."""
+        return self.loaded_from or self.origin or self.url or self.title
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:

@@ -334,3 +334,25 @@ def test_ask_topic_filter_and_topic_counts(sample_store, capsys):
     assert qa_main(["stats", "--store", str(sample_store), "--json"]) == 0
     topics = json.loads(capsys.readouterr().out)["topics"]
     assert topics == {"Russia": 1, "Ukraine": 1, "World News": 1}
+
+
+def test_warnings_name_the_dump_line_in_a_dry_run_as_in_an_ingest(tmp_path, capsys):
+    items = [
+        {
+            "title": "Harbour reopens",
+            "text": "The council voted on Monday to reopen the harbour.",
+            "published": "2999-01-01",
+            "url": "https://n.example/1",
+        },
+        {"title": "T" * 400, "text": "The port authority approved a new budget on Monday."},
+    ]
+    dump = tmp_path / "meta.jsonl"
+    dump.write_text("".join(json.dumps(item) + "\n" for item in items))
+    store = str(tmp_path / "store")
+    expected = [f"{dump}:1", f"{dump}:2"]  # where to fix them, as failures are named
+    for dry_run in (["--dry-run"], []):
+        _, summary = run_json(
+            ingest_main, [str(dump), "--store", store, "--json", *dry_run], capsys
+        )
+        assert [w["source"] for w in summary["warnings"]] == expected, summary["warnings"]
+        assert "in the future" in summary["warnings"][0]["warning"]
