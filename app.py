@@ -537,8 +537,22 @@ def show_timeline(index: NewsIndex, options: AskOptions) -> None:
         return
     set_ages([e.citation for e in events], options.as_of)
     st.markdown("\n".join(timeline_line(e.to_dict()) for e in events))
-    as_of = options.as_of.date().isoformat() if options.as_of else None
-    show_sources({"citations": [citation_record(e.citation) for e in events], "as_of": as_of})
+    if options.as_of:
+        st.caption(f"Ages as of {options.as_of.date().isoformat()}")
+    by_article: dict[int, list[dict]] = {}  # one source per article, its events' passages in it
+    for event in events:
+        by_article.setdefault(event.citation.n, []).append(citation_record(event.citation))
+    for n in sorted(by_article):
+        cited = by_article[n]
+        # the article, not one event: no sentence's attribution ("per POLITICO") in its label
+        with st.expander(source_label({**cited[0], "attribution": None})):
+            st.caption(source_details(cited[0]))
+            shown = set()
+            for citation in cited:  # a passage once, with the first event it holds marked
+                if citation["chunk_id"] not in shown:
+                    shown.add(citation["chunk_id"])
+                    quote = (citation["quote_start"], citation["quote_end"])
+                    st.markdown(highlight_markdown(citation["passage"], *quote))
 
 
 def timeline_line(event: dict) -> str:

@@ -24,6 +24,7 @@ DEFAULT_TIMELINE_K = 12  # passages read: a timeline spans more articles than on
 # Measured on the sample article: related chunks score cosine 0.3-0.6 for "Putin talks".
 MIN_DENSE = 0.25
 MIN_LEXICAL = 0.0  # any BM25 match: the passage shares a query word
+MIN_EVENT_WORDS = 5  # fewer is a byline, dateline or caption ("Andrea Swan"), not an event
 
 
 @dataclass
@@ -51,7 +52,8 @@ def build_timeline(
     k: int = DEFAULT_TIMELINE_K,
     filters: SearchFilters = SearchFilters(),
 ) -> list[TimelineEvent]:
-    """The dated events of the passages about `query`, earliest first, citations numbered."""
+    """The dated events of the passages about `query`, earliest first, each cited: one number
+    per article, as in answers."""
     query = clean_question(query)  # as a question is: no escapes, controls or lone surrogates
     index.refresh()
     passages = [p for p in hybrid_search(index, query, k=k, filters=filters) if _related(p)]
@@ -63,6 +65,8 @@ def build_timeline(
             if key in seen:
                 continue  # chunks overlap by a sentence
             seen.add(key)
+            if len(key[1].split()) < MIN_EVENT_WORDS:
+                continue
             citation = cite(0, p, start, end)
             dated = _event_date(citation)
             if dated is not None:
@@ -70,8 +74,9 @@ def build_timeline(
                 order = (when.sort_key, p.published or 0, p.start + start)
                 found.append((order, TimelineEvent(when.iso, citation.quote, citation, dated_by)))
     events = [event for _, event in sorted(found, key=lambda f: f[0])]
-    for n, event in enumerate(events, 1):
-        event.citation.n = n
+    numbers: dict[str, int] = {}  # one number per article, in order of first mention
+    for event in events:
+        event.citation.n = numbers.setdefault(event.citation.passage.article_id, len(numbers) + 1)
     return events
 
 

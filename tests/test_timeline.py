@@ -17,7 +17,8 @@ def test_sample_timeline_orders_events_by_date(sample_index):
     assert dates[0] == "2022-02-24" and dates[-1] == "2022-02-25"
     feb_24 = " ".join(e.event for e in events if e.date == "2022-02-24")
     assert "Diplomatic relations" in feb_24 and "Peskov" in feb_24
-    assert [e.citation.n for e in events] == list(range(1, len(events) + 1))
+    assert {e.citation.n for e in events} == {1}  # one article: one source, one number
+    assert all(len(e.event.split()) >= 5 for e in events)  # no byline or dateline
 
 
 def test_publication_date_fallback_is_marked(sample_index):
