@@ -156,6 +156,13 @@ def carry_context(question: str, history: list[dict]) -> str | None:
         return None
     previous, answer = turn
     previous_question, previous_context = split_context(previous)
+    if (swapped := swap_subject(question, previous_question)) is not None:
+        # "What about Zelensky?" after "And what did Zakharova say?": the same question about
+        # Zelensky, with the context the previous one carried
+        kept = [c for c in previous_context if c and c.lower() not in swapped.lower()]
+        if not kept:
+            return swapped
+        return f"{swapped} (context: {CONTEXT_SEPARATOR.join(kept[:MAX_CONTEXT_ITEMS])})"
     if _PRONOUN.search(previous_question):  # its meaning lived in its context, not its words
         context = list(previous_context)
     else:
@@ -167,6 +174,24 @@ def carry_context(question: str, history: list[dict]) -> str | None:
     if not kept:
         return None
     return f"{question.strip()} (context: {CONTEXT_SEPARATOR.join(kept[:MAX_CONTEXT_ITEMS])})"
+
+
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<subject>[^?]+?)\s*\??\s*$", re.IGNORECASE
+)
+
+
+def swap_subject(question: str, previous: str) -> str | None:
+    """ "What about X?" as the previous question asked of X instead of the name it asked about
+    (its first), or None: the question is not of that form, or the previous one names no one."""
+    m = _WHAT_ABOUT.match(question)
+    names = names_in(previous)
+    if m is None or not names or not names_in(question):
+        return None
+    asked = re.sub(r"^\s*and\s+", "", previous, flags=re.IGNORECASE)
+    head, _, tail = asked.partition(names[0])  # the subject: usually the first name
+    swapped = f"{head}{m['subject'].strip()}{tail}".strip()
+    return swapped[:1].upper() + swapped[1:]
 
 
 def condense_messages(question: str, history: list[dict]) -> list[BaseMessage]:

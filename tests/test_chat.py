@@ -10,7 +10,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from streamlit.testing.v1 import AppTest
 
 from qa.ask import Asker
-from qa.chat import carry_context, is_followup, names_in, rewrite_followup, topic_of
+from qa.chat import carry_context, is_followup, names_in, rewrite_followup, swap_subject, topic_of
 from qa.config import Settings
 from qa.conversations import DB_FILE
 from qa.llm import make_chat_model
@@ -76,9 +76,8 @@ def test_context_is_carried_without_an_llm(question, expected):
 
 def test_an_older_topic_does_not_linger():
     history = [*HISTORY, {"role": "user", "content": LAVROV}, {"role": "assistant", "content": "x"}]
-    assert carry_context("What about Zelensky?", history) == (
-        "What about Zelensky? (context: Lavrov say)"
-    )
+    # the previous question asked of Zelensky; the Minsk talks before it are not carried
+    assert carry_context("What about Zelensky?", history) == "What did Zelensky say?"
 
 
 def test_llm_condenses_the_follow_up_and_a_failure_falls_back():
@@ -169,3 +168,40 @@ def test_a_reload_of_a_chat_s_address_reopens_it(monkeypatch, tmp_path, sample_s
     gone.query_params["chat"] = "999"  # deleted, or from another store: a new chat, no error
     gone.run()
     assert not gone.exception and not gone.chat_message and "chat" not in gone.query_params
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "swapped"),
+    [
+        ("what about Zelensky?", "And what did Zakharova say?", "What did Zelensky say?"),
+        (
+            "And how about the US?",
+            "How did China react to the tariffs?",
+            "How did the US react to the tariffs?",
+        ),
+        (
+            "What about Zelensky?",
+            "What did Putin say about Minsk?",
+            "What did Zelensky say about Minsk?",
+        ),  # the subject, not the last name
+        ("What about it?", "What did Putin say?", None),  # no one named: context carries it
+        ("What about Zelensky?", "What was said about the talks?", None),
+    ],
+)
+def test_what_about_asks_the_previous_question_of_someone_else(question, previous, swapped):
+    assert swap_subject(question, previous) == swapped
+
+
+def test_what_about_keeps_the_context_the_previous_question_carried():
+    history = [
+        *HISTORY,
+        {"role": "user", "content": LAVROV},
+        {
+            "role": "assistant",
+            "content": "Lavrov said ...",
+            "answer": {"rewritten_question": carry_context(LAVROV, HISTORY)},
+        },
+    ]
+    assert carry_context("What about Zelensky?", history) == (
+        "What did Zelensky say? (context: proposed talks in Minsk)"
+    )
