@@ -209,7 +209,11 @@ def age_label(days: int | None) -> str | None:
         return "published after the as-of date"
     if days == 0:
         return "published that day"
-    return "1 day old" if days == 1 else f"{days:,} days old"
+    if days < 60:
+        return "1 day old" if days == 1 else f"{days} days old"
+    if days < 730:  # "4 months old" reads at a glance where "122 days old" must be worked out
+        return f"{round(days / 30.44)} months old"
+    return f"{days // 365} years old"
 
 
 def date_label(iso: str) -> str:
@@ -278,6 +282,23 @@ def unlocked(settings: Settings) -> bool:
     time.sleep(delay)  # slows guessing: each wrong try waits twice as long as the one before
     st.error(f"Wrong password. (Waited {delay:g} s; each wrong try waits twice as long.)")
     return False
+
+
+def welcome_line(stats: dict) -> str:
+    """What an empty chat says the store holds: "Ask about 1,052 articles from 3 sources,
+    2017-12-28 to 2025-02-27. Answers quote the sentences they come from, with source and
+    date." """
+    articles = preload.plural(stats["articles"], "article")
+    sources = len(stats.get("sources") or {})
+    span = ""
+    if stats.get("oldest") and stats.get("newest"):
+        span = f", {stats['oldest']} to {stats['newest']}"
+    elif stats.get("newest"):
+        span = f", up to {stats['newest']}"
+    return escape_markdown(
+        f"Ask about {articles} from {preload.plural(sources, 'source')}{span}. Answers quote "
+        "the sentences they come from, with source and date."
+    )
 
 
 def show_stats(stats: dict) -> None:
@@ -632,6 +653,8 @@ def main() -> None:
             show_message(message)
 
     busy = bool(st.session_state.pending)  # disabled while answering: one question at a time
+    if not st.session_state.messages and not busy:
+        st.caption(welcome_line(stats))  # what can be asked, where the sidebar is folded away
     if not early:
         placeholder = "Answering…" if busy else ASK_PLACEHOLDER
         st.chat_input(

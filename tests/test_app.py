@@ -209,6 +209,14 @@ def test_sidebar_filters_restrict_the_articles(monkeypatch, tricky_store, key, v
     assert all(shown in h and "clear the sidebar's filters" in h for h in hints)
 
 
+def test_an_empty_chat_says_what_the_store_holds(monkeypatch, sample_store):
+    at = open_page(monkeypatch, sample_store)
+    [welcome] = [unescape(c.value) for c in at.caption if "Ask about" in c.value]
+    assert welcome.startswith("Ask about 1 article from 1 source, 2022-02-25 to 2022-02-25.")
+    ask(at, MINSK)
+    assert not [c for c in at.caption if "Ask about" in c.value]  # gone once a chat starts
+
+
 def test_a_blank_message_is_not_sent(monkeypatch, sample_store):
     at = ask(open_page(monkeypatch, sample_store), "   ")
     assert not at.chat_message and not at.error
@@ -261,7 +269,10 @@ def test_timeline_view_without_matching_events(monkeypatch, sample_store):
         (-2, "published after the as-of date"),
         (0, "published that day"),
         (1, "1 day old"),
-        (1200, "1,200 days old"),
+        (59, "59 days old"),
+        (122, "4 months old"),
+        (729, "24 months old"),
+        (1745, "4 years old"),
     ],
 )
 def test_age_label(days, label):
