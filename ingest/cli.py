@@ -15,7 +15,14 @@ from pathlib import Path
 from ingest.articles import ArticleDefaults
 from ingest.errors import UsageError
 from ingest.pipeline import ingest_sources, preview_sources
-from ingest.watch import DEFAULT_EVERY, log_to_stderr, parse_duration, read_feed_list, watch_feeds
+from ingest.watch import (
+    DEFAULT_EVERY,
+    format_duration,
+    log_to_stderr,
+    parse_duration,
+    read_feed_list,
+    watch_feeds,
+)
 from qa.config import Settings
 from qa.dates import parse_date_option
 from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError, printable, run_command
@@ -129,7 +136,7 @@ def run_watch(args: argparse.Namespace) -> int:
     feeds = read_feed_list(Path(args.watch))
     every = parse_duration(args.every)
     settings = Settings.from_env(store_dir=args.store)
-    log_to_stderr(f"watching {len(feeds)} feeds every {args.every}; Ctrl-C stops")
+    log_to_stderr(f"watching {len(feeds)} feeds every {format_duration(every)}; Ctrl-C stops")
     summary = watch_feeds(
         feeds,
         settings=settings,

@@ -36,6 +36,14 @@ STATE_FILE = "watch-state.json"
 Log = Callable[[str], None]
 
 
+def format_duration(seconds: float) -> str:
+    """ "15 min" for 900, "1 h" for 3600, "45 s" for 45: a parsed --every, with its unit."""
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
 def parse_duration(text: str) -> float:
     """Seconds in a duration like '30s', '15m', '1h' or '1.5h' (a bare number is seconds).
 

@@ -14,6 +14,7 @@ from ingest.errors import UsageError
 from ingest.watch import (
     STATE_FILE,
     FeedSchedule,
+    format_duration,
     parse_duration,
     read_feed_list,
     watch_feeds,
@@ -183,3 +184,11 @@ def test_watch_stops_cleanly_on_sigint(tmp_path, local_site):
     assert "SIGINT: stopping" in err.decode()
     assert "watched 1 feeds for 1 cycles (1 polls): added 1" in out.decode()
     assert "Traceback" not in err.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("15m", "15 min"), ("1h", "1 h"), ("15", "15 s"), ("90s", "90 s"), ("1.5h", "90 min")],
+)
+def test_the_interval_is_echoed_with_its_unit(text, shown):
+    assert format_duration(parse_duration(text)) == shown
