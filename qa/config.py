@@ -72,7 +72,8 @@ class Settings:
             settings = replace(settings, store_dir=Path(settings.store_dir))
         if not settings.llm_timeout > 0:
             raise ConfigError(
-                f"NEWSQA_LLM_TIMEOUT={settings.llm_timeout:g} must be a positive number of seconds."
+                f"The LLM timeout {settings.llm_timeout:g} (--llm-timeout or NEWSQA_LLM_TIMEOUT) "
+                "must be a positive number of seconds."
             )
         if settings.reranker is not None and settings.reranker.lower() == "none":
             settings = replace(settings, reranker=None)

@@ -173,7 +173,8 @@ def load_reader(setting: str | None = "default") -> OnnxReader | None:
     folder = SHIPPED if setting in (None, "", "default") else Path(setting).expanduser()
     if not folder.is_dir():
         raise ReaderError(
-            f"Reader {str(folder)!r} is not a folder: set NEWSQA_READER to 'default', 'none' or "
+            f"Reader {str(folder)!r} is not a folder: set --reader (or NEWSQA_READER) to "
+            "'default', 'none' or "
             "a folder made by `python -m evaluation.export_reader`."
         )
     return OnnxReader(folder)
