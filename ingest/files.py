@@ -249,32 +249,56 @@ _HTML_START = re.compile(
 )
 
 
+_SNIFF_BYTES = 16 << 20  # decompressed bytes read to find a gzipped dump's first line
+_BLANK = b"\xef\xbb\xbf \t\r\n"
+
+
 def _dump_kind(data: bytes) -> str | None:
     """The dump extension piped bytes have (".jsonl", ".json", ".jsonl.gz", ".json.gz"), or None
-    for a page or text: JSON opens with "[" or "{", and JSONL's first line is a whole object."""
+    for a page or text. A JSON array opens with "[" and an object, "[{" or "[]"; JSONL's first
+    line is a whole object (one holding an "articles" list is a JSON document), and a first
+    line that is not is JSONL when later lines open with "{" (it fails alone), else one JSON
+    object over several lines. Text that merely opens with a bracket ("[Updated] ...") is text."""
     suffix = ""
     if data.startswith(_GZIP_MAGIC):
-        import zlib
-
-        try:  # the first decompressed bytes tell JSON from JSONL
-            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 1 << 16)
-        except zlib.error:
-            return ".jsonl.gz"  # the dump loader names the damage
+        try:
+            data = _first_line_decompressed(data)
+        except ValueError:
+            return ".jsonl.gz"  # damaged: the dump loader names the damage
         suffix = ".gz"
-        if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"[", b"{")):
-            raise SourceError(
-                "-", "is gzip-compressed text, not a JSON dump: pipe it through gunzip"
-            )
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = data.lstrip(_BLANK)
+    kind = None
     if head.startswith(b"["):
-        return ".json" + suffix
-    if not head.startswith(b"{"):
-        return None
+        kind = ".json" if head[1:].lstrip(_BLANK)[:1] in (b"{", b"]") else None
+    elif head.startswith(b"{") and head[1:].lstrip(_BLANK)[:1] in (b'"', b"}"):
+        first, _, rest = head.partition(b"\n")
+        try:
+            item = json.loads(first)
+        except ValueError:
+            item = None
+        if isinstance(item, dict):
+            kind = ".json" if isinstance(item.get("articles"), list) else ".jsonl"
+        else:
+            kind = ".jsonl" if re.search(rb"^\{", rest, re.MULTILINE) else ".json"
+    if kind is None and suffix:
+        raise SourceError("-", "is gzip-compressed text, not a JSON dump: pipe it through gunzip")
+    return kind and kind + suffix
+
+
+def _first_line_decompressed(data: bytes) -> bytes:
+    """The start of gzipped `data`, decompressed up to its first line's end (at most
+    _SNIFF_BYTES): a long first article must not pass for a one-object document."""
+    import zlib
+
+    inflate, out = zlib.decompressobj(16 + zlib.MAX_WBITS), b""
     try:
-        first = json.loads(head.split(b"\n", 1)[0])
-    except ValueError:
-        return ".json" + suffix  # an object over several lines
-    return (".jsonl" if isinstance(first, dict) else ".json") + suffix
+        for i in range(0, len(data), 1 << 16):
+            out += inflate.decompress(data[i : i + (1 << 16)], _SNIFF_BYTES - len(out))
+            if b"\n" in out.lstrip(_BLANK) or len(out) >= _SNIFF_BYTES or inflate.eof:
+                break
+    except zlib.error as e:
+        raise ValueError(str(e)) from e
+    return out
 
 
 def _looks_like_html(text: str) -> bool:

@@ -211,6 +211,28 @@ def test_a_dump_piped_to_stdin_is_read_as_its_file_would_be():
 MORE = "The council said repairs to the harbour wall cost two million pounds and ended last week."
 
 
+def test_piped_dumps_are_told_apart_from_text_that_opens_with_a_bracket():
+    long = {"title": "Long story", "text": f"{BODY} " * 1500, "url": "https://n.example/long"}
+    rest = [
+        {"title": f"Story {i}", "text": BODY, "url": f"https://n.example/{i}"} for i in range(3)
+    ]
+    jsonl = "".join(json.dumps(item) + "\n" for item in [long, *rest]).encode()
+    assert len(jsonl.split(b"\n")[0]) > 1 << 16  # a first line longer than one read
+    assert len(load("-", stdin=piped(gzip.compress(jsonl)))) == 4
+    wrapped = json.dumps({"articles": rest}).encode()  # json.dump's one line, not JSONL
+    assert [a.title for a in load("-", stdin=piped(wrapped))] == [r["title"] for r in rest]
+    broken = b'{"title": \n' + jsonl.split(b"\n", 1)[1]  # JSONL whose first line is damaged
+    assert [type(r).__name__ for r in load("-", stdin=piped(broken))] == [
+        "LoadFailure",
+        "Article",
+        "Article",
+        "Article",
+    ]  # the bad line fails alone
+    for text in (f"[Updated] Harbour reopens\n\n{BODY}\n", f"{{Live}} Harbour\n\n{BODY}\n"):
+        article = load_article("-", stdin=piped(text.encode()))
+        assert BODY in article.text  # stored as text, as before
+
+
 def test_a_page_piped_to_stdin_is_cleaned_as_html():
     page = (
         "<!DOCTYPE html><html><head><title>Council votes to reopen harbour</title></head>"
