@@ -475,10 +475,19 @@ def answer_extractive(
 
 # Questions whose answer is an explanation or a statement, not a name, date or number: a word
 # in bold would stand for a sentence ("What did Zelensky say about Russia?" -> "ceasefire").
+_QUANTITIES = (
+    "many|much|long|old|far|often|tall|big|large|high|deep|fast|soon|late|early|wide|heavy|hot|"
+    "cold|close|few|small|low|expensive|cheap|short"
+)
+_STATEMENT_VERBS = (
+    "say|says|said|tell|tells|told|announce|announced|claim|claimed|warn|warned|write|wrote|"
+    "argue|argued|reflect|reflected|think|thought|mean|meant|respond|responded|reply|replied|"
+    "react|reacted|describe|described"
+)
 _OPEN_QUESTION = re.compile(
-    r"^(?:and\s+|so\s+|but\s+)?(?:why\b|how\s+(?!many\b|much\b|long\b|old\b|far\b|often\b)\w+"
-    r"|what\s+(?:did|does|do|has|have|had|will|would)\s+.+\b(?:say|said|tell|told|announce|claim|"
-    r"warn|write|argue|reflect|think|mean|respond|reply)\w*\b(?:\s+\S+){0,4}\??$)",
+    rf"^(?:and\s+|so\s+|but\s+)?(?:why\b|how\s+(?!(?:{_QUANTITIES})\b)\w+"
+    rf"|what\s+(?:did|does|do|has|have|had|will|would)\s+.+\b(?:{_STATEMENT_VERBS})\b"
+    r"(?:\s+\S+){0,4}\??$)",
     re.IGNORECASE,
 )
 
@@ -491,11 +500,24 @@ def asks_for_a_short_answer(question: str) -> bool:
     return _OPEN_QUESTION.match(last) is None
 
 
+_TIME_WORDS = re.compile(
+    r"\b(?:spring|summer|autumn|fall|winter|weekend|week|month|year|decade|century|morning|"
+    r"afternoon|evening|night|eve|christmas|easter|thanksgiving|ramadan|new year)s?\b"
+    r"|\b(?:1[5-9]|20)\d\d(?:s)?\b|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+
+
 def of_kind(kind: str | None, span: str) -> bool:
-    """Whether `span` can be what a question of `kind` asks for: a "when" answer holds a date, a
-    "how many" answer a number; a name may be anything the reader marks."""
+    """Whether `span` can be what a question of `kind` asks for: a "when" answer names a time (a
+    date, month, season, holiday or year), a "how many" answer a number; a name may be anything
+    the reader marks."""
     if kind == "date":
-        return date_span(span) is not None or bool(re.search(r"\d", span))
+        return (
+            date_span(span) is not None
+            or any(is_calendar_word(w.strip(",.")) for w in span.split())
+            or _TIME_WORDS.search(span) is not None
+        )
     if kind == "number":
         return _NUMBER_RE.search(span) is not None
     return True
