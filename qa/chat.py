@@ -181,16 +181,22 @@ _WHAT_ABOUT = re.compile(
 )
 
 
+_A_NAME = re.compile(r"(?:the\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w.&-]*)*")
+
+
 def swap_subject(question: str, previous: str) -> str | None:
-    """ "What about X?" as the previous question asked of X instead of the name it asked about
-    (its first), or None: the question is not of that form, or the previous one names no one."""
+    """ "What about X?" as the previous question asked of X instead of the one name it asked
+    about, or None: the question is not of that form, X is not a name ("in Berlin", "Macron's
+    response"), or the previous question names no one or several (which would X replace?)."""
     m = _WHAT_ABOUT.match(question)
     names = names_in(previous)
-    if m is None or not names or not names_in(question):
+    if m is None or len(names) != 1 or not _A_NAME.fullmatch(m["subject"].strip()):
         return None
     asked = re.sub(r"^\s*and\s+", "", previous, flags=re.IGNORECASE)
-    head, _, tail = asked.partition(names[0])  # the subject: usually the first name
-    swapped = f"{head}{m['subject'].strip()}{tail}".strip()
+    found = re.search(rf"(?<!\w){re.escape(names[0])}(?!\w)", asked)
+    if found is None:
+        return None
+    swapped = f"{asked[: found.start()]}{m['subject'].strip()}{asked[found.end() :]}".strip()
     return swapped[:1].upper() + swapped[1:]
 
 

@@ -179,11 +179,9 @@ def test_a_reload_of_a_chat_s_address_reopens_it(monkeypatch, tmp_path, sample_s
             "How did China react to the tariffs?",
             "How did the US react to the tariffs?",
         ),
-        (
-            "What about Zelensky?",
-            "What did Putin say about Minsk?",
-            "What did Zelensky say about Minsk?",
-        ),  # the subject, not the last name
+        ("What about Zelensky?", "What did Putin say about Minsk?", None),  # which name?
+        ("What about in Berlin?", "Who did Biden meet in Paris?", None),  # not a name
+        ("What about Macron's response?", "What did Putin say?", None),
         ("What about it?", "What did Putin say?", None),  # no one named: context carries it
         ("What about Zelensky?", "What was said about the talks?", None),
     ],
