@@ -23,7 +23,9 @@ def to_utc(value: datetime) -> datetime:
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\b")
 # A numeric day with slashes or dots: 01/02/2022 is 2 January or 1 February depending on who wrote it.
-_AMBIGUOUS_DAY = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+_NUMERIC_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+_FOUR_DIGITS = re.compile(r"\b\d{4}\b")
+_ISO_WEEK = re.compile(r"\d{4}-?W\d", re.IGNORECASE)
 
 
 def _valid_day(year: int, month: int, day: int) -> bool:
@@ -95,16 +97,21 @@ def is_relative_date(text: str) -> bool:
 def parse_date_option(name: str, value: str | None) -> datetime | None:
     """Parse a command-line or page date option; an unparseable one is a clear error. A day
     must be named whole: "2022" or "Feb 2022" is refused rather than completed with today's
-    month or day, and "01/02/2022" rather than guessed as January or February."""
+    month or day, "2022-W07" rather than taken for its Monday, and "01/02/2022" rather than
+    guessed as January or February ("25/02/2022" can only be one day). A day without a year
+    ("Friday", "25 Feb", "yesterday") is the latest such day."""
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    if _AMBIGUOUS_DAY.fullmatch(text):
+    numeric = _NUMERIC_DAY.fullmatch(text)
+    if numeric and max(int(numeric[1]), int(numeric[2])) <= 12:
         raise ConfigError(
             f"{name} {value!r} could be read day-first or month-first: use YYYY-MM-DD, "
             "e.g. 2022-02-25."
         )
-    parsed = parse_date(text, whole_day_only=True)
+    parsed = None if _ISO_WEEK.match(text) else parse_date(text, whole_day_only=True)
+    if parsed is None and not _FOUR_DIGITS.search(text) and not _ISO_WEEK.match(text):
+        parsed = parse_date(text)  # "yesterday", "Friday", "25 Feb": a day relative to today
     if parsed is None:
         raise ConfigError(f"{name} {value!r} is not a day: use YYYY-MM-DD, e.g. 2022-02-25.")
     return parsed

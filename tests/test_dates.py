@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -150,6 +150,7 @@ def test_search_by_the_dates_sentences_refer_to(news_index, since, until, titles
         ("2022-02", "is not a day"),
         ("2022-13-01", "is not a day"),  # not 13 January
         ("01/02/2022", "day-first or month-first"),
+        ("2022-W07", "is not a day"),  # an ISO week, not its Monday
     ],
 )
 def test_a_date_option_names_a_whole_day(value, refused):
@@ -158,9 +159,17 @@ def test_a_date_option_names_a_whole_day(value, refused):
     assert f"--since {value!r}" in str(caught.value) and "YYYY-MM-DD" in str(caught.value)
 
 
-@pytest.mark.parametrize("value", ["2022-02-25", "25 Feb 2022", "February 25, 2022"])
+@pytest.mark.parametrize(
+    "value", ["2022-02-25", "25 Feb 2022", "February 25, 2022", "25/02/2022", "25.02.2022"]
+)
 def test_a_date_option_reads_a_day_written_out(value):
     assert parse_date_option("--until", value).date() == date(2022, 2, 25)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "Friday", "25 Feb", "3 days ago"])
+def test_a_date_option_without_a_year_is_the_latest_such_day(value):
+    parsed = parse_date_option("--since", value)
+    assert parsed is not None and parsed <= datetime.now(UTC)
 
 
 def test_an_impossible_iso_day_in_a_source_is_no_date():
