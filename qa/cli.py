@@ -8,7 +8,7 @@ import sys
 from collections.abc import Generator
 from datetime import UTC, datetime
 
-from qa.ask import Asker, AskOptions, check_question
+from qa.ask import Asker, AskOptions, check_question, clean_question
 from qa.config import LLM_PROVIDERS, Settings
 from qa.dates import parse_date_option
 from qa.errors import EXIT_OK, StoreError, UsageError, printable, run_command
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
 def check_options(args: argparse.Namespace) -> None:
     """Refuse options no article can satisfy, before the store is opened (exit status 2)."""
-    if args.command == "timeline" and not args.query.strip():
+    if args.command == "timeline" and not clean_question(args.query).strip():
         raise UsageError("the timeline query is empty: name a subject, e.g. 'talks in Minsk'")
     if args.command != "ask":
         return
@@ -229,7 +229,11 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
 def note_filters(answer: Answer, args: argparse.Namespace) -> None:
     """An answer not found under filters says which, so a miss is not taken for the store's."""
     flags = [f"--source {s!r}" for s in args.source] + [f"--topic {t!r}" for t in args.topic]
-    flags += [f"--{name} {value}" for name in ("since", "until") if (value := getattr(args, name))]
+    flags += [
+        f"--{name.replace('_', '-')} {value}"
+        for name in ("since", "until", "as_of")
+        if (value := getattr(args, name))
+    ]
     if answer.abstained and flags:
         hint = f"searched only with {', '.join(flags)}: drop them to search every article"
         answer.notice = "; ".join(filter(None, [answer.notice, hint]))

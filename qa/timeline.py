@@ -60,15 +60,17 @@ def build_timeline(
     found: list[tuple[tuple, TimelineEvent]] = []
     seen: set[tuple[str, str]] = set()
     for p in passages:
+        lead = p.start == 0  # the article's first chunk: its first real sentence is the lead
         for start, end in sentence_spans(p.text):
             key = (p.article_id, " ".join(p.text[start:end].split()))
             if key in seen:
                 continue  # chunks overlap by a sentence
             seen.add(key)
             if len(key[1].split()) < MIN_EVENT_WORDS:
-                continue
+                continue  # a byline or dateline before the lead leaves the lead its place
             citation = cite(0, p, start, end)
-            dated = _event_date(citation)
+            dated = _event_date(citation, lead=lead)
+            lead = False
             if dated is not None:
                 when, dated_by = dated
                 order = (when.sort_key, p.published or 0, p.start + start)
@@ -84,13 +86,14 @@ def _related(p: Passage) -> bool:
     return (p.lexical or 0.0) > MIN_LEXICAL or (p.dense or 0.0) >= MIN_DENSE
 
 
-def _event_date(citation: Citation) -> tuple[EventDate, str] | None:
-    """The sentence's earliest date, or its article's publication date for an undated lead."""
+def _event_date(citation: Citation, *, lead: bool) -> tuple[EventDate, str] | None:
+    """The sentence's earliest date, or its article's publication date for an undated `lead`
+    (the article's first sentence of MIN_EVENT_WORDS words or more)."""
     dates = [d for iso in citation.dates if (d := parse_event_date(iso)) is not None]
     if dates:
         return min(dates, key=lambda d: d.sort_key), "text"
     p = citation.passage
-    if p.start + citation.quote_start == 0 and p.published is not None:  # the opening sentence
+    if lead and p.published is not None:
         day: date = datetime.fromtimestamp(p.published, UTC).date()
         return EventDate(day, "day"), "published"
     return None

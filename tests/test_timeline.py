@@ -44,3 +44,28 @@ def test_unrelated_query_gives_an_empty_timeline(sample_store, capsys):
     code = qa_main(["timeline", "World Cup football final", "--store", str(sample_store)])
     assert code == 0
     assert "No dated events" in capsys.readouterr().out
+
+
+def test_a_byline_is_no_event_and_leaves_the_lead_its_publication_date(tmp_path, embeddings):
+    from ingest.pipeline import ingest_articles
+    from qa.config import Settings
+    from qa.dates import parse_date
+    from qa.models import Article
+    from qa.store import NewsIndex
+
+    article = Article(
+        title="Harbour reopens in Galness",
+        text=(
+            "By Andrea Swan. The Galness harbour reopened to fishing boats after a long closure, "
+            "the port authority said. Crews repaired the storm wall in three months."
+        ),
+        source="Coast News",
+        published=parse_date("2023-04-05"),
+        origin="galness-harbour",
+    )
+    with NewsIndex(Settings(store_dir=tmp_path / "s"), embeddings=embeddings) as index:
+        ingest_articles([article], index, progress=False)
+        events = build_timeline(index, "Galness harbour reopened")
+    assert [(e.date, e.dated_by, e.event.split()[:3]) for e in events] == [
+        ("2023-04-05", "published", ["The", "Galness", "harbour"])
+    ]
