@@ -222,17 +222,30 @@ def date_label(iso: str) -> str:
     return parsed.label if parsed is not None else iso
 
 
-def sources_to_show(citations: list[dict]) -> list[tuple[dict, str | None]]:
-    """One expander per cited sentence, each with the headline the answer quotes from the same
-    article [n] (None if it quotes none). A quoted headline gets an expander of its own only
-    when no sentence of its passage is cited."""
-    headlines = {c["n"]: c["quote"] for c in citations if c.get("headline")}
-    with_sentence = {c["n"] for c in citations if not c.get("headline")}
-    return [
-        (c, headlines.get(c["n"]))
-        for c in citations
-        if not (c.get("headline") and c["n"] in with_sentence)
-    ]
+def sources_to_show(citations: list[dict]) -> list[tuple[dict, str | None, list[dict]]]:
+    """One source per article [n]: what labels it (its first sentence's citation, with the
+    dates all its sentences refer to and an attribution only if they share one), the headline
+    the answer quotes from it (None if none), and the citations whose passages it shows: its
+    sentences, or the headline's alone when no sentence of it is cited."""
+    by_article: dict[int, list[dict]] = {}
+    for c in citations:
+        by_article.setdefault(c["n"], []).append(c)
+    shown = []
+    for cited in by_article.values():
+        headline = next((c["quote"] for c in cited if c.get("headline")), None)
+        sentences = [c for c in cited if not c.get("headline")]
+        if not sentences:
+            shown.append((cited[0], headline, cited[:1]))
+            continue
+        attributions = {c.get("attribution") for c in sentences}
+        dates = list(dict.fromkeys(d for c in sentences for d in c.get("dates") or []))
+        label = {
+            **sentences[0],
+            "attribution": attributions.pop() if len(attributions) == 1 else None,
+            "dates": dates,
+        }
+        shown.append((label, headline, sentences))
+    return shown
 
 
 def source_details(citation: dict, headline: str | None = None) -> str:
@@ -475,11 +488,16 @@ def show_sources(record: dict) -> None:
         st.caption(f"Searched for: {escape_markdown(record['rewritten_question'])}")
     if record.get("as_of") and record.get("citations"):
         st.caption(f"Ages as of {escape_markdown(record['as_of'])}")
-    for citation, headline in sources_to_show(record.get("citations", [])):
-        with st.expander(source_label(citation)):
-            st.caption(source_details(citation, headline))
-            passage = citation.get("passage", "")
-            st.markdown(highlight_markdown(passage, citation["quote_start"], citation["quote_end"]))
+    for label, headline, cited in sources_to_show(record.get("citations", [])):
+        with st.expander(source_label(label)):
+            st.caption(source_details(label, headline))
+            passages = set()
+            for citation in cited:  # each passage once, marked at the first sentence it holds
+                if citation.get("chunk_id") in passages:
+                    continue
+                passages.add(citation.get("chunk_id"))
+                quote = (citation["quote_start"], citation["quote_end"])
+                st.markdown(highlight_markdown(citation.get("passage", ""), *quote))
 
 
 def show_message(message: dict) -> None:
@@ -558,22 +576,8 @@ def show_timeline(index: NewsIndex, options: AskOptions) -> None:
         return
     set_ages([e.citation for e in events], options.as_of)
     st.markdown("\n".join(timeline_line(e.to_dict()) for e in events))
-    if options.as_of:
-        st.caption(f"Ages as of {options.as_of.date().isoformat()}")
-    by_article: dict[int, list[dict]] = {}  # one source per article, its events' passages in it
-    for event in events:
-        by_article.setdefault(event.citation.n, []).append(citation_record(event.citation))
-    for n in sorted(by_article):
-        cited = by_article[n]
-        # the article, not one event: no sentence's attribution ("per POLITICO") in its label
-        with st.expander(source_label({**cited[0], "attribution": None})):
-            st.caption(source_details(cited[0]))
-            shown = set()
-            for citation in cited:  # a passage once, with the first event it holds marked
-                if citation["chunk_id"] not in shown:
-                    shown.add(citation["chunk_id"])
-                    quote = (citation["quote_start"], citation["quote_end"])
-                    st.markdown(highlight_markdown(citation["passage"], *quote))
+    as_of = options.as_of.date().isoformat() if options.as_of else None
+    show_sources({"citations": [citation_record(e.citation) for e in events], "as_of": as_of})
 
 
 def timeline_line(event: dict) -> str:

@@ -58,12 +58,30 @@ def test_answer_cites_the_article(monkeypatch, sample_store):
     assert not at.error
 
 
-def test_a_headline_gets_its_own_source_only_without_a_sentence_of_its_passage():
+def test_one_source_per_article_with_its_headline_and_sentences():
     headline = {"n": 1, "quote": "Putin ready for talks", "headline": True}
-    sentence = {"n": 1, "quote": "Putin said he would send a delegation.", "headline": False}
+    sentence = {
+        "n": 1,
+        "quote": "Putin said he would send a delegation.",
+        "headline": False,
+        "attribution": "the BBC",
+        "dates": ["2022-02-24"],
+    }
+    later = {
+        "n": 1,
+        "quote": "Kyiv said it would reply.",
+        "headline": False,
+        "attribution": None,
+        "dates": ["2022-02-25", "2022-02-24"],
+    }
     other = {"n": 2, "quote": "Talks may start on Friday", "headline": True}
-    shown = page.sources_to_show([headline, sentence, other])
-    assert shown == [(sentence, "Putin ready for talks"), (other, "Talks may start on Friday")]
+    shown = page.sources_to_show([headline, sentence, later, other])
+    assert [(label["n"], quote, cited) for label, quote, cited in shown] == [
+        (1, "Putin ready for talks", [sentence, later]),  # one source, both its sentences
+        (2, "Talks may start on Friday", [other]),  # a headline alone is its own source
+    ]
+    label = shown[0][0]  # no one sentence's attribution for the article; every date it names
+    assert label["attribution"] is None and label["dates"] == ["2022-02-24", "2022-02-25"]
 
 
 def test_short_answer_leads_in_bold_above_the_cited_sentence(monkeypatch, sample_store):
