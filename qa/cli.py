@@ -129,13 +129,19 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     # A reader never creates a store: a mistyped --store must not answer "I couldn't find this".
     with NewsIndex(settings, create=False) as index:
-        if args.command in ("ask", "timeline") and index.count_chunks() == 0:
-            # nor does an empty one (a first ingest whose sources all failed leaves one)
-            raise StoreError(
-                f"The store at {settings.store_label} has no articles yet: add some with "
-                f"`python -m ingest SOURCE... --store {settings.store_label}`, then ask again."
-            )
         return COMMANDS[args.command](args, index)
+
+
+def require_articles(index: NewsIndex) -> None:
+    """Nor does an empty store answer "I couldn't find this" (a first ingest whose sources all
+    failed leaves one). Called once the store is open: opening it runs beside the models'
+    loading, which this must not hold up."""
+    if index.count_chunks() == 0:
+        label = index.settings.store_label
+        raise StoreError(
+            f"The store at {label} has no articles yet: add some with "
+            f"`python -m ingest SOURCE... --store {label}`, then ask again."
+        )
 
 
 def check_options(args: argparse.Namespace) -> None:
@@ -189,6 +195,7 @@ def source_filters(names: list[str]) -> tuple[str, ...]:
 def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     with models_loading(index.settings):  # loaded beside the store's opening, as the page does
         index.refresh()
+        require_articles(index)
         check_names(index, args.source, args.topic)
     options = AskOptions(
         k=args.k,
@@ -273,6 +280,7 @@ def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
+    require_articles(index)
     check_names(index, args.source, args.topic)
     filters = SearchFilters(sources=source_filters(args.source), topics=tuple(args.topic))
     events = build_timeline(index, args.query, k=args.k, filters=filters)
