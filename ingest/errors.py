@@ -19,5 +19,10 @@ class FetchError(SourceError):
     """A URL or feed could not be fetched (network, status, size, type, refused address)."""
 
 
+class RefusedURLError(FetchError):
+    """A URL the settings refuse (not http(s), or a private address without
+    NEWSQA_ALLOW_PRIVATE_URLS): asking again cannot succeed."""
+
+
 class UsageError(_UsageError):
     """The command line itself is wrong (exit status 2)."""

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ingest.errors import FetchError
+from ingest.errors import FetchError, RefusedURLError
 from qa.config import Settings
 
 MAX_FETCH_BYTES = 10 * 1024 * 1024  # no news page or feed is near this; stops endless bodies
@@ -145,7 +145,7 @@ def _check_peer(response: httpx.Response, *, settings: Settings, source: str) ->
     address = ipaddress.ip_address(str(peer[0]).split("%")[0])
     if not _is_public(address):
         host = urlsplit(str(response.url)).hostname
-        raise FetchError(
+        raise RefusedURLError(
             source,
             f"{host} connected to a private address ({address}); "
             "set NEWSQA_ALLOW_PRIVATE_URLS=1 to allow it",
@@ -222,12 +222,12 @@ def check_url_allowed(url: str, *, settings: Settings, source: str | None = None
     source = source or url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(source, f"{url!r} is not an http(s) URL")
+        raise RefusedURLError(source, f"{url!r} is not an http(s) URL")
     if settings.allow_private_urls:
         return
     for address in _resolve(parts.hostname, parts.port, source=source):
         if not _is_public(address):
-            raise FetchError(
+            raise RefusedURLError(
                 source,
                 f"{parts.hostname} resolves to a private address ({address}); "
                 "set NEWSQA_ALLOW_PRIVATE_URLS=1 to allow it",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.articles import NO_DEFAULTS, ArticleDefaults, LoadFailure
-from ingest.errors import SourceError, UsageError
+from ingest.errors import RefusedURLError, SourceError, UsageError
 from ingest.fetch import fetch
 from ingest.pipeline import IngestSummary, ingest_articles
 from ingest.web import article_from_entry, parse_feed
@@ -200,6 +200,9 @@ def watch_feeds(
                     log=log,
                     stop=stop,
                 )
+                if not schedules:
+                    log("no feed left to watch")
+                    break
                 if cycles is None or summary.cycles < cycles:
                     stop.wait(max(0.0, min(s.due for s in schedules) - time.monotonic()))
     finally:
@@ -228,6 +231,11 @@ def _run_cycle(
             ingest = poll_feed(
                 feed.url, index=index, state=state, settings=settings, defaults=defaults, log=log
             )
+        except RefusedURLError as e:  # the settings refuse it: polling again cannot help
+            summary.feed_errors += 1
+            schedules.remove(feed)
+            log(f"{e}; not polled again (fix it and restart the watch)")
+            continue
         except SourceError as e:  # network error, HTTP error, broken XML: try again later
             summary.feed_errors += 1
             delay = feed.failed(every)

@@ -192,3 +192,21 @@ def test_watch_stops_cleanly_on_sigint(tmp_path, local_site):
 )
 def test_the_interval_is_echoed_with_its_unit(text, shown):
     assert format_duration(parse_duration(text)) == shown
+
+
+def test_a_feed_the_settings_refuse_is_dropped_not_retried(tmp_path, local_site, embeddings):
+    settings = Settings(store_dir=tmp_path / "store")  # private addresses refused
+    index = NewsIndex(settings, embeddings=embeddings)
+    local_site.routes["/feed.xml"] = (200, "application/rss+xml", rss([item(1, "Porthaven")]))
+    logs: list[str] = []
+    summary = watch_feeds(
+        [f"{local_site.base}/feed.xml"],
+        settings=settings,
+        every=FAST_EVERY_S,
+        cycles=5,
+        index=index,
+        log=logs.append,
+    )
+    assert (summary.polls, summary.feed_errors, summary.added) == (1, 1, 0)  # asked once
+    assert any("private address" in line and "not polled again" in line for line in logs)
+    assert logs[-1] == "no feed left to watch" and local_site.hits.get("/feed.xml", 0) == 0
