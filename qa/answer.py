@@ -19,6 +19,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
 from qa.attribution import find_disagreement, reporting_source
+from qa.chat import split_context
 from qa.citations import cite, cite_headline, with_date_note
 from qa.dates import date_span, is_calendar_word
 from qa.embeddings import unpack_vectors
@@ -495,7 +496,7 @@ _OPEN_QUESTION = re.compile(
 def asks_for_a_short_answer(question: str) -> bool:
     """Whether the question asks for something a short answer in bold can be: not "why ...",
     "how did ...", "what did X say ..." (the last sentence of a quiz question decides)."""
-    asked = re.sub(r"\s*\([^()]*\)$", "", question.strip())  # a follow-up's "(context: ...)"
+    asked, _ = split_context(question.strip())  # a follow-up's "(context: ...)" is not asked
     last = re.split(r"(?<=[.!?])\s+", asked)[-1]
     return _OPEN_QUESTION.match(last) is None
 
