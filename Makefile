@@ -13,11 +13,11 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: setup run test ingest eval eval-heldout bench bench-dumps lint format train-reader
 
 # Retrain the shipped reader from ../shared/data/realtimeqa-train (40 to 60 minutes on 2 cores), then
-# export it to qa/reader_model/ (8-bit ONNX + .sha256 files). Never run by CI or the tests.
+# export it to qa/encoders/reader_model/ (8-bit ONNX + .sha256 files). Never run by CI or the tests.
 train-reader: setup
 	$(PIP) install -q -e '.[dev,train]'
-	$(PY) -m evaluation.train_reader --data $(DATA)/realtimeqa-train
-	$(PY) -W ignore -m evaluation.export_reader --model .reader-train/model --out qa/reader_model
+	$(PY) -m evaluation.reader.train --data $(DATA)/realtimeqa-train
+	$(PY) -W ignore -m evaluation.reader.export --model .reader-train/model --out qa/encoders/reader_model
 
 setup: $(STAMP) $(ONNX_MINILM)
 
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 
 # The question path embeds with ONNX Runtime, no torch: export the verified weights once.
 $(ONNX_MINILM): $(STAMP)
-	$(PY) -W ignore -m qa.onnx_embeddings
+	$(PY) -W ignore -m qa.encoders.onnx_embeddings
 
 run: setup
 	$(PY) -m ingest $(SAMPLE) --if-empty --title "Putin ready for talks in Minsk" \
@@ -51,17 +51,17 @@ eval: setup
 
 # The same measurement on other weeks: those the reader's training left out (about 25 minutes).
 eval-heldout: setup
-	$(PY) -m evaluation.heldout --data $(DATA)/realtimeqa-train --out .heldout
+	$(PY) -m evaluation.reader.heldout --data $(DATA)/realtimeqa-train --out .heldout
 	$(PY) -m evaluation.eval --articles .heldout/articles.jsonl \
 		--questions .heldout/questions.jsonl --store .heldout-store \
 		--ablation --report docs/eval-heldout.md
 
 bench: setup
-	$(PY) -m evaluation.bench --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
+	$(PY) -m evaluation.bench.run --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
 
 # The dump targets: a ~1 GB --dry-run, 2.5 vs 25 MB ingests, a resumed ingest (hours on 2 cores).
 bench-dumps: setup
-	$(PY) -m evaluation.bench_dumps --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
+	$(PY) -m evaluation.bench.dumps --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,8 +1,8 @@
 """The chat page: ask the ingested news, read short answers with numbered, highlighted sources.
 
-Layout and rendering only. Answers come from `qa.ask.Asker`, statistics from `qa.store.NewsIndex`;
+Layout and rendering only. Answers come from `qa.answering.ask.Asker`, statistics from `qa.store.NewsIndex`;
 this module turns them into Streamlit elements. Everything taken from articles is escaped before
-it reaches Markdown (`qa.page_markdown`), so an article can never inject HTML, links, math or formatting.
+it reaches Markdown (`qa.page.markdown`), so an article can never inject HTML, links, math or formatting.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import sys
 
 if __name__ == "__main__" and "streamlit" not in sys.modules:
     # `python app.py [options]` (`make run`): `streamlit run app.py` that opens the store as soon
-    # as the server listens, while the first browser loads the page (qa/preload.py). Before the
+    # as the server listens, while the first browser loads the page (qa/interface/preload.py). Before the
     # page's imports, which would delay the server; after it listens, as both need the one GIL.
     from streamlit import config
     from streamlit.web import cli
 
-    from qa import preload
     from qa.config import Settings
+    from qa.interface import preload
 
     options = sys.argv[1:]
     port = int(preload.option_value(options, "server.port") or config.get_option("server.port"))
@@ -40,14 +40,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from qa import preload
-from qa.ask import MAX_QUESTION_CHARS, Asker, AskOptions
-from qa.citations import set_ages
+from qa.answering.ask import MAX_QUESTION_CHARS, Asker, AskOptions
+from qa.answering.timeline import build_timeline
 from qa.config import Settings
-from qa.conversations import ConversationStore
+from qa.conversation.saved import ConversationStore
 from qa.errors import NewsQAError, StoreMissingError
-from qa.models import UNKNOWN_SOURCE, Answer, AnswerStream
-from qa.page_markdown import (
+from qa.interface import preload
+from qa.news.citations import set_ages
+from qa.page.markdown import (
     answer_markdown,
     answer_record,
     citation_record,
@@ -62,9 +62,9 @@ from qa.page_markdown import (
     timeline_line,
     welcome_line,
 )
-from qa.passwords import PasswordGate
+from qa.page.passwords import PasswordGate
 from qa.store import NewsIndex
-from qa.timeline import build_timeline
+from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream
 
 PAGE_TITLE = "Ask the news"
 ASK_PLACEHOLDER = "Ask about the news"
@@ -479,7 +479,7 @@ def main() -> None:
 
 def input_first() -> bool:
     """Draws the chat input before the page if the store is still opening (the server's first
-    page load, qa/preload.py), so a question can be typed meanwhile; it is queued and answered
+    page load, qa/interface/preload.py), so a question can be typed meanwhile; it is queued and answered
     once the store is open. `main` draws the page again if the store turns out unusable."""
     try:
         settings = Settings.from_env()

@@ -28,14 +28,14 @@ from evaluation.metrics import (
     Outcome,
     summarize,
 )
-from qa.ask import Asker, AskOptions
-from qa.catalog import Catalog
+from qa.answering.ask import Asker, AskOptions
 from qa.config import Settings
-from qa.dates import parse_date
 from qa.errors import EXIT_OK, ConfigError, EvalError, run_command
-from qa.models import Answer, SearchFilters
-from qa.query import DEFAULT_WINDOW_DAYS, default_window
+from qa.news.dates import parse_date
+from qa.retrieval.query import DEFAULT_WINDOW_DAYS, default_window
 from qa.store import NewsIndex
+from qa.store.catalog import Catalog
+from qa.types import Answer, SearchFilters
 
 DEFAULT_EVAL_K = 10  # passages kept per question; hits@10 and mrr@10 need at least 10
 FULL = "full"

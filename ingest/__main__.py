@@ -1,6 +1,6 @@
 import sys
 
-from qa.startup import interruptible_start
+from qa.interface.startup import interruptible_start
 
 main = interruptible_start(lambda: __import__("ingest.cli", fromlist=["main"]).main)
 sys.exit(main())

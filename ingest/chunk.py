@@ -6,9 +6,9 @@ words (plus the title header) to be embedded whole and to keep each one about on
 
 from __future__ import annotations
 
-from qa.dates import epoch
-from qa.models import Article, Chunk
-from qa.sentences import sentence_spans
+from qa.news.dates import epoch
+from qa.news.sentences import sentence_spans
+from qa.types import Article, Chunk
 
 CHUNK_WORDS = 120  # target words per chunk
 OVERLAP_SENTENCES = 1  # sentences repeated at the start of the next chunk

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import replace
 
 from ingest.errors import SourceError
-from qa.models import Article
+from qa.types import Article
 
 SHORT_LINE = 300  # boilerplate lines are short; long lines are prose even if they match a phrase
 

@@ -12,9 +12,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from ingest.articles import ArticleDefaults
 from ingest.errors import UsageError
 from ingest.pipeline import ingest_sources, preview_sources
+from ingest.sources.articles import ArticleDefaults
 from ingest.watch import (
     DEFAULT_EVERY,
     format_duration,
@@ -24,8 +24,8 @@ from ingest.watch import (
     watch_feeds,
 )
 from qa.config import Settings
-from qa.dates import parse_date_option
 from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError, printable, run_command
+from qa.news.dates import parse_date_option
 from qa.store import NewsIndex
 
 

@@ -22,17 +22,17 @@ from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
-from ingest.articles import ArticleDefaults, LoadFailure, ReadProgress
 from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
-from ingest.load import load_sources, source_bytes
+from ingest.sources.articles import ArticleDefaults, LoadFailure, ReadProgress
+from ingest.sources.load import load_sources, source_bytes
 from qa.config import Settings
-from qa.dates import dated_sentences
 from qa.errors import Interrupted, NewsQAError
 from qa.heap import trim_heap
-from qa.models import Article, Chunk
+from qa.news.dates import dated_sentences
 from qa.store import NewsIndex
+from qa.types import Article, Chunk
 
 BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy
 QUEUE_SIZE = 64  # prepared articles waiting for the model
@@ -555,7 +555,7 @@ def preview_sources(
 def _embedding_throughput(settings: Settings, chunks: list[Chunk]) -> float:
     """Chunks per second through the model as `NewsIndex.upsert` embeds them, timed after a
     warm-up call (the first call pays for lazy initialisation)."""
-    from qa.embeddings import embed_by_sentence, load_embeddings
+    from qa.encoders.embeddings import embed_by_sentence, load_embeddings
 
     model = load_embeddings(settings.embedding_model)
     embed_by_sentence(model, [c.text for c in chunks[:4]], [c.head for c in chunks[:4]])

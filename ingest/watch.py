@@ -18,14 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.articles import NO_DEFAULTS, ArticleDefaults, LoadFailure
 from ingest.errors import RefusedURLError, SourceError, UsageError
-from ingest.fetch import fetch
 from ingest.pipeline import IngestSummary, ingest_articles
-from ingest.web import article_from_entry, parse_feed
+from ingest.sources.articles import NO_DEFAULTS, ArticleDefaults, LoadFailure
+from ingest.sources.fetch import fetch
+from ingest.sources.web import article_from_entry, parse_feed
 from qa.config import Settings
-from qa.models import Article, stable_hash
 from qa.store import NewsIndex
+from qa.types import Article, stable_hash
 
 DEFAULT_EVERY = "15m"
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}

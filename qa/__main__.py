@@ -1,6 +1,6 @@
 import sys
 
-from qa.startup import interruptible_start
+from qa.interface.startup import interruptible_start
 
-main = interruptible_start(lambda: __import__("qa.cli", fromlist=["main"]).main)
+main = interruptible_start(lambda: __import__("qa.interface.cli", fromlist=["main"]).main)
 sys.exit(main())

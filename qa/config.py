@@ -38,9 +38,13 @@ class Settings:
     llm_timeout: float = DEFAULT_LLM_TIMEOUT
     allow_private_urls: bool = False
     password: str | None = None
-    reranker: str | None = None  # a local cross-encoder folder (qa.rerank); None: no reranking
+    reranker: str | None = (
+        None  # a local cross-encoder folder (qa.encoders.rerank); None: no reranking
+    )
     rerank_depth: int = DEFAULT_RERANK_DEPTH
-    reader: str | None = "default"  # the shipped reader (qa.reader), a folder, or None: off
+    reader: str | None = (
+        "default"  # the shipped reader (qa.encoders.reader), a folder, or None: off
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:

@@ -18,17 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from ingest.articles import LoadFailure
 from ingest.clean import clean_article
-from ingest.load import load_sources
 from ingest.pipeline import ingest_articles
-from qa.ask import Asker
+from ingest.sources.articles import LoadFailure
+from ingest.sources.load import load_sources
+from qa.answering.ask import Asker
 from qa.config import Settings
-from qa.dates import parse_date
-from qa.embeddings import load_embeddings
-from qa.models import Article
-from qa.reader import MODEL_FILE, SHIPPED
+from qa.encoders.embeddings import load_embeddings
+from qa.encoders.reader import MODEL_FILE, SHIPPED
+from qa.news.dates import parse_date
 from qa.store import NewsIndex
+from qa.types import Article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = FIXTURES / "putin-ready-for-talks-in-minsk.txt"

@@ -77,3 +77,75 @@ def test_only_the_store_touches_chroma_and_only_the_page_touches_streamlit():
             assert "chromadb" not in names, path
         if "embedding_metadata" in path.read_text(encoding="utf-8"):  # a Chroma table: its
             assert path.is_relative_to(REPO / "qa" / "store"), path  # file is the store's
+
+
+# Inside qa/, each folder is a layer; a module imports only its own layer and those below.
+LAYERS = [
+    "base",  # qa/*.py: config, types, errors, heap
+    "news",
+    "encoders",
+    "store",
+    "retrieval",
+    "conversation",
+    "answering",
+    "interface",
+    "page",
+]
+
+
+def _layer(module: str) -> str | None:
+    """The layer of a dotted qa module name: its folder, or "base" for qa/*.py."""
+    parts = module.split(".")
+    if parts[0] != "qa":
+        return None
+    return parts[1] if len(parts) > 1 and (REPO / "qa" / parts[1]).is_dir() else "base"
+
+
+def _qa_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            if node.module == "qa":
+                names |= {f"qa.{a.name}" for a in node.names}
+    return {n for n in names if n.split(".")[0] == "qa"}
+
+
+def test_the_folders_of_qa_are_the_layers_and_nothing_else():
+    folders = {p.name for p in (REPO / "qa").iterdir() if (p / "__init__.py").is_file()}
+    assert folders == set(LAYERS) - {"base"}
+
+
+def test_each_qa_layer_imports_only_itself_and_the_layers_below():
+    wrong = {}
+    for path in sorted((REPO / "qa").rglob("*.py")):
+        if path.name == "__main__.py":
+            continue
+        module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+        rank = LAYERS.index(_layer(module))
+        above = sorted(n for n in _qa_imports(path) if LAYERS.index(_layer(n)) > rank)
+        if above:
+            wrong[str(path.relative_to(REPO))] = above
+    assert wrong == {}
+
+
+def test_no_folder_holds_more_than_twelve_modules():
+    for folder in ["qa", "ingest", "evaluation", *[p for p in (REPO / "qa").iterdir()]]:
+        folder = REPO / folder
+        if folder.is_dir():
+            modules = [
+                p for p in folder.glob("*.py") if p.name not in ("__init__.py", "__main__.py")
+            ]
+            assert len(modules) <= 12, (folder, len(modules))
+
+
+def test_the_architecture_picture_lists_every_module_of_qa():
+    doc = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        str(p.relative_to(REPO / "qa"))
+        for p in (REPO / "qa").rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py") and p.name not in doc
+    ]
+    assert missing == []

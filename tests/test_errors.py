@@ -61,7 +61,7 @@ def test_run_command_returns_the_commands_status_and_prints_usage_for_usage_erro
 INTERRUPTED_INSIDE_EXEC = """
 import sys
 from qa.errors import run_command
-from qa.startup import interruptible_start
+from qa.interface.startup import interruptible_start
 
 def during_import():  # a dataclass or namedtuple being built when the signal comes
     exec("raise KeyboardInterrupt")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from qa.config import Settings
 from qa.errors import StoreError
-from qa.store_folder import open_failure
+from qa.store.folder import open_failure
 
 
 class Connection:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.catalog import (
+from qa.heap import trim_heap
+from qa.store.catalog import (
     Catalog,
     CatalogRow,
     load_catalog,
@@ -21,12 +22,11 @@ from qa.catalog import (
     save_vectors,
     share_strings,
 )
-from qa.chunk_metadata import indexed_text
-from qa.heap import trim_heap
-from qa.lexical import LexicalIndex
+from qa.store.chunk_metadata import indexed_text
 from qa.store.connection import chroma_errors
+from qa.store.folder import CHROMA_DB
+from qa.store.lexical import LexicalIndex
 from qa.store.opening import OpenStore
-from qa.store_folder import CHROMA_DB
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.catalog import NO_DATE, chroma_where
-from qa.chunk_metadata import iso_day, passage_from_metadata
-from qa.models import UNKNOWN_SOURCE, Passage, SearchFilters
+from qa.store.catalog import NO_DATE, chroma_where
+from qa.store.chunk_metadata import iso_day, passage_from_metadata
 from qa.store.writing import WritableStore
+from qa.types import UNKNOWN_SOURCE, Passage, SearchFilters
 
 
 @dataclass

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.catalog import row_from_metadata
-from qa.chunk_metadata import chunk_head, reindexed_metadata
-from qa.embeddings import embed_by_sentence
+from qa.encoders.embeddings import embed_by_sentence
+from qa.store.catalog import row_from_metadata
+from qa.store.chunk_metadata import chunk_head, reindexed_metadata
 
 REINDEX_SUFFIX = ".reindex"  # the collection a reindex builds before it takes the store's name
 RETIRED_SUFFIX = ".retired"  # the old collection, between the swap and its deletion

@@ -10,8 +10,8 @@ from typing import Self
 from qa.config import Settings
 from qa.errors import StoreError
 from qa.store.connection import connect
+from qa.store.folder import STORE_HINT, check_folder, open_failure
 from qa.store.maintenance import finish_interrupted_reindex
-from qa.store_folder import STORE_HINT, check_folder, open_failure
 
 SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence vectors
 DIMENSION_KEY = "embedding_dimension"
@@ -51,12 +51,12 @@ class OpenStore:
     @property
     def query_embeddings(self):
         """The model that embeds questions: MiniLM on ONNX Runtime (no torch on the question
-        path, qa.onnx_embeddings) unless a model was given or another one is configured."""
+        path, qa.encoders.onnx_embeddings) unless a model was given or another one is configured."""
         if self._query_embeddings is None:
-            from qa.embeddings import is_minilm
+            from qa.encoders.embeddings import is_minilm
 
             if self._embeddings is None and is_minilm(self.settings.embedding_model):
-                from qa.onnx_embeddings import load_onnx_embeddings
+                from qa.encoders.onnx_embeddings import load_onnx_embeddings
 
                 model = load_onnx_embeddings()
                 self._check_dimension(model)
@@ -67,14 +67,14 @@ class OpenStore:
 
     def _model(self):
         if self._embeddings is None:
-            from qa.embeddings import load_embeddings
+            from qa.encoders.embeddings import load_embeddings
 
             self._embeddings = load_embeddings(self.settings.embedding_model)
         return self._embeddings
 
     def _check_dimension(self, model) -> None:
         """Refuse a model whose vectors do not fit the store (same name, other weights)."""
-        from qa.embeddings import model_dimension
+        from qa.encoders.embeddings import model_dimension
 
         with self._chroma() as collection:
             recorded = (collection.metadata or {}).get(DIMENSION_KEY)

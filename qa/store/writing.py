@@ -13,12 +13,12 @@ from typing import Self
 
 import numpy as np
 
-from qa.chunk_metadata import chunk_metadata
-from qa.embeddings import embed_by_sentence, pack_vectors
+from qa.encoders.embeddings import embed_by_sentence, pack_vectors
 from qa.errors import StoreError, StoreLockedError
-from qa.models import Article, Chunk
+from qa.store.chunk_metadata import chunk_metadata
 from qa.store.connection import chroma_errors
 from qa.store.derived import PAGE_SIZE, DerivedIndexes
+from qa.store.folder import CHROMA_DB, check_folder
 from qa.store.maintenance import (
     REINDEX_SUFFIX,
     RETIRED_SUFFIX,
@@ -29,7 +29,7 @@ from qa.store.maintenance import (
     version_from_metadata,
 )
 from qa.store.opening import DIMENSION_KEY
-from qa.store_folder import CHROMA_DB, check_folder
+from qa.types import Article, Chunk
 
 WRITE_BATCH = 1000  # rows per Chroma upsert; well under Chroma's max batch size
 LOCK_FILE = ".newsqa.lock"
@@ -97,7 +97,7 @@ class WritableStore(DerivedIndexes):
         """Write articles and their chunks, replacing any older version of each.
 
         Embeds the sentences of all chunks of the batch in one call; each chunk's vector is the
-        mean of its sentences' and its title's (qa.embeddings.embed_by_sentence). Call inside
+        mean of its sentences' and its title's (qa.encoders.embeddings.embed_by_sentence). Call inside
         `writing()`.
         """
         chunks = [c for _, cs in items for c in cs]

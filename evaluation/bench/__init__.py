@@ -1,0 +1,1 @@
+"""The benchmarks behind `make bench` and `make bench-dumps`: ingest, questions, the page, large stores, dumps, and their report."""

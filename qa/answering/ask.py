@@ -1,0 +1,197 @@
+"""The one path from a question to an answer, shared by the CLI, the page and the evaluation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from qa.answering.llm import fallback_notice, make_chat_model, stream_answer
+from qa.config import LLM_PROVIDERS
+from qa.conversation.followups import rewrite_followup
+from qa.encoders.reader import OnnxReader, load_reader
+from qa.encoders.rerank import Reranker, load_reranker
+from qa.errors import ConfigError, QuestionError
+from qa.news.citations import set_ages
+from qa.news.dates import end_of_day, epoch
+from qa.retrieval.query import understand
+from qa.retrieval.retrieve import DEFAULT_K, hybrid_search
+from qa.store import NewsIndex
+from qa.types import Answer, AnswerStream, SearchFilters
+
+if TYPE_CHECKING:  # LangChain loads only when an LLM is configured (0.8 s at start)
+    from langchain_core.language_models import BaseChatModel
+
+MAX_QUESTION_CHARS = 2000
+# Terminal escape sequences pasted with a question: CSI (colours, cursor), OSC (window title,
+# hyperlinks) and two-character escapes, in their 7-bit and 8-bit (C1) forms.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-_]?"
+)
+_KEPT_FORMAT_CHARS = "\u200c\u200d"  # zero-width (non-)joiners spell words in some scripts
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """How to answer: how many passages, which filters, as of which date."""
+
+    k: int = DEFAULT_K
+    sources: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    as_of: datetime | None = None
+    retrieval: str = "hybrid"
+
+    news_aware: bool = True  # time window and named-outlet preferences (off for the ablation)
+    rerank: bool = True  # use the configured reranker, if any (NEWSQA_RERANKER)
+    read: bool = True  # use the configured reader (NEWSQA_READER) to choose the sentences
+    llm: str | None = None  # "none" | "ollama" | "openai"; None: as configured (NEWSQA_LLM)
+
+    def filters(self) -> SearchFilters:
+        """Hard filters. Nothing published after the as-of day can answer a question asked then;
+        the `until` and as-of days count whole (a date means all of that day, not its midnight)."""
+        ends = [end_of_day(d) for d in (self.until, self.as_of) if d is not None]
+        until = epoch(min(ends)) if ends else None
+        return SearchFilters(
+            sources=self.sources, topics=self.topics, since=epoch(self.since), until=until
+        )
+
+
+def clean_question(question: str) -> str:
+    """`question` without terminal escapes, control characters (bells, NUL) or invisible format
+    characters (zero-width spaces, direction overrides), nor the lone surrogates a terminal's
+    undecodable bytes become in `sys.argv`: what the user meant to ask, so the
+    same question with and without them retrieves the same passages."""
+    text = _ESCAPE_SEQUENCE.sub("", question)
+    return "".join(
+        " " if char.isspace() else char
+        for char in text
+        if char.isspace()
+        or unicodedata.category(char) not in ("Cc", "Cf", "Cs")
+        or char in _KEPT_FORMAT_CHARS
+    )
+
+
+def check_question(question: str) -> str:
+    """The question, cleaned and stripped; raises QuestionError for one that cannot be asked."""
+    q = " ".join(clean_question(question).split())
+    if not q:
+        raise QuestionError("The question is empty: type a question about the ingested news.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"The question is {len(q):,} characters long; keep it under {MAX_QUESTION_CHARS:,}."
+        )
+    if not re.search(r"\w", q):
+        raise QuestionError("The question has no words in it: ask about people, events or places.")
+    return q
+
+
+@dataclass
+class Asker:
+    """Answers questions against one index; the page keeps one per session."""
+
+    index: NewsIndex
+    history: list[dict] = field(default_factory=list)
+
+    _models: dict[str, BaseChatModel | None] = field(default_factory=dict, repr=False)
+
+    def ask(self, question: str, options: AskOptions = AskOptions()) -> Answer:
+        """The whole answer at once: `ask_stream` run to the end."""
+        stream = AnswerStream(self.ask_stream(question, options))
+        for _ in stream:
+            pass
+        return stream.answer
+
+    def ask_stream(
+        self, question: str, options: AskOptions = AskOptions()
+    ) -> Generator[str, None, Answer]:
+        """Yield the answer text as it is produced (LLM tokens, or the extractive answer in one
+        piece) and return the Answer. A follow-up is first rewritten using `history`, which
+        then records this turn."""
+        question = check_question(question)
+        self.index.refresh()  # an ingest in another process becomes visible without a restart
+        model = self.chat_model(options)
+        failures: list[Exception] = []
+        rewritten = rewrite_followup(question, self.history, model, on_error=failures.append)
+        searched = rewritten or question
+        vector = self.index.embed_query(searched)  # for retrieval and for the answerer
+        passages = hybrid_search(
+            self.index,
+            searched,
+            k=options.k,
+            filters=options.filters(),
+            mode=options.retrieval,
+            prefer=self.preferences(searched, options),
+            reranker=self.reranker(options),
+            rerank_depth=self.index.settings.rerank_depth,
+            vector=vector,
+        )
+        answer = yield from stream_answer(
+            searched,
+            passages,
+            embeddings=self.index.query_embeddings,
+            model=None if failures else model,  # it just failed: don't wait for it again
+            settings=self.index.settings,
+            as_of=options.as_of,
+            query_vector=vector,
+            reader=self.reader(options),
+        )
+        if failures:
+            answer.notice = fallback_notice(failures[0], self.index.settings)
+        answer.question, answer.rewritten_question = question, rewritten
+        set_ages(answer.citations, options.as_of)
+        self.history += [
+            {"role": "user", "content": question, "rewritten_question": rewritten},
+            {"role": "assistant", "content": answer.text},
+        ]
+        return answer
+
+    def chat_model(self, options: AskOptions) -> BaseChatModel | None:
+        """The chat model for `options.llm` (default: the configured one), made once per Asker."""
+        provider = options.llm or self.index.settings.llm
+        if provider not in LLM_PROVIDERS:
+            raise ConfigError(f"LLM {provider!r} is not supported: use one of {LLM_PROVIDERS}.")
+        if provider not in self._models:
+            self._models[provider] = make_chat_model(replace(self.index.settings, llm=provider))
+        return self._models[provider]
+
+    def reranker(self, options: AskOptions) -> Reranker | None:
+        """The configured cross-encoder (loaded once per process), or None."""
+        path = self.index.settings.reranker
+        return load_reranker(path) if path and options.rerank else None
+
+    def reader(self, options: AskOptions) -> OnnxReader | None:
+        """The configured reader (loaded and verified once per process), or None."""
+        setting = self.index.settings.reader
+        return load_reader(setting) if setting and options.read else None
+
+    def preferences(self, question: str, options: AskOptions) -> list[SearchFilters]:
+        """Soft preferences read from the question: its time window and any outlet it names.
+
+        A time the question names ("last week", "on Friday") is matched against publication
+        dates and against the dates the articles' sentences refer to (an article published
+        today about "last Thursday").
+        """
+        if not options.news_aware:
+            return []
+        info = understand(
+            question, as_of=options.as_of, known_sources=self.index.catalog.source_names
+        )
+        prefer = []
+        if info.window is not None:
+            prefer.append(SearchFilters(since=info.window[0], until=info.window[1]))
+            if info.names_time:
+                prefer.append(SearchFilters(event_since=info.window[0], event_until=info.window[1]))
+        if info.sources:
+            prefer.append(SearchFilters(sources=info.sources))
+        return prefer
+
+
+def ask(index: NewsIndex, question: str, options: AskOptions = AskOptions()) -> Answer:
+    return Asker(index).ask(question, options)

@@ -1,0 +1,1 @@
+"""Chats: follow-up questions made standalone, and saved conversations."""

@@ -1,0 +1,1 @@
+"""The command line and the server's start: `python -m qa`, starting and stopping cleanly, models loaded early."""

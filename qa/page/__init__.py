@@ -1,0 +1,1 @@
+"""The chat page's helpers, free of Streamlit: Markdown for answers and sources, the password check."""
