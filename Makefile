@@ -57,7 +57,7 @@ eval-heldout: setup
 		--ablation --report docs/eval-heldout.md
 
 bench: setup
-	$(PY) -m evaluation.bench.run --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
+	$(PY) -m evaluation.bench --data $(DATA)/realtimeqa-dev/articles.jsonl --report docs/benchmarks.md
 
 # The dump targets: a ~1 GB --dry-run, 2.5 vs 25 MB ingests, a resumed ingest (hours on 2 cores).
 bench-dumps: setup

@@ -275,7 +275,7 @@ def targets(result: dict) -> list[str]:
 
 def write_report(path: Path, result: dict, argv: Sequence[str]) -> None:
     """Replace the dump section of `path` (from DUMPS_HEADING to the end) with these results;
-    `python -m evaluation.bench.run --report` keeps that section when it rewrites the rest."""
+    `python -m evaluation.bench --report` keeps that section when it rewrites the rest."""
     m = result["machine"]
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     head = old.split(DUMPS_HEADING, 1)[0].rstrip("\n")

@@ -1,4 +1,4 @@
-"""`python -m evaluation.bench.run`: how fast the product is, next to the simplest baseline, in one run.
+"""`python -m evaluation.bench`: how fast the product is, next to the simplest baseline, in one run.
 
 Ingest throughput against raw `SentenceTransformer.encode` of the same chunks; warm query latency
 and peak RSS at each store size against embed-plus-one-Chroma-query (`evaluation.bench.query`);
@@ -47,7 +47,7 @@ WARMUP_TEXTS = 64
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m evaluation.bench.run", description=__doc__.splitlines()[0]
+        prog="python -m evaluation.bench", description=__doc__.splitlines()[0]
     )
     p.add_argument(
         "--sizes", help="store sizes in chunks, comma-separated (default 1000,10000,100000)"
