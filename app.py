@@ -31,7 +31,7 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
 
 import logging
 import time
-from collections.abc import Generator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -52,10 +52,10 @@ from qa.page.markdown import (
     answer_record,
     citation_record,
     escape_markdown,
-    filters_label,
     highlight_markdown,
     literal_markdown,
     record_markdown,
+    searched_label,
     source_details,
     source_label,
     sources_to_show,
@@ -94,21 +94,19 @@ def write_answer(asker: Asker, question: str, options: AskOptions) -> tuple[str,
     tokens are escaped and shown as they come.
     """
     with st.spinner("Searching the articles…"):
-        if asker.chat_model(options) is not None:
-            stream = AnswerStream(escaped_tokens(asker.ask_stream(question, options)))
-            return st.write_stream(stream), stream.answer
-        answer = asker.ask(question, options)
+        stream = asker.ask_stream(question, options)
+        if stream.live:
+            return st.write_stream(escaped_tokens(stream)), stream.finish()
+        answer = stream.finish()
     markdown = answer_markdown(answer)
     st.markdown(markdown)
     return markdown, answer
 
 
-def escaped_tokens(chunks: Generator[str, None, Answer]) -> Generator[str, None, Answer]:
-    """`chunks` as literal Markdown, one by one; returns their Answer."""
-    stream = AnswerStream(chunks)
+def escaped_tokens(stream: AnswerStream) -> Iterator[str]:
+    """The stream's text as literal Markdown, chunk by chunk."""
     for chunk in stream:
         yield literal_markdown(chunk)
-    return stream.answer
 
 
 # -- page sections --------------------------------------------------------------------------
@@ -313,8 +311,8 @@ def _day_end(day: date | None) -> datetime | None:
 def show_sources(record: dict) -> None:
     if record.get("notice"):
         st.caption(escape_markdown(record["notice"]))
-    if record.get("rewritten_question"):
-        st.caption(f"Searched for: {escape_markdown(record['rewritten_question'])}")
+    if searched := searched_label(record):
+        st.caption(escape_markdown(searched))
     if record.get("as_of") and record.get("citations"):
         st.caption(f"Ages as of {escape_markdown(record['as_of'])}")
     for label, headline, cited in sources_to_show(record.get("citations", [])):
@@ -353,9 +351,6 @@ def respond(question: str, options: AskOptions) -> dict:
         return show_error("Something went wrong while answering; the server log has details.")
     record = answer_record(answer)
     record["as_of"] = options.as_of.date().isoformat() if options.as_of else None
-    if answer.abstained and (narrowed := filters_label(options)):
-        hint = f"Searched only {narrowed}: clear the sidebar's filters to search every article."
-        record["notice"] = " ".join(filter(None, [record.get("notice"), hint]))
     show_sources(record)
     return {
         "role": "assistant",

@@ -30,7 +30,8 @@ from evaluation.metrics import (
 )
 from qa.answering.ask import Asker, AskOptions
 from qa.config import Settings
-from qa.errors import EXIT_OK, ConfigError, EvalError, run_command
+from qa.errors import EXIT_OK, ConfigError, EvalError
+from qa.interface.command import run_command
 from qa.news.dates import parse_date
 from qa.retrieval.query import DEFAULT_WINDOW_DAYS, default_window
 from qa.store import NewsIndex

@@ -24,7 +24,8 @@ from ingest.watch import (
     watch_feeds,
 )
 from qa.config import Settings
-from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError, printable, run_command
+from qa.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from qa.interface.command import printable, run_command
 from qa.news.dates import parse_date_option
 from qa.store import NewsIndex
 

@@ -204,7 +204,8 @@ class Answer:
     abstained: bool = False
     mode: str = "extractive"  # or "llm"
     notice: str | None = None  # e.g. why the LLM was not used
-    rewritten_question: str | None = None
+    rewritten_question: str | None = None  # the standalone form of a follow-up, when reworded
+    followup_context: list[str] = field(default_factory=list)  # carried from the turn before
     short_answer: str | None = None  # the answer span shown in bold
     passages: list[Passage] = field(default_factory=list)
     supported: bool = True  # False: an LLM answer that cites no given passage
@@ -218,6 +219,7 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "rewritten_question": self.rewritten_question,
+            "followup_context": self.followup_context,
             "short_answer": self.short_answer,
             "supported": self.supported,
             "invalid_citations": self.invalid_citations,
@@ -248,11 +250,24 @@ class SearchFilters:
 
 
 class AnswerStream:
-    """An answer as it is produced: iterate it for the text, then read `.answer`."""
+    """An answer as it is produced: iterate it for the text, then read `.answer`.
 
-    def __init__(self, chunks: Generator[str, None, Answer]) -> None:
+    `live` says whether the text arrives as it is written (an LLM's tokens) or whole, once the
+    answer is found (the extractive answer): a reader of the stream shows the first as it
+    comes and may format the second from the finished `Answer`."""
+
+    def __init__(self, chunks: Generator[str, None, Answer], *, live: bool = False) -> None:
         self._chunks = chunks
+        self.live = live
         self.answer: Answer | None = None
+
+    def finish(self) -> Answer:
+        """Run the stream to its end (if it has not been) and return the Answer."""
+        if self.answer is None:
+            for _ in self:
+                pass
+        assert self.answer is not None
+        return self.answer
 
     def __iter__(self) -> Iterator[str]:
         self.answer = yield from self._chunks

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluation.metrics import percentile_ms
-from qa.answering.answer import answer_extractive
 from qa.answering.ask import Asker, AskOptions
+from qa.answering.extractive import answer_extractive
 from qa.config import Settings
 from qa.retrieval.retrieve import CANDIDATES
 from qa.store import NewsIndex
@@ -185,7 +185,7 @@ class TimedReader:
     """The configured reader, adding up the seconds its scoring takes.
 
     Timed inside the one `answer_extractive` call, so the `read` step is what the reader adds
-    to that very answer (`qa.answering.answer.add_readings` is little else), not the noisy difference
+    to that very answer (`qa.answering.candidates.add_readings` is little else), not the noisy difference
     of two separate runs with and without it."""
 
     def __init__(self, reader) -> None:

@@ -14,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from evaluation.metrics import Outcome, summarize
-from qa.answering import answer as answerer
+from qa.answering import candidates as scoring
+from qa.answering import extractive as answerer
 from qa.answering.ask import Asker, AskOptions
 from qa.config import Settings
 from qa.encoders.reader import load_reader
@@ -66,15 +67,15 @@ def main(argv: list[str] | None = None) -> int:
             cached.append((q, got.passages, index.embed_query(q.question)))
         rows = []
         shipped = (
-            answerer.W_READER,
-            answerer.READER_DEPTH,
+            scoring.W_READER,
+            scoring.READER_DEPTH,
             answerer.MIN_READ_SCORE,
             answerer.READ_SENTENCE_RATIO,
             answerer.SPAN_MIN_PROBABILITY,
         )
         grid = [shipped, *itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS, SPAN_PROBABILITIES)]
         for weight, depth, bar, ratio, span in grid:
-            answerer.W_READER, answerer.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
+            scoring.W_READER, scoring.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
             answerer.READ_SENTENCE_RATIO, answerer.SPAN_MIN_PROBABILITY = ratio, span
             outcomes = []
             for q, passages, vector in cached:

@@ -1,17 +1,24 @@
-"""The one path from a question to an answer, shared by the CLI, the page and the evaluation."""
+"""The one path from a question to an answer, shared by the CLI, the page and the evaluation.
+
+A question is checked, made standalone if it is a follow-up, searched, and answered: by the
+configured LLM when there is one (its tokens streamed as written, the extractive answer taking
+over if its endpoint fails), else by the extractive answerer. Both arrive as one `AnswerStream`.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from qa.answering.llm import fallback_notice, make_chat_model, stream_answer
-from qa.config import LLM_PROVIDERS
-from qa.conversation.followups import rewrite_followup
+from qa.answering.extractive import answer_extractive
+from qa.answering.llm import endpoint_url, fallback_notice, make_chat_model, stream_llm_answer
+from qa.config import LLM_PROVIDERS, Settings
+from qa.conversation.followups import Standalone, rewrite_followup
 from qa.encoders.reader import OnnxReader, load_reader
 from qa.encoders.rerank import Reranker, load_reranker
 from qa.errors import ConfigError, QuestionError
@@ -20,10 +27,12 @@ from qa.news.dates import end_of_day, epoch
 from qa.retrieval.query import understand
 from qa.retrieval.retrieve import DEFAULT_K, hybrid_search
 from qa.store import NewsIndex
-from qa.types import Answer, AnswerStream, SearchFilters
+from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream, Passage, SearchFilters
 
 if TYPE_CHECKING:  # LangChain loads only when an LLM is configured (0.8 s at start)
     from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger("newsqa.ask")
 
 MAX_QUESTION_CHARS = 2000
 # Terminal escape sequences pasted with a question: CSI (colours, cursor), OSC (window title,
@@ -61,6 +70,23 @@ class AskOptions:
         return SearchFilters(
             sources=self.sources, topics=self.topics, since=epoch(self.since), until=until
         )
+
+    def narrowing(self) -> str | None:
+        """The filters that narrow a search, in words ("articles from usatoday.com published
+        until 2022-02-24"); None when every article is searched. An as-of day counts only when
+        it is before today."""
+        parts = []
+        if self.sources:
+            parts.append(f"from {', '.join(s or UNKNOWN_SOURCE for s in self.sources)}")
+        if self.topics:
+            parts.append(f"on {', '.join(self.topics)}")
+        if self.since:
+            parts.append(f"published since {self.since.date().isoformat()}")
+        if self.until:
+            parts.append(f"published until {self.until.date().isoformat()}")
+        if self.as_of and self.as_of.date() < datetime.now(UTC).date():
+            parts.append(f"known as of {self.as_of.date().isoformat()}")
+        return f"articles {' '.join(parts)}" if parts else None
 
 
 def clean_question(question: str) -> str:
@@ -103,36 +129,36 @@ class Asker:
 
     def ask(self, question: str, options: AskOptions = AskOptions()) -> Answer:
         """The whole answer at once: `ask_stream` run to the end."""
-        stream = AnswerStream(self.ask_stream(question, options))
-        for _ in stream:
-            pass
-        return stream.answer
+        return self.ask_stream(question, options).finish()
 
-    def ask_stream(
-        self, question: str, options: AskOptions = AskOptions()
-    ) -> Generator[str, None, Answer]:
-        """Yield the answer text as it is produced (LLM tokens, or the extractive answer in one
-        piece) and return the Answer. A follow-up is first rewritten using `history`, which
-        then records this turn."""
+    def ask_stream(self, question: str, options: AskOptions = AskOptions()) -> AnswerStream:
+        """The answer as it is produced: LLM tokens as they are written (`live`), or the
+        extractive answer whole. The question is checked here, before anything is yielded."""
         question = check_question(question)
-        self.index.refresh()  # an ingest in another process becomes visible without a restart
         model = self.chat_model(options)
+        return AnswerStream(self._answer(question, options, model), live=model is not None)
+
+    def _answer(
+        self, question: str, options: AskOptions, model: BaseChatModel | None
+    ) -> Generator[str, None, Answer]:
+        """A follow-up is first made standalone using `history`, which then records this turn."""
+        self.index.refresh()  # an ingest in another process becomes visible without a restart
         failures: list[Exception] = []
-        rewritten = rewrite_followup(question, self.history, model, on_error=failures.append)
-        searched = rewritten or question
-        vector = self.index.embed_query(searched)  # for retrieval and for the answerer
+        standalone = rewrite_followup(question, self.history, model, on_error=failures.append)
+        searched = standalone or Standalone(question)
+        vector = self.index.embed_query(searched.search_text)  # retrieval and the answerer
         passages = hybrid_search(
             self.index,
-            searched,
+            searched.search_text,
             k=options.k,
             filters=options.filters(),
             mode=options.retrieval,
-            prefer=self.preferences(searched, options),
+            prefer=self.preferences(searched.search_text, options),
             reranker=self.reranker(options),
             rerank_depth=self.index.settings.rerank_depth,
             vector=vector,
         )
-        answer = yield from stream_answer(
+        answer = yield from answer_stream(
             searched,
             passages,
             embeddings=self.index.query_embeddings,
@@ -144,10 +170,22 @@ class Asker:
         )
         if failures:
             answer.notice = fallback_notice(failures[0], self.index.settings)
-        answer.question, answer.rewritten_question = question, rewritten
+        if answer.abstained and (narrowed := options.narrowing()):
+            hint = f"Searched only {narrowed}: remove these filters to search every article."
+            answer.notice = " ".join(filter(None, [answer.notice, hint]))
+        answer.question = question
+        if standalone is not None:
+            reworded = standalone.question != question
+            answer.rewritten_question = standalone.question if reworded else None
+            answer.followup_context = list(standalone.context)
         set_ages(answer.citations, options.as_of)
         self.history += [
-            {"role": "user", "content": question, "rewritten_question": rewritten},
+            {
+                "role": "user",
+                "content": question,
+                "rewritten_question": answer.rewritten_question,
+                "followup_context": answer.followup_context,
+            },
             {"role": "assistant", "content": answer.text},
         ]
         return answer
@@ -191,6 +229,53 @@ class Asker:
         if info.sources:
             prefer.append(SearchFilters(sources=info.sources))
         return prefer
+
+
+def answer_stream(
+    searched: Standalone,
+    passages: list[Passage],
+    *,
+    embeddings,
+    model: BaseChatModel | None,
+    settings: Settings,
+    as_of: datetime | None = None,
+    query_vector=None,
+    reader=None,
+) -> Generator[str, None, Answer]:
+    """Yield the answer text as it is produced and return the Answer: the LLM's when `model` is
+    given and its endpoint answers, else the extractive one (whole, in one chunk), with a notice
+    saying why the LLM was not used."""
+
+    def extractive() -> Answer:
+        return answer_extractive(
+            searched.question,
+            passages,
+            embeddings,
+            query_vector,
+            reader,
+            context=searched.context,
+        )
+
+    if model is not None and passages:
+        llm = stream_llm_answer(
+            model, searched.search_text, passages, embeddings=embeddings, as_of=as_of
+        )
+        streamed = False
+        stream = AnswerStream(llm)
+        try:
+            for token in stream:
+                streamed = True
+                yield token
+            return stream.finish()
+        except Exception as e:  # any endpoint failure: the reader gets an answer, never a traceback
+            log.info("LLM at %s failed: %r", endpoint_url(settings), e)  # the notice says it
+            answer = extractive()
+            answer.notice = fallback_notice(e, settings)
+            yield ("\n\n" if streamed else "") + answer.text  # after a half-written reply
+            return answer
+    answer = extractive()
+    yield answer.text
+    return answer
 
 
 def ask(index: NewsIndex, question: str, options: AskOptions = AskOptions()) -> Answer:

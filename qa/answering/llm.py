@@ -14,17 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from qa.answering.answer import (
-    ABSTAIN_TEXT,
-    PASSAGES_READ,
-    answer_extractive,
-    candidates_from,
-    score_candidates,
-)
+from qa.answering.candidates import candidates_from, score_candidates
+from qa.answering.extractive import ABSTAIN_TEXT, PASSAGES_READ
 from qa.config import Settings
 from qa.news.citations import cite
 from qa.news.sentences import sentence_spans
-from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream, Citation, Passage
+from qa.types import UNKNOWN_SOURCE, Answer, Citation, Passage
 
 if TYPE_CHECKING:  # LangChain and httpx load only when an LLM is configured
     from langchain_core.language_models import BaseChatModel
@@ -314,37 +309,3 @@ def _shown(guard: CitationFilter, tokens: Iterable[str]) -> Iterator[str]:
             yield shown
     if rest := guard.flush():
         yield rest
-
-
-def stream_answer(
-    question: str,
-    passages: list[Passage],
-    *,
-    embeddings,
-    model: BaseChatModel | None,
-    settings: Settings,
-    as_of: datetime | None = None,
-    query_vector=None,
-    reader=None,
-) -> Generator[str, None, Answer]:
-    """Yield the answer text as it is produced and return the Answer: the LLM's when `model` is
-    given and its endpoint answers, else the extractive one (whole, in one chunk), with a notice
-    saying why the LLM was not used."""
-    if model is not None and passages:
-        llm = stream_llm_answer(model, question, passages, embeddings=embeddings, as_of=as_of)
-        streamed = False
-        stream = AnswerStream(llm)
-        try:
-            for token in stream:
-                streamed = True
-                yield token
-            return stream.answer
-        except Exception as e:  # any endpoint failure: the reader gets an answer, never a traceback
-            log.info("LLM at %s failed: %r", endpoint_url(settings), e)  # the notice says it
-            answer = answer_extractive(question, passages, embeddings, query_vector, reader)
-            answer.notice = fallback_notice(e, settings)
-            yield ("\n\n" if streamed else "") + answer.text  # after a half-written reply
-            return answer
-    answer = answer_extractive(question, passages, embeddings, query_vector, reader)
-    yield answer.text
-    return answer

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # LangChain loads only when an LLM is configured
@@ -60,7 +61,8 @@ _QUESTION_OPENER = re.compile(
     r"(is|are|was|were|did|does|do|has|have|had|will|would|can|could))\b\s*",
     re.IGNORECASE,
 )
-_CONTEXT = re.compile(r"^(?P<question>.*?) \(context: (?P<context>.*)\)$")
+# How chats saved before the context became a field wrote it: "question (context: a; b)".
+_SAVED_CONTEXT = re.compile(r"^(?P<question>.*?) \(context: (?P<context>.*)\)$")
 _CAP = r"[A-Z][\w'’-]*"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:of\s+|de\s+|van\s+|von\s+)?{_CAP})*")
 _VERB_NEXT = re.compile(r"\s+[a-z]+(ed|s)\b")
@@ -70,6 +72,21 @@ _NOT_NAMES = frozenset(
     "These Those His Her Their Its Who What Which When Where Why How Is Are Was Were Did Does "
     "Do According".split()
 )
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A question as it is searched: its own words (rewritten when the follow-up was condensed
+    or asked of someone else) and the topics and names a follow-up carries from the turn before.
+    The context is searched with the question but is not part of what was asked."""
+
+    question: str
+    context: tuple[str, ...] = ()
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval searches for: the question, then its context."""
+        return " ".join([self.question, *self.context])
 
 
 def is_followup(question: str) -> bool:
@@ -118,62 +135,58 @@ def topic_of(question: str) -> str:
     return topic.strip().rstrip("?.! ").strip()
 
 
-def split_context(searched: str) -> tuple[str, list[str]]:
-    """A rewritten question's own words and the context items `carry_context` appended."""
-    m = _CONTEXT.match(searched)
-    if m is None:
-        return searched, []
-    return m["question"], m["context"].split(CONTEXT_SEPARATOR)
-
-
-def last_turn(history: list[dict]) -> tuple[str, str] | None:
-    """The previous (question as searched, answer) pair, or None at the start of a chat.
+def last_turn(history: list[dict]) -> tuple[Standalone, str] | None:
+    """The previous question as it was searched, and its answer; None at the start of a chat.
 
     `history` holds chat messages as the page and `qa.conversation.saved` keep them (`role`,
-    `content`, ...); the question searched is the user message's or the answer record's
-    "rewritten_question".
+    `content`, ...); what was searched is the user message's or the answer record's
+    "rewritten_question" and "followup_context", else what was asked.
     """
-    question = answer = searched = None
+    searched = answer = None
     for message in reversed(history):
         if message.get("role") == "assistant" and answer is None:
             answer = message.get("content") or ""
-            searched = (message.get("answer") or {}).get("rewritten_question")
+            searched = message.get("answer") or {}
         elif message.get("role") == "user":
-            question = message.get("rewritten_question") or searched or message.get("content")
-            break
-    if not question:
-        return None
-    return question, answer or ""
+            asked = message if "rewritten_question" in message else (searched or message)
+            return _searched(asked, message.get("content") or ""), answer or ""
+    return None
 
 
-def carry_context(question: str, history: list[dict]) -> str | None:
-    """The question with the previous turn's topic appended (and the names in the previous
-    answer, if the question names no one), or None when it is not a follow-up or there is
-    nothing to carry. A previous question with pronouns passes on its own context instead of
-    its words; older turns are not consulted, so an old topic does not linger."""
+def _searched(record: dict, asked: str) -> Standalone:
+    """The question a message or answer record says was searched."""
+    question = record.get("rewritten_question") or asked
+    context = tuple(record.get("followup_context") or ())
+    if not context and (m := _SAVED_CONTEXT.match(question)):  # a chat saved before
+        question, context = m["question"], tuple(m["context"].split(CONTEXT_SEPARATOR))
+    return Standalone(question, context)
+
+
+def carry_context(question: str, history: list[dict]) -> Standalone | None:
+    """The question with the previous turn's topic as its context (and the names in the
+    previous answer, if the question names no one), or None when it is not a follow-up or
+    there is nothing to carry. A previous question with pronouns passes on its own context
+    instead of its words; older turns are not consulted, so an old topic does not linger."""
     turn = last_turn(history)
     if turn is None or not is_followup(question):
         return None
     previous, answer = turn
-    previous_question, previous_context = split_context(previous)
-    if (swapped := swap_subject(question, previous_question)) is not None:
+    if (swapped := swap_subject(question, previous.question)) is not None:
         # "What about Zelensky?" after "And what did Zakharova say?": the same question about
         # Zelensky, with the context the previous one carried
-        kept = [c for c in previous_context if c and c.lower() not in swapped.lower()]
-        if not kept:
-            return swapped
-        return f"{swapped} (context: {CONTEXT_SEPARATOR.join(kept[:MAX_CONTEXT_ITEMS])})"
-    if _PRONOUN.search(previous_question):  # its meaning lived in its context, not its words
-        context = list(previous_context)
+        kept = [c for c in previous.context if c and c.lower() not in swapped.lower()]
+        return Standalone(swapped, tuple(kept[:MAX_CONTEXT_ITEMS]))
+    if _PRONOUN.search(previous.question):  # its meaning lived in its context, not its words
+        context = list(previous.context)
     else:
-        context = [topic_of(previous_question)]
+        context = [topic_of(previous.question)]
     if not names_in(question):  # "What did he say next?": who "he" is lives in the answer
         context += names_in(answer)[:MAX_CARRIED_NAMES]
     asked = question.lower()
     kept = [c for c in dict.fromkeys(context) if c and c.lower() not in asked]
     if not kept:
         return None
-    return f"{question.strip()} (context: {CONTEXT_SEPARATOR.join(kept[:MAX_CONTEXT_ITEMS])})"
+    return Standalone(question.strip(), tuple(kept[:MAX_CONTEXT_ITEMS]))
 
 
 _WHAT_ABOUT = re.compile(
@@ -244,19 +257,19 @@ def rewrite_followup(
     history: list[dict],
     model: BaseChatModel | None = None,
     on_error: Callable[[Exception], None] | None = None,
-) -> str | None:
+) -> Standalone | None:
     """The standalone question to search for, or None when `question` stands alone as asked.
 
     Without a model, or when the model fails (reported to `on_error`), the previous turn's
-    topic and names are carried into the question instead."""
+    topic and names are carried as the question's context instead."""
     if last_turn(history) is None:
         return None
     rewritten = None
-    if model is not None:
-        rewritten = condense_with_model(question, history, model, on_error)
+    if model is not None and (condensed := condense_with_model(question, history, model, on_error)):
+        rewritten = Standalone(condensed)
     if rewritten is None:
         rewritten = carry_context(question, history)
-    if rewritten is None or _same(rewritten, question):
+    if rewritten is None or (not rewritten.context and _same(rewritten.question, question)):
         return None
     return rewritten
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Generator
 from datetime import UTC, datetime
 
 from qa.answering.ask import Asker, AskOptions, check_question, clean_question
 from qa.answering.timeline import DEFAULT_TIMELINE_K, build_timeline
 from qa.config import LLM_PROVIDERS, Settings
-from qa.errors import EXIT_OK, StoreError, UsageError, printable, run_command
+from qa.errors import EXIT_OK, StoreError, UsageError
+from qa.interface.command import printable, run_command
 from qa.interface.preload import models_loading
 from qa.news.dates import parse_date_option
 from qa.retrieval.retrieve import DEFAULT_K
@@ -205,20 +205,17 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         until=parse_date_option("--until", args.until),
         as_of=parse_date_option("--as-of", args.as_of) or datetime.now(UTC),
     )
+    stream = Asker(index).ask_stream(args.question, options)
     if args.json:
-        answer = Asker(index).ask(args.question, options)
-        note_filters(answer, args)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        print(json.dumps(stream.finish().to_dict(), ensure_ascii=False))
         return EXIT_OK
-    asker = Asker(index)
-    if asker.chat_model(options) is None:  # extractive: lead with the short answer
-        answer = asker.ask(args.question, options)
+    if stream.live:
+        answer = print_stream(stream)
+    else:  # found whole: lead with the short answer
+        answer = stream.finish()
         if answer.short_answer and not answer.abstained:
             print(bold(answer.short_answer))
         print(answer.text, flush=True)
-    else:
-        answer = print_stream(asker.ask_stream(args.question, options))
-    note_filters(answer, args)
     if answer.notice:
         print(f"note: {answer.notice}", file=sys.stderr)
     listed: set[int] = set()
@@ -233,31 +230,17 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     return EXIT_OK
 
 
-def note_filters(answer: Answer, args: argparse.Namespace) -> None:
-    """An answer not found under filters says which, so a miss is not taken for the store's."""
-    flags = [f"--source {s!r}" for s in args.source] + [f"--topic {t!r}" for t in args.topic]
-    flags += [
-        f"--{name.replace('_', '-')} {value}"
-        for name in ("since", "until", "as_of")
-        if (value := getattr(args, name))
-    ]
-    if answer.abstained and flags:
-        hint = f"searched only with {', '.join(flags)}: drop them to search every article"
-        answer.notice = "; ".join(filter(None, [answer.notice, hint]))
-
-
 def bold(text: str) -> str:
     """`text` in bold on a terminal, as it is on a pipe."""
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
 
 
-def print_stream(chunks: Generator[str, None, Answer]) -> Answer:
+def print_stream(stream: AnswerStream) -> Answer:
     """Print the answer's text as it arrives (LLM tokens as they are written); return the Answer."""
-    stream = AnswerStream(chunks)
     for chunk in stream:
         print(printable(chunk, keep_newlines=True), end="", flush=True)
     print(flush=True)
-    return stream.answer
+    return stream.finish()
 
 
 def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:

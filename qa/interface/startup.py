@@ -10,7 +10,8 @@ import signal
 import sys
 from collections.abc import Callable
 
-from qa.errors import EXIT_INTERRUPTED, forget_unhandled_interrupt
+from qa.errors import EXIT_INTERRUPTED
+from qa.interface.command import forget_unhandled_interrupt
 
 STARTING = "interrupted: stopped while starting; nothing was done"
 

@@ -6,13 +6,11 @@ taken from an article can inject HTML, links, math or formatting. Pure functions
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from qa.answering.ask import AskOptions
 from qa.interface import preload
 from qa.news.dates import parse_event_date
-from qa.types import UNKNOWN_SOURCE, Answer, Citation
+from qa.types import Answer, Citation
 
 # Every ASCII punctuation character: CommonMark lets any of them be backslash-escaped, and the
 # escape renders as the bare character. That covers HTML (<, >, &), emphasis, links, headings,
@@ -197,22 +195,14 @@ def welcome_line(stats: dict) -> str:
     )
 
 
-def filters_label(options: AskOptions) -> str | None:
-    """The sidebar filters that narrow a search, in words ("articles from usatoday.com
-    published until 2022-02-24"); None when every article is searched."""
-    parts = []
-    if options.sources:
-        names = ", ".join(s or UNKNOWN_SOURCE for s in options.sources)
-        parts.append(f"from {names}")
-    if options.topics:
-        parts.append(f"on {', '.join(options.topics)}")
-    if options.since:
-        parts.append(f"published since {options.since.date().isoformat()}")
-    if options.until:
-        parts.append(f"published until {options.until.date().isoformat()}")
-    if options.as_of and options.as_of.date() < datetime.now(UTC).date():
-        parts.append(f"known as of {options.as_of.date().isoformat()}")
-    return f"articles {' '.join(parts)}" if parts else None
+def searched_label(record: dict) -> str | None:
+    """What a follow-up was searched as ("Searched for: ... with: topic; name"), or None."""
+    question = record.get("rewritten_question")
+    context = record.get("followup_context") or []
+    if not question and not context:
+        return None
+    label = f"Searched for: {question or record.get('question') or ''}".rstrip()
+    return f"{label} with: {'; '.join(context)}" if context else label
 
 
 def timeline_line(event: dict) -> str:

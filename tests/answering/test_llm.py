@@ -14,7 +14,7 @@ from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 
 from evaluation import eval as evaluation
-from qa.answering.ask import Asker
+from qa.answering.ask import Asker, answer_stream
 from qa.answering.llm import (
     UNSUPPORTED_NOTICE,
     CitationFilter,
@@ -23,9 +23,9 @@ from qa.answering.llm import (
     failure_reason,
     fence_passage,
     make_chat_model,
-    stream_answer,
 )
 from qa.config import Settings
+from qa.conversation.followups import Standalone
 from qa.errors import EXIT_USAGE
 from qa.interface import cli
 from qa.news.dates import parse_date
@@ -129,8 +129,8 @@ def test_a_marker_after_the_full_stop_belongs_to_the_sentence_before():
 def test_llm_answer_streams_and_cites_the_supporting_sentence(passages, embeddings):
     reply = "Putin offered talks in Minsk [1]. Lavrov said Russia would not occupy Ukraine [2] [7]."
     shown, answer = run(
-        stream_answer(
-            "Who?",
+        answer_stream(
+            Standalone("Who?"),
             passages,
             embeddings=embeddings,
             model=fake(reply, sleep=None),
@@ -147,8 +147,8 @@ def test_llm_answer_streams_and_cites_the_supporting_sentence(passages, embeddin
 
 def test_answer_citing_no_given_passage_is_unsupported(passages, embeddings):
     _, answer = run(
-        stream_answer(
-            "Who?",
+        answer_stream(
+            Standalone("Who?"),
             passages,
             embeddings=embeddings,
             model=fake("It was Putin [5]."),
@@ -162,8 +162,8 @@ def test_answer_citing_no_given_passage_is_unsupported(passages, embeddings):
 
 def test_model_saying_the_articles_lack_the_answer_abstains(passages, embeddings):
     _, answer = run(
-        stream_answer(
-            "Who won the World Cup?",
+        answer_stream(
+            Standalone("Who won the World Cup?"),
             passages,
             embeddings=embeddings,
             model=fake("I couldn't find this in the ingested articles."),
@@ -176,8 +176,8 @@ def test_model_saying_the_articles_lack_the_answer_abstains(passages, embeddings
 def test_a_failing_model_falls_back_to_the_extractive_answer(passages, embeddings):
     broken = fake("Putin [1].", error_on_chunk_number=3)
     shown, answer = run(
-        stream_answer(
-            "What did Lavrov claim about occupying Ukraine?",
+        answer_stream(
+            Standalone("What did Lavrov claim about occupying Ukraine?"),
             passages,
             embeddings=embeddings,
             model=broken,
@@ -415,4 +415,4 @@ def test_a_follow_up_waits_for_a_hanging_endpoint_only_once(monkeypatch, sample_
     assert answer.notice == (
         f"The LLM at {llm_env.url} did not answer (no reply within 1 s); showing the extractive answer."
     )
-    assert answer.rewritten_question and "Minsk" in answer.rewritten_question
+    assert "proposed talks in Minsk" in answer.followup_context  # carried instead

@@ -13,6 +13,7 @@ from qa.answering.ask import Asker
 from qa.answering.llm import make_chat_model
 from qa.config import Settings
 from qa.conversation.followups import (
+    Standalone,
     carry_context,
     is_followup,
     names_in,
@@ -66,11 +67,13 @@ def test_names_and_topic():
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        (LAVROV, "And what did Lavrov say? (context: proposed talks in Minsk)"),
+        (LAVROV, Standalone(LAVROV, ("proposed talks in Minsk",))),
         (
             "What did he do next?",
-            "What did he do next? (context: proposed talks in Minsk; Putin; "
-            "Belarussian President Alexander Lukashenko)",
+            Standalone(
+                "What did he do next?",
+                ("proposed talks in Minsk", "Putin", "Belarussian President Alexander Lukashenko"),
+            ),
         ),
         ("When were diplomatic relations broken off?", None),  # stands alone
         # a new question in the same chat: the Minsk talks must not be searched with it
@@ -84,12 +87,12 @@ def test_context_is_carried_without_an_llm(question, expected):
 def test_an_older_topic_does_not_linger():
     history = [*HISTORY, {"role": "user", "content": LAVROV}, {"role": "assistant", "content": "x"}]
     # the previous question asked of Zelensky; the Minsk talks before it are not carried
-    assert carry_context("What about Zelensky?", history) == "What did Zelensky say?"
+    assert carry_context("What about Zelensky?", history) == Standalone("What did Zelensky say?")
 
 
 def test_llm_condenses_the_follow_up_and_a_failure_falls_back():
     model = FakeListChatModel(responses=['"What did Sergei Lavrov say about talks in Minsk?"'])
-    assert rewrite_followup(LAVROV, HISTORY, model) == (
+    assert rewrite_followup(LAVROV, HISTORY, model) == Standalone(
         "What did Sergei Lavrov say about talks in Minsk?"
     )
     nobody = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens: the endpoint is down
@@ -105,9 +108,9 @@ def test_follow_up_answered_in_extractive_mode(sample_index):
     answer = asker.ask(LAVROV)
     assert "not to occupy" in answer.text and answer.citations
     assert answer.question == LAVROV
-    assert (
-        answer.rewritten_question == "And what did Lavrov say? (context: proposed talks in Minsk)"
-    )
+    assert answer.rewritten_question is None  # its words are searched as asked, ...
+    assert answer.followup_context == ["proposed talks in Minsk"]  # ... with the topic before
+    assert answer.to_dict()["followup_context"] == ["proposed talks in Minsk"]
 
 
 # -- chats kept across page sessions ------------------------------------------------------------
@@ -204,9 +207,24 @@ def test_what_about_keeps_the_context_the_previous_question_carried():
         {
             "role": "assistant",
             "content": "Lavrov said ...",
-            "answer": {"rewritten_question": carry_context(LAVROV, HISTORY)},
+            "answer": {"followup_context": list(carry_context(LAVROV, HISTORY).context)},
         },
     ]
-    assert carry_context("What about Zelensky?", history) == (
-        "What did Zelensky say? (context: proposed talks in Minsk)"
+    assert carry_context("What about Zelensky?", history) == Standalone(
+        "What did Zelensky say?", ("proposed talks in Minsk",)
+    )
+
+
+def test_a_chat_saved_with_the_context_in_its_question_is_still_read():
+    history = [
+        *HISTORY,
+        {"role": "user", "content": LAVROV},
+        {
+            "role": "assistant",
+            "content": "Lavrov said ...",
+            "answer": {"rewritten_question": f"{LAVROV} (context: proposed talks in Minsk)"},
+        },
+    ]
+    assert carry_context("What about Zelensky?", history) == Standalone(
+        "What did Zelensky say?", ("proposed talks in Minsk",)
     )

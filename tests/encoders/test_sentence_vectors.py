@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from qa.answering.answer import answer_extractive, candidates_from
+from qa.answering.candidates import candidates_from
+from qa.answering.extractive import answer_extractive
 from qa.encoders.embeddings import pack_vectors, unpack_vectors
 from qa.news.sentences import sentence_spans
 from qa.retrieval.retrieve import hybrid_search

@@ -1,4 +1,4 @@
-"""`python -m evaluation.bench.run` smoke test at a tiny size: structure and positivity, no timing limits."""
+"""`python -m evaluation.bench` smoke test at a tiny size: structure and positivity, no timing limits."""
 
 from __future__ import annotations
 

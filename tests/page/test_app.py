@@ -198,7 +198,7 @@ def test_sidebar_filters_restrict_the_articles(monkeypatch, tricky_store, key, v
     hints = [unescape(c.value) for c in at.caption if "Searched only" in c.value]
     shown = value[0] if isinstance(value, list) else str(value)
     assert bool(hints) is not answered
-    assert all(shown in h and "clear the sidebar's filters" in h for h in hints)
+    assert all(shown in h and "remove these filters" in h for h in hints)
 
 
 def test_an_empty_chat_says_what_the_store_holds(monkeypatch, sample_store):

@@ -16,7 +16,7 @@ from conftest import town, write_articles
 
 from ingest.cli import main as ingest_main
 from ingest.sources import fetch as fetch_module
-from qa.answering.answer import ABSTAIN_TEXT
+from qa.answering.extractive import ABSTAIN_TEXT
 from qa.interface.cli import main as qa_main
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

@@ -17,9 +17,8 @@ from qa.errors import (
     ConfigError,
     Interrupted,
     StoreError,
-    printable,
-    run_command,
 )
+from qa.interface.command import printable, run_command
 
 
 def test_printable_escapes_control_characters_and_may_keep_newlines():
@@ -60,7 +59,7 @@ def test_run_command_returns_the_commands_status_and_prints_usage_for_usage_erro
 
 INTERRUPTED_INSIDE_EXEC = """
 import sys
-from qa.errors import run_command
+from qa.interface.command import run_command
 from qa.interface.startup import interruptible_start
 
 def during_import():  # a dataclass or namedtuple being built when the signal comes
