@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import replace
 
 from ingest.errors import SourceError
+from qa.news.furniture import is_furniture
 from qa.types import Article
 
 SHORT_LINE = 300  # boilerplate lines are short; long lines are prose even if they match a phrase
@@ -53,7 +54,9 @@ def normalise_text(text: str) -> str:
 
 
 def is_boilerplate(line: str) -> bool:
-    return len(line) <= SHORT_LINE and bool(_BOILERPLATE_RE.match(line))
+    """A line that is never article text: an advert, a share or subscribe prompt, or page
+    furniture (timestamps, bylines, photo credits, "Related:" pointers; `qa.news.furniture`)."""
+    return len(line) <= SHORT_LINE and (bool(_BOILERPLATE_RE.match(line)) or is_furniture(line))
 
 
 def split_topics(line: str) -> list[str] | None:

@@ -253,7 +253,7 @@ def answer_stream(
             embeddings,
             query_vector,
             reader,
-            context=searched.context,
+            context=searched.answer_context,
         )
 
     if model is not None and passages:

@@ -12,6 +12,7 @@ import numpy as np
 from qa.answering.questions import answer_type
 from qa.answering.short_answer import common_words, type_match
 from qa.encoders.embeddings import unpack_vectors
+from qa.news.furniture import is_furniture
 from qa.news.sentences import sentence_spans
 from qa.store.lexical import stem_offsets, stem_words
 from qa.types import Passage
@@ -115,6 +116,8 @@ def candidates_from(passages: list[Passage], *, headlines: bool = False) -> list
             text = p.text[start:end]
             key = " ".join(text.lower().split())
             if len(text) < MIN_SENTENCE_CHARS or key in seen or _is_question(text):
+                continue
+            if is_furniture(text):  # a timestamp, byline or credit is never evidence
                 continue
             seen.add(key)
             out.append(Candidate(p, start, end, vector=None if vectors is None else vectors[i]))

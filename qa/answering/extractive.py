@@ -21,7 +21,7 @@ from qa.answering.candidates import (
 from qa.answering.questions import answer_type, asks_for_a_short_answer, of_kind
 from qa.answering.short_answer import common_words, short_answer
 from qa.news.attribution import find_disagreement, reporting_source
-from qa.news.citations import cite, cite_headline, with_date_note
+from qa.news.citations import cite, cite_headline, date_note, with_date_note
 from qa.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "I couldn't find this in the ingested articles."
@@ -132,11 +132,15 @@ def compose(question: str, chosen: list[Candidate], passages: list[Passage]) -> 
     for c in chosen:
         n = numbers.setdefault(c.passage.article_id, len(numbers) + 1)
         citation = cite_headline(n, c.passage) if c.headline else cite(n, c.passage, c.start, c.end)
-        shown = with_date_note(c.text, citation.dates, asked_when=asked_when)
-        if c.headline:
-            headlines.append(f"{HEADLINE_LABEL}“{shown}” [{n}]")
+        if c.headline:  # the note follows the closing quote: inside it are the article's words
+            note = date_note(c.text, citation.dates, asked_when=asked_when)
+            headlines.append(
+                f"{HEADLINE_LABEL}“{c.text.strip()}”{f' {note}' if note else ''} [{n}]"
+            )
         else:
-            sentences.append(f"{shown} [{n}]")
+            sentences.append(
+                f"{with_date_note(c.text, citation.dates, asked_when=asked_when)} [{n}]"
+            )
         citations.append(citation)
     # A quoted headline is a line of its own, so it reads as a headline, not as a sentence.
     text = "\n".join([*headlines, " ".join(sentences)] if sentences else headlines)

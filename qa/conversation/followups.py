@@ -45,6 +45,11 @@ _WORD = re.compile(r"[\w'’-]+")
 _ENDS_ON_PRONOUN = re.compile(
     r"\b(it|that|this|those|these|there|then|them|him|her)\W*$", re.IGNORECASE
 )
+_OWN_TIME = re.compile(
+    r"\b(yesterday|today|tonight|tomorrow|this (week|weekend|month|year|morning)|last "
+    r"(night|week|weekend|month|year)|(mon|tues|wednes|thurs|fri|satur|sun)day|recently|\d{4})\b",
+    re.IGNORECASE,
+)
 _TIME_AFTER = re.compile(r"\s+(week|weekend|month|year|morning|afternoon|evening|season|time)\b")
 # Words that name nothing: a pronoun after only these has nothing in the question to refer to.
 _FUNCTION_WORDS = frozenset(
@@ -88,6 +93,13 @@ class Standalone:
         """What retrieval searches for: the question, then its context."""
         return " ".join([self.question, *self.context])
 
+    @property
+    def answer_context(self) -> tuple[str, ...]:
+        """The context an answer's sentences are scored with: none when the question names its
+        own subject ("And what did Lavrov say?" asks for Lavrov's words, not for the sentence
+        that answered the turn before), else the whole of it ("What did he do next?")."""
+        return () if names_in(self.question) else self.context
+
 
 def is_followup(question: str) -> bool:
     """True when the question probably needs the previous turn to be understood: very short,
@@ -96,8 +108,12 @@ def is_followup(question: str) -> bool:
     A pronoun after the question's own words refers to them ("Which automaker is facing an
     investigation into its self-driving features?"): such a question stands alone, and
     carrying the previous topic into it would search for the wrong story."""
-    if len(question.split()) <= MAX_FOLLOWUP_WORDS or _LEADS_ON.match(question):
+    if _LEADS_ON.match(question):
         return True
+    if len(question.split()) <= MAX_FOLLOWUP_WORDS:
+        # "Why?" leans on the turn before; "What happened yesterday?" or "Who is Zelensky?"
+        # names its own time or subject and stands alone
+        return not (_OWN_TIME.search(question) or names_in(question.split(None, 1)[-1]))
     if _ENDS_ON_PRONOUN.search(question):
         return True
     for word in _WORD.finditer(question):

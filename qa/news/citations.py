@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from qa.news.attribution import find_attribution
@@ -25,19 +26,29 @@ def resolved_dates(text: str, passage: Passage) -> list[str]:
     return [d.iso for d in find_dates(text, published)]
 
 
+def date_note(sentence: str, isos: list[str], *, asked_when: bool) -> str | None:
+    """The note of a sentence's resolved dates ("(24 February 2022)"), or None where it adds
+    nothing: the sentence's dates are not relative and the question does not ask when. A date
+    another one already names ("2026" beside "28 April 2026") is left out, and each once."""
+    if not isos or not (asked_when or has_relative_date(sentence)):
+        return None
+    labels = list(dict.fromkeys(d.label for iso in isos if (d := parse_event_date(iso))))
+    labels = [
+        label
+        for label in labels
+        if not any(
+            other != label and re.search(rf"\b{re.escape(label)}\b", other) for other in labels
+        )
+    ]
+    return f"({', '.join(labels)})" if labels else None
+
+
 def with_date_note(sentence: str, isos: list[str], *, asked_when: bool) -> str:
     """The sentence, word for word, followed by its resolved dates: "The minister resigned
     yesterday. (24 February 2022)". The note stands outside the quote, so the quote is what the
-    article says.
-
-    Only where they add something: the sentence's dates are relative, or the question asks when.
-    """
-    if not isos or not (asked_when or has_relative_date(sentence)):
-        return sentence
-    labels = [d.label for iso in isos if (d := parse_event_date(iso)) is not None]
-    if not labels:
-        return sentence
-    return f"{sentence.rstrip()} ({', '.join(labels)})"
+    article says."""
+    note = date_note(sentence, isos, asked_when=asked_when)
+    return f"{sentence.rstrip()} {note}" if note else sentence
 
 
 def cite(n: int, passage: Passage, start: int, end: int) -> Citation:

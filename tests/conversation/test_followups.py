@@ -228,3 +228,25 @@ def test_a_chat_saved_with_the_context_in_its_question_is_still_read():
     assert carry_context("What about Zelensky?", history) == Standalone(
         "What did Zelensky say?", ("proposed talks in Minsk",)
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What happened yesterday?", False),  # names its own time: a fresh question
+        ("Who is Zelensky?", False),  # names its own subject
+        ("Why?", True),
+        ("Who won?", True),
+    ],
+)
+def test_a_short_question_is_a_follow_up_only_when_it_names_nothing(question, expected):
+    assert is_followup(question) is expected
+    assert (carry_context(question, HISTORY) is not None) is expected
+
+
+def test_a_follow_up_naming_its_subject_is_answered_about_that_subject():
+    standalone = carry_context(LAVROV, HISTORY)
+    assert standalone.context == ("proposed talks in Minsk",)  # searched with the topic ...
+    assert standalone.answer_context == ()  # ... but Lavrov's words answer it
+    pronoun = carry_context("What did he do next?", HISTORY)
+    assert pronoun.answer_context == pronoun.context  # who "he" is lives in the context

@@ -21,6 +21,33 @@ def test_date_note_shows_resolved_relative_dates_only():
     assert with_date_note(written, ["2022-02-24"], asked_when=False) == written
 
 
+def test_a_date_note_names_each_date_once():
+    sentence = "The vote is on Tuesday, the last of 2026."
+    noted = with_date_note(sentence, ["2026-04-28", "2026-04-28", "2026"], asked_when=True)
+    assert noted == f"{sentence} (28 April 2026)"  # not "(28 April 2026, 28 April 2026, 2026)"
+
+
+def test_a_headline_s_date_note_stands_outside_its_quotation_marks(embeddings):
+    from qa.answering.candidates import Candidate
+    from qa.answering.extractive import compose
+
+    title = "Who won the Masters last weekend, according to USA Today"
+    body = "Rory McIlroy won the Masters at Augusta last weekend, completing the career slam."
+    passage = Passage(
+        chunk_id="a:0",
+        article_id="a",
+        text=body,
+        title=title,
+        published=epoch(parse_date("2026-04-14")),
+        rank=1,
+    )
+    head = Candidate(passage, 0, len(title), headline=True)
+    answer = compose("When did McIlroy win the Masters?", [head], [passage])
+    line = answer.text.splitlines()[0]
+    assert line.startswith("Headline: “" + title + "”")  # the article's words, nothing added
+    assert "(" not in line.split("”")[0]
+
+
 def test_relative_date_is_resolved_in_the_answer(news_index):
     answer = ask(news_index, "When did the minister resign?")
     assert not answer.abstained
