@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evaluation.metrics import (
+    COUNT_KEYS,
     HITS_DEPTHS,
     METRIC_KEYS,
     MRR_DEPTH,
@@ -66,7 +67,10 @@ METRIC_DEFINITIONS = {
     "hits@k": "every gold answer appears in at least one of the top-k retrieved passages",
     "mrr@10": f"1/r for the first rank r <= {MRR_DEPTH} at which hits@r holds, else 0 "
     "(for several gold answers: the rank where the last one turns up)",
+    "wrong": "share of questions answered (not abstained) without every gold answer in the "
+    "first 300 characters: fewer is better",
     "abstained": "share of questions answered with an abstention",
+    "abstained@hit": "number of abstentions although a top-10 passage held every gold answer",
     "reading": "of the questions with every gold answer in the top 10 passages (hits@10), "
     "the share whose shown answer holds them (shown@300)",
     "p50_ms / p95_ms": "latency of one `Asker.ask` call (retrieve + answer), warm, "
@@ -387,8 +391,8 @@ def format_table(runs: Sequence[Run]) -> str:
 
 
 def _cell(key: str, value: float | int) -> str:
-    if key == "n":
-        return str(value)
+    if key in COUNT_KEYS:
+        return str(int(value))
     if key.endswith("_ms"):
         return f"{value:.0f}"
     return f"{value:.3f}"

@@ -4,7 +4,8 @@ A gold answer appears in a text when its SQuAD-normalised form occurs there on w
 ("US" never matches "usually"), and every gold answer of a question must appear. `shown@300`:
 in the first 300 characters of the displayed answer (never an abstention); `bold`: in the
 short answer; `hits@k`, `mrr@10`: in the top-k passages; `reading`: `shown@300` among the
-questions with `hits@10`; `abstained`; `p50_ms`, `p95_ms` (numpy's interpolation).
+questions with `hits@10`; `wrong`: answered, yet not `shown@300`; `abstained`; `abstained@hit`:
+the number of abstentions with `hits@10`; `p50_ms`, `p95_ms` (numpy's interpolation).
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ MRR_DEPTH = 10
 HITS_DEPTHS = (1, 5, 10)
 METRIC_KEYS = (
     "shown@300",
+    "wrong",
     "bold",
     "hits@1",
     "hits@5",
     "hits@10",
     "mrr@10",
     "abstained",
+    "abstained@hit",
     "reading",
     "p50_ms",
     "p95_ms",
     "n",
 )
 
+COUNT_KEYS = ("abstained@hit", "n")  # whole numbers of questions; the rest are shares
 PER_QUESTION_KEYS = tuple(k for k in METRIC_KEYS if k not in ("reading", "p50_ms", "p95_ms", "n"))
 
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
@@ -137,6 +141,10 @@ class Outcome:
             row[f"hits@{k}"] = float(hits_at(self.passages, self.golds, k))
         row["mrr@10"] = reciprocal_rank(self.passages, self.golds, MRR_DEPTH)
         row["abstained"] = float(self.abstained)
+        # shown, but without the answer: what a user may take for true
+        row["wrong"] = float(not self.abstained and not row["shown@300"])
+        # nothing shown though a top-ten passage holds the answer
+        row["abstained@hit"] = float(self.abstained and bool(row["hits@10"]))
         return row
 
 
@@ -147,6 +155,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
     summary: dict[str, float | int] = {
         key: (sum(r[key] for r in rows) / n if n else 0.0) for key in PER_QUESTION_KEYS
     }
+    summary["abstained@hit"] = int(sum(r["abstained@hit"] for r in rows))
     retrieved = [r for r in rows if r["hits@10"]]
     summary["reading"] = (
         sum(r["shown@300"] for r in retrieved) / len(retrieved) if retrieved else 0.0

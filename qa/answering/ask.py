@@ -254,6 +254,7 @@ def answer_stream(
             query_vector,
             reader,
             context=searched.answer_context,
+            as_of=as_of,
         )
 
     if model is not None and passages:

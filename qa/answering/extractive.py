@@ -7,7 +7,9 @@ too. Weak evidence means abstaining.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import datetime
 
 from qa.answering.candidates import (
     Candidate,
@@ -19,11 +21,17 @@ from qa.answering.candidates import (
     shortlist,
 )
 from qa.answering.questions import answer_type, asks_for_a_short_answer, of_kind
-from qa.answering.short_answer import common_words, short_answer
+from qa.answering.recency import asks_about_present, prefer_recent, recent_lead
+from qa.answering.short_answer import common_words, short_answer, type_match
+from qa.conversation.followups import names_in
 from qa.news.attribution import find_disagreement, reporting_source
 from qa.news.citations import cite, cite_headline, date_note, with_date_note
+from qa.news.dates import is_calendar_word
 from qa.types import Answer, Citation, Passage
 
+ABSTAIN_WRONG_KIND = True  # a "when" answered without a date is no answer
+ABSTAIN_OFF_SUBJECT = True  # nor an answer from articles that never name the question's subject
+TIME_RULES = True  # recent evidence for a question about the present (off: to measure it)
 ABSTAIN_TEXT = "I couldn't find this in the ingested articles."
 HEADLINE_LABEL = "Headline: "  # a quoted headline reads as one, not as a sentence of the article
 PASSAGES_READ = 10  # top passages whose sentences are candidates
@@ -55,12 +63,15 @@ def answer_extractive(
     reader=None,
     *,
     context: tuple[str, ...] = (),
+    as_of: datetime | None = None,
 ) -> Answer:
     """A short cited answer from the top passages' sentences, or an honest abstention.
 
     `reader` (qa.encoders.reader), when given, rescores the best candidates by reading each with
     the question. A follow-up's `context` (topics and names of the turn before) scores the
-    sentences with the question, but what is asked, and so the answer's kind, is the question's."""
+    sentences with the question, but what is asked, and so the answer's kind, is the question's.
+    With `as_of`, a question about the present is answered from recent evidence
+    (`qa.answering.recency`)."""
     scored = " ".join([question, *context])
     top = passages[:PASSAGES_READ]
     candidates = candidates_from(top, headlines=True)
@@ -72,11 +83,16 @@ def answer_extractive(
         add_readings(scored, candidates, reader)
     bar = MIN_READ_SCORE if reader is not None else MIN_BEST_SCORE
     ratio = READ_SENTENCE_RATIO if reader is not None else SECOND_SENTENCE_RATIO
+    present = TIME_RULES and as_of is not None and asks_about_present(question, as_of)
+    if present:
+        prefer_recent(candidates, bar, as_of)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     # A headline is shown only with a sentence of its article a reader can check (and is cited
     # with that sentence's passage), and never leads on weak evidence.
     supports = {id(c): supporting_sentence(c, ranked) for c in ranked if c.headline}
     ranked = [c for c in ranked if not c.headline or (is_evidence(c) and supports[id(c)])]
+    if present:
+        ranked = recent_lead(ranked, as_of)
     if not ranked or not is_evidence(ranked[0]) or ranked[0].score < bar:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
     chosen: list[Candidate] = []
@@ -107,7 +123,39 @@ def answer_extractive(
         if span is not None:
             answer.short_answer = c.text[span[0] : span[1]]
             break
+    if (why := unanswered(question, kind, chosen, answer)) is not None:
+        return Answer(
+            question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages, notice=why
+        )
     return answer
+
+
+def unanswered(
+    question: str, kind: str | None, chosen: list[Candidate], answer: Answer
+) -> str | None:
+    """Why the chosen sentences do not answer after all, or None when they may: they hold
+    nothing of the kind asked for (no date for "when", no number for "how many"), or none of
+    their articles names whom or what the question is about."""
+    wants = kind in ("date", "number") and asks_for_a_short_answer(question)
+    if (
+        ABSTAIN_WRONG_KIND
+        and wants
+        and answer.short_answer is None
+        and not any(type_match(kind, c.text, question) for c in chosen)
+    ):
+        return f"The closest sentences hold no {'date' if kind == 'date' else 'number'}."
+    if ABSTAIN_OFF_SUBJECT and (subjects := subjects_of(question)):
+        texts = " ".join(f"{c.passage.title} {c.passage.text}" for c in chosen).lower()
+        words = {w for name in subjects for w in re.findall(r"[\w'’-]{3,}", name.lower())}
+        if not any(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", texts) for w in words):
+            return f"No article found names {' or '.join(subjects)}."
+    return None
+
+
+def subjects_of(question: str) -> list[str]:
+    """The names the question is about ("Lavrov", "Riverside marathon"), without those that
+    only open it ("Who", "When") or name a time ("Monday", "April")."""
+    return [n for n in names_in(question) if not is_calendar_word(n.split()[-1])]
 
 
 def supporting_sentence(headline: Candidate, ranked: list[Candidate]) -> Candidate | None:

@@ -157,6 +157,8 @@ def test_summarize_hand_made_run():
     assert m["hits@10"] == 0.75
     assert m["mrr@10"] == pytest.approx((1 + 0.5 + 1 / 3 + 0) / 4)
     assert m["abstained"] == 0.25
+    assert m["wrong"] == 0.25  # the last: answered, without the answer
+    assert m["abstained@hit"] == 1  # the second abstained with Minsk in its top ten
     assert m["p50_ms"] == 250.0
     assert 300.0 < m["p95_ms"] <= 400.0
 
