@@ -7,7 +7,8 @@ from pathlib import Path
 
 from conftest import filler, town
 
-from ingest.pipeline import ingest_sources, preview_sources
+from ingest.pipeline import ingest_sources
+from ingest.preview import preview_sources
 from qa.config import Settings
 from qa.store import NewsIndex
 
