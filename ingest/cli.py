@@ -13,7 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ingest.errors import UsageError
-from ingest.pipeline import ingest_sources, preview_sources
+from ingest.pipeline import device_notice, ingest_sources
+from ingest.preview import preview_sources
 from ingest.sources.articles import ArticleDefaults
 from ingest.watch import (
     DEFAULT_EVERY,
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         return run_preview(args, settings, defaults)
+    if notice := device_notice(settings):
+        print(notice, file=sys.stderr)
     summary = ingest_sources(
         args.sources,
         settings=settings,

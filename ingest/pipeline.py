@@ -2,21 +2,18 @@
 
 Loading and cleaning run in a background thread while the main thread embeds, and memory stays
 flat however big a dump is (one article read at a time, bounded queues and batches).
-`preview_sources` runs the same steps up to the model and counts what an ingest would do.
+`ingest.preview` runs the same steps up to the model and counts what an ingest would do;
+`ingest.metadata` checks dates and titles; `ingest.throughput` keeps the embedding rate.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import queue
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -25,8 +22,10 @@ from tqdm import tqdm
 from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
+from ingest.metadata import cap_title, check_metadata
 from ingest.sources.articles import ArticleDefaults, LoadFailure, ReadProgress
 from ingest.sources.load import load_sources, source_bytes
+from ingest.throughput import engine_key, record_throughput
 from qa.config import Settings
 from qa.errors import Interrupted, NewsQAError
 from qa.heap import trim_heap
@@ -36,12 +35,7 @@ from qa.types import Article, Chunk
 
 BATCH_CHUNKS = 256  # chunks embedded per model call: large batches keep the model busy
 QUEUE_SIZE = 64  # prepared articles waiting for the model
-MAX_TITLE_CHARS = 300  # longer "titles" are whole paragraphs or broken markup: cut, with a warning
-FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew: up to a day ahead is "today"
-EARLIEST_NEWS_YEAR = 1600  # the first printed newspapers; an earlier date is an error
-EMBED_SAMPLE_CHUNKS = 64  # a preview with no recorded throughput times the model on these
 RECORD_MIN_CHUNKS = BATCH_CHUNKS  # an ingest this big records its throughput for previews
-THROUGHPUT_FILE = "ingest-throughput.json"
 
 
 @dataclass
@@ -122,40 +116,6 @@ def prepare(
         return Prepared(
             failure=LoadFailure(name, f"could not be processed ({type(e).__name__}: {e})")
         )
-
-
-def check_metadata(article: Article, *, now: datetime | None = None) -> list[str]:
-    """Drop a publication date that cannot be true, saying why; returns the warnings.
-
-    A date in the future would hide the article from every question asked "as of today", and
-    one before the first newspapers is a typo or a broken export: either way the article is
-    kept, undated (undated articles answer questions of any date).
-    """
-    when = article.published
-    if when is None:
-        return []
-    now = now or datetime.now(UTC)
-    if when > now + FUTURE_SLACK:
-        problem = "is in the future"
-    elif when.year < EARLIEST_NEWS_YEAR:
-        problem = f"is before {EARLIEST_NEWS_YEAR}, older than any newspaper"
-    else:
-        return []
-    article.published = None
-    return [
-        f"its publication date {when.date().isoformat()} {problem}; stored without a date, so "
-        "questions of any date can find it (fix the date and ingest it again)"
-    ]
-
-
-def cap_title(article: Article) -> list[str]:
-    """Cut a title over MAX_TITLE_CHARS at a word boundary; returns the warning, if any."""
-    title = " ".join(article.title.split())
-    if len(title) <= MAX_TITLE_CHARS:
-        return []
-    cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] or title[:MAX_TITLE_CHARS]
-    article.title = cut.rstrip(",;:") + "…"
-    return [f"its title is {len(title):,} characters long; cut to {MAX_TITLE_CHARS}"]
 
 
 def annotate(article: Article, chunks: list[Chunk]) -> None:
@@ -273,7 +233,8 @@ def ingest_articles(
         summary.articles_total = index.count_articles()
         summary.chunks_total = index.count_chunks()
     if summary.chunks_written >= RECORD_MIN_CHUNKS:
-        record_throughput(index.settings, summary.chunks_written / summary.embed_seconds)
+        engine = engine_key(index.settings.embedding_model, index.embeddings)
+        record_throughput(engine, summary.chunks_written / summary.embed_seconds)
     return summary
 
 
@@ -289,7 +250,7 @@ def _write_all(
     """Prepare every item in the background and write in batches, counting into `summary`."""
     known = {aid: row.content_hash for aid, row in stored.items()}
     batch: list[tuple[Article, list[Chunk]]] = []
-    for prepared in _prepared_in_background(items, known):
+    for prepared in prepared_in_background(items, known):
         if prepared.failure is not None:
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
@@ -298,7 +259,7 @@ def _write_all(
         for warning in prepared.warnings:
             summary.warn(article.place, warning)
         status = sorter.status(article)
-        _count(summary, status)
+        count_status(summary, status)
         if status in ("unchanged", "duplicates"):
             bar.advance()
             continue
@@ -312,7 +273,7 @@ def _write_all(
     _flush(index, batch, summary)
 
 
-def _count(summary: IngestSummary, status: str) -> None:
+def count_status(summary: IngestSummary, status: str) -> None:
     setattr(summary, status, getattr(summary, status) + 1)
 
 
@@ -350,36 +311,7 @@ def _flush(
     batch.clear()
 
 
-def _throughput_path() -> Path:
-    """Where ingests note their embedding throughput: per machine and user, not per store."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "newsqa" / THROUGHPUT_FILE
-
-
-def record_throughput(settings: Settings, chunks_per_s: float) -> None:
-    """Note the chunks per second (embedded and written) an ingest of this model achieved."""
-    path = _throughput_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        known[settings.embedding_model] = round(chunks_per_s, 2)
-        path.write_text(json.dumps(known), encoding="utf-8")
-    except (OSError, ValueError):
-        pass  # a figure for previews only: never a reason to fail an ingest
-
-
-def recorded_throughput(settings: Settings) -> float | None:
-    """The chunks per second the last sizeable ingest of this model achieved on this machine."""
-    try:
-        rate = json.loads(_throughput_path().read_text(encoding="utf-8")).get(
-            settings.embedding_model
-        )
-    except (OSError, ValueError, AttributeError):
-        return None
-    return float(rate) if isinstance(rate, int | float) and rate > 0 else None
-
-
-def _prepared_in_background(
+def prepared_in_background(
     items: Iterable[Article | LoadFailure],
     known: dict[str, str] | None = None,
     *,
@@ -401,6 +333,19 @@ def _prepared_in_background(
     threading.Thread(target=work, name="ingest-prepare", daemon=True).start()
     while (got := q.get()) is not done:
         yield got
+
+
+def device_notice(settings: Settings) -> str | None:
+    """The line an ingest starts with when it embeds on a GPU; None on the CPU (nothing said)."""
+    from qa.encoders.embeddings import is_minilm
+    from qa.encoders.onnx_embeddings import CPU, available_providers, choose_providers, device_name
+
+    if not is_minilm(settings.embedding_model):
+        return None
+    providers = choose_providers(available_providers())
+    if providers[0] == CPU:
+        return None
+    return f"embedding on the {device_name(providers)} with ONNX Runtime"
 
 
 def ingest_sources(
@@ -430,135 +375,3 @@ def ingest_sources(
     finally:
         if own:
             index.close()
-
-
-# --- preview (--dry-run) -------------------------------------------------------------------
-
-
-@dataclass
-class Preview:
-    """What an ingest of the same sources would do, found without embedding or writing."""
-
-    summary: IngestSummary
-    chunks: int = 0  # chunks the model would embed (of the added and updated articles)
-    articles_per_s: float = 0.0  # how fast this preview read, cleaned, deduped and chunked
-    embed_chunks_per_s: float | None = None  # recorded by an ingest here, or measured on a sample
-    sample_chunks: int = 0  # 0: the rate is the one the last sizeable ingest recorded
-
-    @property
-    def embed_seconds(self) -> float | None:
-        if not self.chunks:
-            return 0.0
-        return self.chunks / self.embed_chunks_per_s if self.embed_chunks_per_s else None
-
-    def to_dict(self) -> dict:
-        d = self.summary.to_dict()
-        for key in ("articles_total", "chunks_total"):
-            d.pop(key)
-        return d | {
-            "dry_run": True,
-            "chunks": self.chunks,
-            "articles_per_s": round(self.articles_per_s, 1),
-            "embed_chunks_per_s": _rounded(self.embed_chunks_per_s),
-            "estimated_embedding_s": _rounded(self.embed_seconds),
-        }
-
-    def lines(self) -> list[str]:
-        s = self.summary
-        out = [
-            f"dry run: would add {s.added}, update {s.updated}; unchanged {s.unchanged}, "
-            f"duplicates {s.duplicates}, failed {len(s.failed)}; nothing was written",
-            f"chunks to embed: {self.chunks} (read at {self.articles_per_s:.0f} articles/s)",
-        ]
-        if self.chunks and self.embed_chunks_per_s:
-            how = (
-                f"measured here on {self.sample_chunks} of them"
-                if self.sample_chunks
-                else "as the last ingest on this machine ran"
-            )
-            out.append(
-                f"estimated embedding time: {format_duration(self.embed_seconds)} at "
-                f"{self.embed_chunks_per_s:.1f} chunks/s ({how})"
-            )
-        return out
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def format_duration(seconds: float) -> str:
-    """ "45 s", "12 min", "3 h 20 min"."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    minutes = round(seconds / 60)
-    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
-
-
-def preview_sources(
-    sources: Iterable[str],
-    *,
-    settings: Settings,
-    defaults: ArticleDefaults | None = None,
-    stdin: TextIO | None = None,
-    progress: bool = True,
-    measure: bool = True,
-) -> Preview:
-    """Read, clean, dedupe and chunk `sources` as an ingest would, and count what it would do.
-
-    Nothing is embedded or written: the store is read without opening it for writing (it
-    stays byte-identical). The embedding time is estimated at the throughput the last
-    sizeable ingest recorded on this machine; with none recorded and `measure`, the model
-    embeds a sample of the chunks to time it (loading the model costs about 700 MB).
-    """
-    sources = list(sources)
-    read = ReadProgress(total=source_bytes(sources) if progress else None)
-    stored = NewsIndex(settings).stored_versions()
-    known = {v.article_id: v.content_hash for v in stored}
-    copies = CopyFinder.from_stored((v.article_id, v.source, v.fingerprint) for v in stored)
-    del stored
-    sorter = Sorter(known, copies)
-    summary = IngestSummary()
-    preview = Preview(summary)
-    sample: list[Chunk] = []
-    bar = Progress(read, enabled=progress, desc="Previewing")
-    items = load_sources(
-        sources,
-        defaults=defaults or ArticleDefaults(),
-        settings=settings,
-        stdin=stdin,
-        progress=read,
-    )
-    for prepared in _prepared_in_background(items, known, dates=False):
-        if prepared.failure is not None:
-            summary.fail(prepared.failure.source, prepared.failure.error)
-            bar.advance()
-            continue
-        for warning in prepared.warnings:  # what the ingest would warn about, named alike
-            summary.warn(prepared.article.place, warning)
-        status = sorter.status(prepared.article)
-        _count(summary, status)
-        chunks = prepared.chunks if status in ("added", "updated") else []
-        preview.chunks += len(chunks)
-        sample.extend(chunks[: max(0, EMBED_SAMPLE_CHUNKS - len(sample))])
-        bar.advance(len(chunks))
-    bar.close()
-    preview.articles_per_s = bar.rates()[0]
-    del sorter, copies  # the model needs the memory more
-    preview.embed_chunks_per_s = recorded_throughput(settings)
-    if preview.embed_chunks_per_s is None and measure and sample:
-        preview.embed_chunks_per_s = _embedding_throughput(settings, sample)
-        preview.sample_chunks = len(sample)
-    return preview
-
-
-def _embedding_throughput(settings: Settings, chunks: list[Chunk]) -> float:
-    """Chunks per second through the model as `NewsIndex.upsert` embeds them, timed after a
-    warm-up call (the first call pays for lazy initialisation)."""
-    from qa.encoders.embeddings import embed_by_sentence, load_embeddings
-
-    model = load_embeddings(settings.embedding_model)
-    embed_by_sentence(model, [c.text for c in chunks[:4]], [c.head for c in chunks[:4]])
-    started = time.perf_counter()
-    embed_by_sentence(model, [c.text for c in chunks], [c.head for c in chunks])
-    return len(chunks) / max(time.perf_counter() - started, 1e-6)

@@ -16,7 +16,7 @@ from qa.encoders.embeddings import ENCODE_BATCH_SIZE
 from qa.retrieval.retrieve import DEFAULT_K
 
 # Targets; reported, never asserted.
-TARGET_INGEST_RATIO = 0.85
+TARGET_INGEST_RATIO = 2.5  # issue 37: ingest at the speed of the hardware
 TARGET_QUERY_RATIO_10K = 1.5
 TARGET_SCALING_100K = 1.5
 TARGET_READ_MS_10K = 60.0  # the reader's added warm p50
@@ -236,7 +236,8 @@ def write_report(path: Path, result: dict, argv: Sequence[str]) -> None:
         "## Ingest throughput",
         "",
         f"{ing['articles']:,} real articles, {ing['chunks']:,} chunks, into a fresh store: the full "
-        f"pipeline (load, clean, chunk, embed, write Chroma, rebuild the BM25 index) took "
+        f"pipeline (load, clean, chunk, embed with {ing.get('engine', 'its engine')}, write "
+        f"Chroma, rebuild the BM25 index) took "
         f"{ing['seconds']:.1f} s = **{ing['chunks_per_s']:.1f} chunks/s**; raw "
         f"`SentenceTransformer.encode` of the same chunk texts (batch size {ENCODE_BATCH_SIZE}, "
         f"same process, after a warm-up) took {ing['raw_seconds']:.1f} s = "

@@ -169,6 +169,7 @@ class NewsIndex(WritableStore):
             "sources": dict(Counter(r.source or UNKNOWN_SOURCE for r in articles).most_common()),
             "topics": dict(topics.most_common()),
             "embedding_model": meta.get("embedding_model", self.settings.embedding_model),
+            "embedding_precision": self.stored_precision(),
             "oldest": iso_day(min(dates)) if dates else None,
             "newest": iso_day(max(dates)) if dates else None,
             "last_updated": meta.get("updated_at") or None,

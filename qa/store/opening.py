@@ -15,6 +15,7 @@ from qa.store.maintenance import finish_interrupted_reindex
 
 SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence vectors
 DIMENSION_KEY = "embedding_dimension"
+PRECISION_KEY = "embedding_precision"  # which MiniLM export made the vectors: fp32 or int8
 
 
 class OpenStore:
@@ -42,35 +43,64 @@ class OpenStore:
 
     @property
     def embeddings(self):
-        """The embedding model, loaded on first use and checked against the store's dimension."""
-        model = self._model()
+        """The model that embeds chunks, loaded on first use: for MiniLM the ONNX export of the
+        store's precision (the file its questions are embedded with), else sentence-transformers.
+        Checked against the store's dimension and precision."""
+        model = self._model(self.stored_precision())
         if not self._dimension_checked:
+            self._check_precision(model)
             self._check_dimension(model)
         return model
 
     @property
     def query_embeddings(self):
-        """The model that embeds questions: MiniLM on ONNX Runtime (no torch on the question
-        path, qa.encoders.onnx_embeddings) unless a model was given or another one is configured."""
+        """The model that embeds questions: MiniLM on ONNX Runtime in the store's precision (no
+        torch on the question path, qa.encoders.onnx_embeddings) unless a model was given or
+        another one is configured."""
         if self._query_embeddings is None:
             from qa.encoders.embeddings import is_minilm
 
             if self._embeddings is None and is_minilm(self.settings.embedding_model):
                 from qa.encoders.onnx_embeddings import load_onnx_embeddings
 
-                model = load_onnx_embeddings()
+                model = load_onnx_embeddings(self.stored_precision())
                 self._check_dimension(model)
             else:
                 model = self.embeddings
             self._query_embeddings = model
         return self._query_embeddings
 
-    def _model(self):
-        if self._embeddings is None:
-            from qa.encoders.embeddings import load_embeddings
+    def stored_precision(self) -> str:
+        """The precision of the store's vectors: what it records, fp32 for a store from before
+        the record (torch embedded those)."""
+        from qa.encoders.onnx_embeddings import STORED_BEFORE
 
+        with self._chroma() as collection:
+            return str((collection.metadata or {}).get(PRECISION_KEY, STORED_BEFORE))
+
+    def _model(self, precision: str | None = None):
+        """The chunk embedder: the one given, else for MiniLM the ONNX export of `precision`
+        (the default, INGEST_PRECISION, for a new store or a reindex), else torch."""
+        if self._embeddings is None:
+            from qa.encoders.embeddings import is_minilm, load_embeddings
+
+            if is_minilm(self.settings.embedding_model):
+                from qa.encoders.onnx_embeddings import INGEST_PRECISION, load_ingest_embeddings
+
+                return load_ingest_embeddings(precision or INGEST_PRECISION)
             self._embeddings = load_embeddings(self.settings.embedding_model)
         return self._embeddings
+
+    def _check_precision(self, model) -> None:
+        """Refuse to add vectors of another precision than the store's: a question is embedded
+        with the store's one model file, and mixed vectors would rank unevenly."""
+        recorded, made = self.stored_precision(), model_precision(model)
+        if recorded != made:
+            raise StoreError(
+                f"The store at {self.settings.store_label} holds {recorded} vectors of "
+                f"{self.settings.embedding_model!r}, but this model makes {made} ones: re-embed "
+                "it with `python -m qa reindex`, or ingest with the model that built it."
+            )
 
     def _check_dimension(self, model) -> None:
         """Refuse a model whose vectors do not fit the store (same name, other weights)."""
@@ -162,6 +192,7 @@ class OpenStore:
         return {
             "schema_version": SCHEMA_VERSION,
             "embedding_model": self.settings.embedding_model,
+            PRECISION_KEY: self._new_precision(),
             "generation": "empty",
             "updated_at": "",
             **extra,
@@ -175,6 +206,12 @@ class OpenStore:
                 f"{built_with!r}, not {self.settings.embedding_model!r}: set "
                 f"NEWSQA_EMBEDDING_MODEL={built_with}, or re-embed it with `python -m qa reindex`."
             )
+        precision = meta.get(PRECISION_KEY)
+        if precision is not None and not self._knows_precision(str(precision)):
+            raise StoreError(
+                f"The store at {self.settings.store_label} holds {precision} vectors, which this "
+                f"newsqa cannot embed questions for: re-embed it with `python -m qa reindex`."
+            )
         version = meta.get("schema_version", "none")
         if isinstance(version, int) and version > SCHEMA_VERSION:
             raise StoreError(
@@ -187,3 +224,22 @@ class OpenStore:
                 f"The store at {self.settings.store_label} has schema version {version}; this "
                 f"newsqa reads version {SCHEMA_VERSION}: run `python -m qa reindex` to upgrade it."
             )
+
+    def _new_precision(self) -> str:
+        """The precision a new collection (a new store, a reindex) is embedded in."""
+        if self._embeddings is not None:
+            return model_precision(self._embeddings)
+        from qa.encoders.embeddings import is_minilm
+        from qa.encoders.onnx_embeddings import INGEST_PRECISION
+
+        return INGEST_PRECISION if is_minilm(self.settings.embedding_model) else "fp32"
+
+    def _knows_precision(self, precision: str) -> bool:
+        from qa.encoders.onnx_embeddings import MODEL_FILES
+
+        return precision in MODEL_FILES
+
+
+def model_precision(model) -> str:
+    """The precision of an embedding model's vectors: an ONNX export says; torch runs fp32."""
+    return str(getattr(model, "precision", "fp32"))

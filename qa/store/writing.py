@@ -265,4 +265,5 @@ class WritableStore(DerivedIndexes):
             client.delete_collection(name + RETIRED_SUFFIX)
         self.close()
         self._catalog, self._dimension_checked = None, False
+        self._query_embeddings = None  # the new vectors' precision may differ from the old's
         return done

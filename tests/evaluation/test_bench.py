@@ -38,6 +38,7 @@ def test_bench_runs_at_a_tiny_size(tmp_path, capsys, embeddings, monkeypatch):
     assert ingest["chunks"] > 0
     for key in ("chunks_per_s", "raw_chunks_per_s", "ratio"):
         assert ingest[key] > 0
+    assert ingest["engine"].startswith("all-MiniLM-L6-v2 int8 onnx")  # the product's engine
     [query] = result["query"]
     assert query["chunks"] == 40
     for key in ("p50_ms", "p95_ms", "raw_p50_ms", "ratio", "rss_mb"):

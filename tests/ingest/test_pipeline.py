@@ -1,4 +1,4 @@
-"""ingest.pipeline on real dumps in tmp_path: a resumed ingest and a preview (--dry-run)."""
+"""ingest.pipeline on real dumps in tmp_path: a resumed ingest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import filler, town
 
-from ingest.pipeline import ingest_sources, preview_sources
+from ingest.pipeline import ingest_sources
 from qa.config import Settings
 from qa.store import NewsIndex
 
@@ -46,23 +46,3 @@ def test_a_dump_ingested_again_after_an_interruption_embeds_only_the_rest(tmp_pa
         [],
     )
     assert again.chunks_written == chunks_total - first.chunks_written  # the rest, only
-
-
-def test_a_preview_counts_what_the_ingest_then_does(tmp_path, embeddings):
-    settings = Settings(store_dir=tmp_path / "store")
-    stored = write_jsonl(tmp_path / "stored.jsonl", 0, 4)
-    with NewsIndex(settings, embeddings=embeddings) as index:
-        ingest_sources([str(stored)], settings=settings, index=index, progress=False)
-    dump = write_jsonl(tmp_path / "dump.jsonl", 2, 6)  # two stored, four new
-    with dump.open("a", encoding="utf-8") as f:
-        f.write('{"title": "cut off", \n')
-        f.write(dump.read_text(encoding="utf-8").splitlines()[-1] + "\n")  # the last one twice
-    sources = [str(dump)]
-    preview = preview_sources(sources, settings=settings, progress=False, measure=False)
-    with NewsIndex(settings, embeddings=embeddings) as index:
-        done = ingest_sources(sources, settings=settings, index=index, progress=False)
-    counts = ("added", "updated", "unchanged", "duplicates", "failed")
-    assert preview.summary.to_dict().items() >= {k: done.to_dict()[k] for k in counts}.items()
-    assert (done.added, done.unchanged, done.duplicates, len(done.failed)) == (4, 2, 1, 1)
-    assert preview.chunks == done.chunks_written
-    assert preview.embed_chunks_per_s is None  # not measured: no estimate is made up

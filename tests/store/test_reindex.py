@@ -1,4 +1,5 @@
-"""Store guards (embedding model, vector dimension, schema version) and `python -m qa reindex`."""
+"""Store guards (embedding model, vector dimension and precision, schema version) and
+`python -m qa reindex`."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from conftest import sample_raw_article
 from ingest.pipeline import ingest_articles
 from qa.config import Settings
 from qa.encoders.embeddings import MINILM_DIMENSION, resolve_model_path
+from qa.encoders.onnx_embeddings import INGEST_PRECISION, OnnxEmbeddings
 from qa.errors import StoreError
 from qa.interface.cli import main as qa_main
 from qa.store import DIMENSION_KEY, SCHEMA_VERSION, NewsIndex
 from qa.store.maintenance import REINDEX_SUFFIX, RETIRED_SUFFIX
+from qa.store.opening import PRECISION_KEY
 
 QUESTION = "Who proposed talks in Minsk?"
 
@@ -169,3 +172,53 @@ def test_a_reindex_killed_between_its_renames_is_finished_on_open(store, embeddi
         reopened.collection  # noqa: B018 - open the client handle used below
         names = {c.name for c in reopened._client.list_collections()}
         assert names == {"news"}
+
+
+# -- the vectors' precision: questions are embedded with the model file the store's vectors came
+# from, and vectors of another precision are never mixed in.
+
+
+def test_a_new_store_records_int8_and_its_questions_use_the_int8_file(tmp_path):
+    settings = Settings(store_dir=tmp_path / "store")
+    with NewsIndex(settings) as index:  # no model given: ingest's own ONNX engine
+        ingest_articles([sample_raw_article()], index, progress=False)
+        assert index.collection.metadata[PRECISION_KEY] == INGEST_PRECISION == "int8"
+        assert index.embeddings.precision == "int8"
+    with NewsIndex(settings) as index:
+        assert index.query_embeddings.precision == "int8"
+        assert index.stats()["embedding_precision"] == "int8"
+        assert index.dense_search(index.embed_query(QUESTION), k=1)
+
+
+def test_a_store_from_before_the_record_stays_fp32_for_questions_and_ingests(store, embeddings):
+    with NewsIndex(Settings(store_dir=store), embeddings=embeddings) as index:
+        meta = dict(index.collection.metadata)
+        assert meta.pop(PRECISION_KEY) == "fp32"  # torch embedded it
+        index.collection.modify(metadata=meta)
+    with NewsIndex(Settings(store_dir=store)) as index:
+        assert index.stored_precision() == "fp32"
+        assert index.query_embeddings.precision == "fp32"
+        assert index.embeddings.precision == "fp32"  # the ONNX fp32 file, not int8
+
+
+def test_vectors_of_another_precision_are_refused_with_the_reindex_line(store):
+    int8 = OnnxEmbeddings(precision="int8")
+    index = NewsIndex(Settings(store_dir=store), embeddings=int8)
+    with pytest.raises(StoreError, match=r"holds fp32 vectors.*makes int8.*python -m qa reindex"):
+        index.embeddings  # noqa: B018 - what upsert and reindex embed with
+    index.close()
+
+
+def test_a_store_of_a_precision_this_newsqa_lacks_is_refused_until_reindexed(
+    store, embeddings, capsys
+):
+    tamper(store, embeddings, **{PRECISION_KEY: "int4"})
+    assert qa_main(["stats", "--store", str(store)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "holds int4 vectors" in line and "python -m qa reindex" in line
+    assert qa_main(["reindex", "--store", str(store)]) == 0
+    capsys.readouterr()
+    code, answer, _ = ask_json(store, capsys)
+    assert code == 0 and not answer["abstained"]
+    with NewsIndex(Settings(store_dir=store)) as index:
+        assert index.stored_precision() == INGEST_PRECISION

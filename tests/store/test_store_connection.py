@@ -19,15 +19,15 @@ from qa.store.connection import Connection, connect
 from qa.store.derived import SETTLED_SECONDS
 
 CHILD_TIMEOUT_S = 120.0
-# The other process embeds with MiniLM on ONNX Runtime: no torch to import, so it starts fast.
+# The other process embeds as ingest does, with MiniLM on ONNX Runtime in the store's precision
+# (fp32 here: the store was written with torch): no torch to import, so it starts fast.
 CHILD = """
 import sys
 from pathlib import Path
 from ingest.pipeline import ingest_sources
 from qa.config import Settings
-from qa.encoders.onnx_embeddings import load_onnx_embeddings
 from qa.store import NewsIndex
-index = NewsIndex(Settings(store_dir=Path(sys.argv[2])), embeddings=load_onnx_embeddings())
+index = NewsIndex(Settings(store_dir=Path(sys.argv[2])))
 ingest_sources([sys.argv[1]], settings=index.settings, index=index, progress=False)
 """
 

@@ -450,9 +450,7 @@ def interrupted(tmp_path_factory, base_store) -> dict[str, Interruption]:
 
 
 @pytest.mark.parametrize("case", INTERRUPT_CASES)
-def test_interrupt_ends_in_one_line_and_the_next_run_completes(
-    case, interrupted, embeddings, record_property
-):
+def test_interrupt_ends_in_one_line_and_the_next_run_completes(case, interrupted, record_property):
     run = interrupted[case]
     assert run.signalled, f"{case}: the child ended before the signal: {run.stderr[-2000:]}"
     lines = [line for line in run.stderr.splitlines() if line.startswith("interrupted:")]
@@ -462,7 +460,7 @@ def test_interrupt_ends_in_one_line_and_the_next_run_completes(
     if run.store is None:
         return
     assert "new or changed articles were stored before the stop" in lines[0]
-    index = NewsIndex(Settings(store_dir=run.store), embeddings=embeddings)
+    index = NewsIndex(Settings(store_dir=run.store))  # the engine the child embedded with
     summary = ingest_sources([str(interrupted["articles"])], settings=index.settings, index=index)
     assert not summary.failed and summary.articles_total == N_INTERRUPTED
     assert summary.chunks_total == N_INTERRUPTED and not index.catalog.broken
