@@ -117,6 +117,17 @@ def load_squad_groups(args):
     )
 
 
+def initial_weights(path: Path) -> dict:
+    """The weights a stage starts from: a finished run's model folder, or the checkpoint a
+    stage left when it was stopped early (`checkpoint.pt`)."""
+    import torch
+    from safetensors.torch import load_file
+
+    if path.is_file():
+        return torch.load(path, weights_only=False)["model"]
+    return load_file(path / "reader.safetensors")
+
+
 def fewer_negatives(group, keep: int):
     """The group with its first `keep` negatives (the mining puts the hardest first)."""
     from dataclasses import replace
@@ -295,9 +306,7 @@ def train(args) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = build_model(base)
     if args.init is not None:
-        from safetensors.torch import load_file
-
-        model.load_state_dict(load_file(args.init / "reader.safetensors"))
+        model.load_state_dict(initial_weights(args.init))
         print(f"starting from {args.init}")
     if args.order_seed is not None:
         torch.manual_seed(args.order_seed)  # dropout
@@ -445,7 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         "--squad-only", action="store_true", help="train on the SQuAD groups alone (stage one)"
     )
     parser.add_argument(
-        "--init", type=Path, default=None, help="start from this run's model folder (stage two)"
+        "--init",
+        type=Path,
+        default=None,
+        help="start from this run's model folder or checkpoint.pt (stage two)",
     )
     parser.add_argument(
         "--negatives", type=int, default=None, help="keep this many negatives a group"
