@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 from urllib.parse import urlsplit
 
 from tqdm import tqdm
@@ -294,7 +294,7 @@ def _write_all(
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
             continue
-        article = prepared.article
+        article = cast(Article, prepared.article)  # there when there is no failure
         for warning in prepared.warnings:
             summary.warn(article.place, warning)
         status = sorter.status(article)
@@ -477,7 +477,7 @@ class Preview:
                 else "as the last ingest on this machine ran"
             )
             out.append(
-                f"estimated embedding time: {format_duration(self.embed_seconds)} at "
+                f"estimated embedding time: {format_duration(cast(float, self.embed_seconds))} at "
                 f"{self.embed_chunks_per_s:.1f} chunks/s ({how})"
             )
         return out
@@ -534,9 +534,10 @@ def preview_sources(
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
             continue
+        article = cast(Article, prepared.article)
         for warning in prepared.warnings:  # what the ingest would warn about, named alike
-            summary.warn(prepared.article.place, warning)
-        status = sorter.status(prepared.article)
+            summary.warn(article.place, warning)
+        status = sorter.status(article)
         _count(summary, status)
         chunks = prepared.chunks if status in ("added", "updated") else []
         preview.chunks += len(chunks)

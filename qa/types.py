@@ -252,7 +252,8 @@ class AnswerStream:
 
     def __init__(self, chunks: Generator[str, None, Answer]) -> None:
         self._chunks = chunks
-        self.answer: Answer | None = None
+        # Set once the stream is iterated to its end; read only after that.
+        self.answer: Answer = None  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[str]:
         self.answer = yield from self._chunks

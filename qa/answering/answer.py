@@ -378,7 +378,7 @@ def add_cosines(question: str, candidates: list[Candidate], embeddings, query_ve
     if query_vector is None:
         query_vector = embeddings.embed_query(question)
     q = np.asarray(query_vector, dtype=np.float32)
-    for c, cos in zip(candidates, np.stack([c.vector for c in candidates]) @ q, strict=True):
+    for c, cos in zip(candidates, np.stack([c.vector for c in candidates]) @ q, strict=True):  # type: ignore[misc]
         c.cosine = float(cos)
         c.score += W_COSINE * c.cosine
 
@@ -465,7 +465,7 @@ def answer_extractive(
         # sure of it and it is of the kind asked for (a date for "when"), else the rules'
         reader_span = c.span if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY else None
         if reader_span and of_kind(kind, c.text[reader_span[0] : reader_span[1]]):
-            span = reader_span[:2]
+            span: tuple[int, int] | None = reader_span[:2]
         else:
             span = short_answer(kind, c.text, question, common, c.headline)
         if span is not None:
