@@ -3,7 +3,6 @@ servers. What they are built from is in tests/helpers/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,31 +10,22 @@ import pytest
 
 pytest.register_assert_rewrite("helpers")  # their asserts report like the tests' own
 
-from helpers.articles import (
-    CASUALTIES,
-    MINISTER,
-    sample_raw_article,
-    tricky_article,
-    write_articles,
-)
+from helpers.articles import NEWS_ARTICLES, sample_raw_article, tricky_article, write_articles
 from helpers.chat import ChatServer
 from helpers.paths import SAMPLE
+from helpers.stores import altered_reader_copy, build_store
 from helpers.web import LocalSite, news_site_routes
 
 from ingest.clean import clean_article
-from ingest.pipeline import ingest_articles
 from qa.answering.ask import Asker
 from qa.config import Settings
 from qa.encoders.embeddings import load_embeddings
-from qa.encoders.reader import MODEL_FILE, SHIPPED
 from qa.store import NewsIndex
 from qa.types import Article
 
 # A developer's own LLM configuration must not reach the tests (nor their API key a stand-in).
-HOST_VARIABLES = (
-    *("CHROMA_HOST", "NEWSQA_PASSWORD", "NEWSQA_READER", "OPENAI_API_KEY", "NEWSQA_LLM"),
-    *("NEWSQA_LLM_MODEL", "NEWSQA_LLM_BASE_URL", "NEWSQA_LLM_API_KEY", "NEWSQA_LLM_TIMEOUT"),
-)
+HOST_VARIABLES = ["CHROMA_HOST", "NEWSQA_PASSWORD", "NEWSQA_READER", "OPENAI_API_KEY", "NEWSQA_LLM"]
+HOST_VARIABLES += [f"NEWSQA_LLM_{v}" for v in ("MODEL", "BASE_URL", "API_KEY", "TIMEOUT")]
 
 
 @pytest.fixture(autouse=True)
@@ -69,18 +59,10 @@ def sample_article() -> Article:
     return clean_article(sample_raw_article())
 
 
-def build_store(tmp_path_factory, embeddings, name: str, articles: list[Article]) -> Path:
-    """A store folder holding `articles`, for a session fixture. Treat it as read-only."""
-    folder = tmp_path_factory.mktemp(name)
-    with NewsIndex(Settings(store_dir=folder), embeddings=embeddings) as index:
-        ingest_articles(articles, index, progress=False)
-    return folder
-
-
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory, embeddings) -> Path:
-    """A store holding the sample article, built once per run."""
-    return build_store(tmp_path_factory, embeddings, "sample-store", [sample_raw_article()])
+    """A store holding the sample article, built once per run. Treat it as read-only."""
+    return build_store(tmp_path_factory.mktemp("sample"), embeddings, [sample_raw_article()])
 
 
 @pytest.fixture(scope="session")
@@ -90,15 +72,15 @@ def sample_index(sample_store, embeddings) -> NewsIndex:
 
 @pytest.fixture(scope="session")
 def tricky_store(tmp_path_factory, embeddings) -> Path:
-    """A store with the sample article and `tricky_article()`, built once."""
+    """A store with the sample article and `tricky_article()`, built once. Read-only."""
     articles = [sample_raw_article(), tricky_article()]
-    return build_store(tmp_path_factory, embeddings, "tricky-store", articles)
+    return build_store(tmp_path_factory.mktemp("tricky"), embeddings, articles)
 
 
 @pytest.fixture(scope="session")
 def news_store(tmp_path_factory, embeddings) -> Path:
-    """A store with MINISTER and CASUALTIES, built once per run."""
-    return build_store(tmp_path_factory, embeddings, "news-store", [MINISTER, *CASUALTIES])
+    """A store with the NEWS_ARTICLES (a resignation, two casualty counts), built once. Read-only."""
+    return build_store(tmp_path_factory.mktemp("news"), embeddings, NEWS_ARTICLES)
 
 
 @pytest.fixture
@@ -116,12 +98,7 @@ def asker(sample_index) -> Asker:
 @pytest.fixture
 def altered_reader(tmp_path) -> Path:
     """A copy of the shipped reader's folder whose model file has one byte changed."""
-    altered = tmp_path / "reader_model"
-    shutil.copytree(SHIPPED, altered)
-    data = bytearray((altered / MODEL_FILE).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    (altered / MODEL_FILE).write_bytes(bytes(data))
-    return altered
+    return altered_reader_copy(tmp_path / "reader_model")
 
 
 @pytest.fixture
@@ -130,37 +107,28 @@ def good(tmp_path) -> Path:
     return next(write_articles(tmp_path / "good", 1).iterdir())
 
 
-# --- local servers on 127.0.0.1 -----------------------------------------------------------
-
-
 @pytest.fixture
 def local_site() -> Iterator[LocalSite]:
     """A local HTTP server serving `site.routes` (path -> (status, type, body) or a function)."""
     site = LocalSite()
-    try:
-        yield site
-    finally:
-        site.close()
+    yield site
+    site.close()
 
 
 @pytest.fixture(scope="module")
 def news_site() -> Iterator[str]:
     """The local news site (helpers.web.news_site_routes), one per module; yields its base URL."""
     site = LocalSite(news_site_routes())
-    try:
-        yield site.base
-    finally:
-        site.close()
+    yield site.base
+    site.close()
 
 
 @pytest.fixture
 def chat_server() -> Iterator[ChatServer]:
     """A scripted OpenAI-compatible endpoint; set `.replies` in the test."""
     server = ChatServer()
-    try:
-        yield server
-    finally:
-        server.close()
+    yield server
+    server.close()
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ CASUALTIES = [
         ("South Herald", 34, "The city council declared three days of mourning."),
     ]
 ]
+NEWS_ARTICLES = [MINISTER, *CASUALTIES]  # the news store's
 
 # --- templated bridge articles, for the reliability tests -----------------------------------
 
