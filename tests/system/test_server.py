@@ -175,7 +175,7 @@ def test_page_answers_from_the_server_and_sees_a_later_ingest(server_env, tmp_pa
 
     more = write_articles(tmp_path / "b", 1, start=2)
     ingest_sources([str(more)], settings=server_env, index=index, progress=False)
-    at.chat_input("question").set_value(question(2))  # Marhaven.run()
+    at.chat_input("question").set_value(question(2)).run()  # Marhaven
     assert not at.exception and not at.error
     assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
     assert "Quill2" in assistant.markdown[0].value.replace("\\", "")
