@@ -10,7 +10,7 @@ SAMPLE := ingest/samples/putin-ready-for-talks-in-minsk.txt
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test ingest eval eval-heldout bench bench-dumps lint format train-reader
+.PHONY: setup run test check types ingest eval eval-heldout bench bench-dumps lint format train-reader
 
 # Retrain the shipped reader from ../shared/data/realtimeqa-train (40 to 60 minutes on 2 cores), then
 # export it to qa/encoders/reader_model/ (8-bit ONNX + .sha256 files). Never run by CI or the tests.
@@ -38,8 +38,15 @@ run: setup
 		--source "Sample article" --published 2022-02-25
 	$(PY) app.py --server.port $(PORT)
 
-test: setup
+# What CI runs (.ci/run): lint, format, types, then the tests; the first to fail stops it.
+test: check
 	$(PY) -m pytest
+
+# The quick part of `make test` (seconds): ruff's lint and format check, then mypy.
+check: lint types
+
+types: setup
+	$(VENV)/bin/mypy
 
 ingest: setup
 	$(PY) -m ingest $(SOURCES)

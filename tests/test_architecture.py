@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import child_env
+from helpers.commands import child_env
+from helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "qa": {"ingest", "evaluation", "app", "streamlit"},
     "ingest": {"evaluation", "app", "streamlit"},

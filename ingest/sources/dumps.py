@@ -11,8 +11,9 @@ import json
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from io import BufferedReader
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import ijson
 
@@ -65,7 +66,9 @@ class _DumpReader:
         self.name = name
         self.gzipped = path.name.lower().endswith(".gz")
         self._raw = path.open("rb")
-        self._bytes: BinaryIO = gzip.GzipFile(fileobj=self._raw) if self.gzipped else self._raw
+        self._bytes: gzip.GzipFile | BufferedReader = (
+            gzip.GzipFile(fileobj=self._raw) if self.gzipped else self._raw
+        )
         self._buffer = ""
         self.consumed = 0
         try:
@@ -162,7 +165,7 @@ def _load_jsonl(
             elif line.strip():
                 yield attempt(
                     item_name,
-                    lambda n=item_name, s=line: article_from_item(
+                    lambda n=item_name, s=line: article_from_item(  # type: ignore[misc]
                         n, _parse_json(n, s), defaults=defaults
                     ),
                 )
@@ -201,7 +204,7 @@ def _load_json(
             else:
                 yield attempt(
                     item_name,
-                    lambda n=item_name, i=item: article_from_item(n, i, defaults=defaults),
+                    lambda n=item_name, i=item: article_from_item(n, i, defaults=defaults),  # type: ignore[misc]
                 )
 
 
@@ -276,7 +279,7 @@ class _JsonItems:
         built, only read to its end: _TOO_BIG, and its size never held in memory."""
         if event not in ("start_map", "start_array"):
             return value
-        builder: ijson.ObjectBuilder | None = ijson.ObjectBuilder()
+        builder: Any = ijson.ObjectBuilder()  # None once the value is past the limit
         builder.event(event, value)
         depth = 1
         while depth:

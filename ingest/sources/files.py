@@ -415,7 +415,10 @@ def extract_html(name: str, html: str, *, url: str | None = None) -> tuple[str, 
         SourceError: the page has no article text (menus, scripts, or a very short page).
     """
     # Reader comments are not the article; keeping them would let answers cite commenters.
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    # A trafilatura Document (not as_dict), or None; past the length check below, a Document.
+    doc: Any = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False
+    )
     text = (doc.text or "").strip() if doc else ""
     title = (doc.title or "").strip() if doc else ""
     if title and text.startswith(title):  # trafilatura repeats the <h1> as the first line

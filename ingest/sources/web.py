@@ -113,7 +113,8 @@ def _load_feed(
     for number, entry in enumerate(entries, start=1):
         name = f"{url}#{number}"
         yield attempt(
-            name, lambda n=name, e=entry: article_from_entry(n, e, feed_source, defaults, settings)
+            name,
+            lambda n=name, e=entry: article_from_entry(n, e, feed_source, defaults, settings),  # type: ignore[misc]
         )
 
 
@@ -164,7 +165,7 @@ def _entry_fields(entry: Any, feed_source: str | None, link: str) -> SourceField
         title=title or None,
         source=feed_source,
         url=link or None,
-        published=datetime(*when[:6], tzinfo=UTC) if when else None,
+        published=datetime(*when[:6], tzinfo=UTC) if when else None,  # type: ignore[misc]
         authors=authors,
         topics=[
             t["term"].strip() for t in entry.get("tags") or [] if (t.get("term") or "").strip()

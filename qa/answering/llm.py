@@ -12,7 +12,7 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from qa.answering.candidates import candidates_from, score_candidates
 from qa.answering.extractive import ABSTAIN_TEXT, PASSAGES_READ
@@ -74,7 +74,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
 
         return ChatOllama(
             base_url=endpoint_url(settings),
-            model=model,
+            model=cast(str, model),  # every provider has a default model
             client_kwargs={"timeout": settings.llm_timeout},
         )
     if settings.llm == "openai":
@@ -82,8 +82,8 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
 
         return ChatOpenAI(
             base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key or PLACEHOLDER_API_KEY,
-            model=model,
+            api_key=settings.llm_api_key or PLACEHOLDER_API_KEY,  # type: ignore[arg-type]
+            model=cast(str, model),
             timeout=settings.llm_timeout,
             max_retries=MAX_RETRIES,
             streaming=True,
@@ -176,7 +176,7 @@ class CitationFilter:
 
     def feed(self, token: str) -> str:
         text = self._held + token
-        tail = _OPEN_TAIL.search(text)
+        tail = cast(re.Match[str], _OPEN_TAIL.search(text))  # it matches at the end at worst
         self._held = text[tail.start() :]
         return _MARKER.sub(self._rewrite, text[: tail.start()])
 

@@ -6,6 +6,7 @@ thread, and sqlite3 connections must not cross threads.
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -78,7 +79,7 @@ class ConversationStore:
                 "INSERT INTO conversations (title, created, updated) VALUES (?, ?, ?)",
                 (title, now, now),
             )
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid)  # type: ignore[arg-type]
 
     def append(self, conversation_id: int, message: dict) -> None:
         """Add one chat message (`role`, `content`, optional `answer` dict) to a conversation."""
@@ -107,7 +108,7 @@ class ConversationStore:
             ).fetchall()
         return [Conversation(*row) for row in rows]
 
-    def messages(self, conversation_id: int) -> list[dict]:
+    def messages(self, conversation_id: int) -> builtins.list[dict]:  # `list` is a method here
         """A conversation's messages in order, as chat message dicts."""
         with self._connect() as db:
             rows = db.execute(

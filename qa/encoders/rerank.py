@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from qa.errors import ModelError
 from qa.types import Passage
@@ -31,7 +31,7 @@ class CrossEncoderReranker:
     """A sentence-transformers CrossEncoder read from a local folder."""
 
     name: str
-    model: object  # sentence_transformers.CrossEncoder
+    model: Any  # sentence_transformers.CrossEncoder
 
     def scores(self, question: str, texts: list[str]) -> list[float]:
         if not texts:
@@ -75,7 +75,7 @@ def rerank(
     head, tail = passages[:depth], passages[depth:]
     for p, s in zip(head, reranker.scores(question, [_text(p) for p in head]), strict=True):
         p.rerank = s
-    out = sorted(head, key=lambda p: p.rerank, reverse=True) + tail
+    out = sorted(head, key=lambda p: cast(float, p.rerank), reverse=True) + tail  # all scored
     for rank, p in enumerate(out, 1):
         p.rank = rank
     return out

@@ -134,7 +134,7 @@ def disagreeing_figure(first: str, second: str) -> tuple[str, str] | None:
 
 
 def _number(figure: str) -> float:
-    return float(re.match(r"[\d,.]+", figure).group(0).replace(",", ""))
+    return float(re.match(r"[\d,.]+", figure).group(0).replace(",", ""))  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)

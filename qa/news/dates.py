@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import overload
 
 from qa.errors import ConfigError
 from qa.news.sentences import sentence_spans
@@ -117,6 +118,10 @@ def parse_date_option(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
+@overload
+def epoch(value: datetime) -> int: ...
+@overload
+def epoch(value: None) -> None: ...
 def epoch(value: datetime | None) -> int | None:
     return None if value is None else int(to_utc(value).timestamp())
 
@@ -405,7 +410,7 @@ def _written_day(text: str, base: date | None, *, has_year: bool) -> EventDate |
     parsed = _parse_day(re.sub(r"^the\s+|\bof\s+", "", text, flags=re.I), base)
     if parsed is None:
         return None
-    if not has_year:
+    if not has_year and base is not None:  # (base is never None here: returned above)
         parsed = _nearest_year(parsed, base)
     return EventDate(parsed, "day")
 
@@ -414,7 +419,7 @@ def _written_day(text: str, base: date | None, *, has_year: bool) -> EventDate |
 def _parse_day(text: str, base: date | None) -> date | None:
     import dateparser  # about 0.7 s to import and warm up: paid only when a sentence needs it
 
-    settings = {"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month"]}
+    settings: dict = {"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month"]}
     if base is not None:
         settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
     try:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class Catalog:
         last = self._last_similarities
         if last is not None and last[0] == key:
             return last[1]
-        scores = self.vectors @ query
+        scores = cast(np.ndarray, self.vectors) @ query  # only called with vectors
         self._last_similarities = (key, scores)  # one assignment: safe across the page's threads
         return scores
 
@@ -155,7 +156,7 @@ def chroma_where(filters: SearchFilters, catalog: Catalog) -> dict | None:
         names = _matching_sources(catalog, filters.sources)
         clauses.append({"source": {"$in": names or ["\x00none"]}})
     if filters.topics:
-        topic_clauses = [
+        topic_clauses: list[dict[str, Any]] = [
             {"topics": {"$contains": t}} for t in _matching_topics(catalog, filters.topics)
         ]
         if not topic_clauses:
@@ -252,5 +253,5 @@ def load_catalog(folder: Path, stamp: str) -> Catalog | None:
         return None
     if data.get("stamp") != stamp:
         return None
-    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), r[11], r[12]) for r in data["rows"]]
+    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), r[11], r[12]) for r in data["rows"]]  # type: ignore[call-arg]
     return Catalog(rows, _load_vectors(folder, stamp, len(rows)))

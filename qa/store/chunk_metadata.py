@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import cast
 
 from qa.encoders.embeddings import pack_vectors
 from qa.news.dates import dated_sentences, event_span
@@ -50,7 +51,7 @@ def date_metadata(dated: list[tuple[int, int, list[str]]]) -> dict:
     event_dates = sorted({iso for _, _, isos in dated for iso in isos})
     if event_dates:  # a list, so `{"event_dates": {"$contains": "2022-02-24"}}` filters
         meta["event_dates"] = event_dates
-        meta["event_start"], meta["event_end"] = event_span(event_dates)
+        meta["event_start"], meta["event_end"] = cast(tuple[int, int], event_span(event_dates))
     return meta
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from qa.config import Settings
 from qa.errors import StoreError
@@ -24,7 +25,7 @@ class Connection:
 
     def __init__(self, open_client: Callable[[], object]) -> None:
         self._open_client = open_client
-        self._client = None
+        self._client: Any = None  # a chromadb client, opened on first use
         self.generation = 0  # moves each time the client is replaced: handles on it are stale
         self._in_flight = 0
         self._replacing = 0  # replacements waiting for the calls in flight
@@ -134,7 +135,10 @@ def _server_client(settings: Settings):
     headers = {"Authorization": f"Bearer {s.chroma_auth_token}"} if s.chroma_auth_token else None
     try:
         return chromadb.HttpClient(
-            host=s.chroma_host, port=s.chroma_port, headers=headers, settings=_chroma_settings()
+            host=s.chroma_host,  # type: ignore[arg-type]
+            port=s.chroma_port,
+            headers=headers,
+            settings=_chroma_settings(),
         )
     except Exception as e:
         raise StoreError(

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -110,13 +111,13 @@ class DerivedIndexes(OpenStore):
     def catalog(self) -> Catalog:
         if self._catalog is None:
             self.refresh()
-        return self._catalog
+        return cast(Catalog, self._catalog)  # set by refresh
 
     @property
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:
             self.refresh()
-        return self._lexical
+        return cast(LexicalIndex, self._lexical)
 
     def _cache_dir(self) -> Path:
         s = self.settings

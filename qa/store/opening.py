@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Self
+from typing import Any, Self
 
 from qa.config import Settings
 from qa.errors import StoreError
@@ -27,7 +27,7 @@ class OpenStore:
         self.settings = settings
         self._create = create
         self._embeddings = embeddings
-        self._query_embeddings = None
+        self._query_embeddings: Any = None
         self._dimension_checked = False
         self._connection = connect(settings)
         self._handle: tuple[int, object] | None = None  # (connection generation, collection)

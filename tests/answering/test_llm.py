@@ -1,5 +1,5 @@
 """LLM answers: prompt, citation checks and fallback, with LangChain's fake chat models for the
-units and a real local OpenAI-compatible server (`conftest.ChatServer`) for the CLI and page."""
+units and a real local OpenAI-compatible server (`helpers.chat.ChatServer`) for the CLI and page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ChatServer, ask_page, open_page
+from helpers.chat import ChatServer
+from helpers.page import ask_page, open_page
+from helpers.paths import EVAL_ARTICLES, EVAL_QUESTIONS
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
@@ -369,10 +371,9 @@ def test_page_can_switch_the_llm_off(monkeypatch, sample_store, llm_env):
 
 def run_eval(tmp_path: Path, *extra: str) -> list[dict]:
     """`python -m evaluation.eval` on the tiny fixtures; returns its prediction lines."""
-    fixtures = Path(__file__).parent.parent / "fixtures"
     predictions = tmp_path / "predictions.jsonl"
-    argv = ["--articles", str(fixtures / "eval_articles.jsonl"), "--quiet", "--json"]
-    argv += ["--questions", str(fixtures / "eval_questions.jsonl"), "--store", str(tmp_path)]
+    argv = ["--articles", str(EVAL_ARTICLES), "--quiet", "--json"]
+    argv += ["--questions", str(EVAL_QUESTIONS), "--store", str(tmp_path)]
     assert evaluation.main([*argv, "--predictions", str(predictions), *extra]) == 0
     return [json.loads(line) for line in predictions.read_text().splitlines()]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ask_page, free_port, open_page
+from helpers.page import ask_page, open_page
+from helpers.web import free_port
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from streamlit.testing.v1 import AppTest
 

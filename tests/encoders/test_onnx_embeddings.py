@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import child_env
+from helpers.commands import child_env
 
 from qa.encoders.onnx_embeddings import (
     EXPORT_DIR,

@@ -8,10 +8,10 @@ those of the fused ranking, which is what the wiring has to show.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
+from helpers.paths import EVAL_ARTICLES, EVAL_QUESTIONS
 
 from qa.answering.ask import Asker, AskOptions
 from qa.config import Settings
@@ -21,8 +21,6 @@ from qa.retrieval.retrieve import hybrid_search
 from qa.store import NewsIndex
 
 QUESTION = "Who proposed talks in Minsk?"
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-ARTICLES, QUESTIONS = FIXTURES / "eval_articles.jsonl", FIXTURES / "eval_questions.jsonl"
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +97,7 @@ def test_a_folder_without_a_cross_encoder_is_refused_by_name(sample_store, tmp_p
 def test_eval_ablation_gets_a_row_without_the_reranker(tmp_path, capsys, cross_encoder_dir):
     from evaluation.eval import FULL, NO_RERANK, main
 
-    argv = ["--articles", str(ARTICLES), "--questions", str(QUESTIONS), "--limit", "2"]
+    argv = ["--articles", str(EVAL_ARTICLES), "--questions", str(EVAL_QUESTIONS), "--limit", "2"]
     argv += ["--store", str(tmp_path / "s"), "--json", "--quiet", "--ablation"]
     assert main([*argv, "--reranker", str(cross_encoder_dir)]) == 0
     result = json.loads(capsys.readouterr().out)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from helpers.paths import EVAL_ARTICLES
 
 from evaluation.bench.page import CHROMIUM
 from evaluation.bench.run import main
 from qa.encoders.reader import SHIPPED, SUMS_FILE
 
-ARTICLES = Path(__file__).parent.parent / "fixtures" / "eval_articles.jsonl"
 # The trained reader ships in its own commit; until its files are there the bench runs without.
 HAVE_READER = (SHIPPED / SUMS_FILE).is_file()
 
@@ -19,7 +19,7 @@ def test_bench_runs_at_a_tiny_size(tmp_path, capsys, embeddings, monkeypatch):
     report = tmp_path / "benchmarks.md"
     argv = [
         "--data",
-        str(ARTICLES),
+        str(EVAL_ARTICLES),
         "--quick",
         "--sizes",
         "40",
@@ -79,7 +79,7 @@ def test_the_raw_baseline_encodes_what_the_pipeline_writes(tmp_path, embeddings)
     from qa.config import Settings
     from qa.store import NewsIndex
 
-    story = json.loads(ARTICLES.read_text().splitlines()[0])["text"]
+    story = json.loads(EVAL_ARTICLES.read_text().splitlines()[0])["text"]
     one, two = "https://one.example/wire", "https://two.example/news/wire"
     rows = [
         {"title": "Wire story", "text": story, "source": "one.example", "url": one},

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from helpers.paths import EVAL_ARTICLES
 
 from evaluation.bench.dumps import make_dump, targets, write_report
 from evaluation.bench.report import DUMPS_HEADING
 from ingest.dedupe import THRESHOLD, fingerprint, to_minhash
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-ARTICLES = FIXTURES / "eval_articles.jsonl"
-
 
 def test_a_dump_repeats_the_articles_as_distinct_ones(tmp_path):
-    size = ARTICLES.stat().st_size
-    dump = make_dump(ARTICLES, 2.5 * size / 1024 / 1024, tmp_path / "dump.jsonl")
+    size = EVAL_ARTICLES.stat().st_size
+    dump = make_dump(EVAL_ARTICLES, 2.5 * size / 1024 / 1024, tmp_path / "dump.jsonl")
     items = [json.loads(line) for line in dump.read_text(encoding="utf-8").splitlines()]
-    originals = len(ARTICLES.read_text(encoding="utf-8").splitlines())
+    originals = len(EVAL_ARTICLES.read_text(encoding="utf-8").splitlines())
     assert len(items) > 2 * originals and dump.stat().st_size >= 2.5 * size
     assert len({i["url"] for i in items}) == len(items)  # new ids: no article twice
     first, copy = items[0], items[originals]

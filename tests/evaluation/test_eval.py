@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+from helpers.paths import EVAL_ARTICLES, EVAL_QUESTIONS
+
 from evaluation.eval import (
     CONFIGURATIONS,
     KEPT_HEADING,
@@ -20,13 +22,9 @@ from qa.config import Settings
 from qa.news.dates import parse_date
 from qa.store import NewsIndex
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-ARTICLES = FIXTURES / "eval_articles.jsonl"
-QUESTIONS = FIXTURES / "eval_questions.jsonl"
-
 
 def run_eval(tmp_path, capsys, *extra):
-    argv = ["--articles", str(ARTICLES), "--questions", str(QUESTIONS)]
+    argv = ["--articles", str(EVAL_ARTICLES), "--questions", str(EVAL_QUESTIONS)]
     argv += ["--store", str(tmp_path / "store"), "--json", "--quiet", *extra]
     assert main(argv) == 0
     return json.loads(capsys.readouterr().out)
@@ -126,7 +124,7 @@ def test_eval_without_the_reader_has_no_reader_row(tmp_path, capsys, embeddings)
 
 
 def eval_failure(tmp_path, capsys, articles: Path, store: Path) -> str:
-    argv = ["--articles", str(articles), "--questions", str(QUESTIONS), "--store", str(store)]
+    argv = ["--articles", str(articles), "--questions", str(EVAL_QUESTIONS), "--store", str(store)]
     assert main([*argv, "--quiet"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""  # no table of zeros

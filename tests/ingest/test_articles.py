@@ -6,7 +6,8 @@ import json
 from dataclasses import replace
 
 import pytest
-from conftest import BODY, FEB_25, SAMPLE, load_article, write
+from helpers.loading import BODY, FEB_25, load_article, write
+from helpers.paths import SAMPLE
 
 from ingest.sources.articles import ArticleDefaults
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_fails_in_one_line, load_article, write
+from helpers.loading import assert_fails_in_one_line, load_article, write
 
 TEXT = "Café talks in Zürich “tomorrow” – officials said.\nMore text here."
 

@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BODY, FEB_25, assert_fails_in_one_line, load, load_article, load_failure, write
+from helpers.loading import (
+    BODY,
+    FEB_25,
+    assert_fails_in_one_line,
+    load,
+    load_article,
+    load_failure,
+    write,
+)
 
 from ingest.sources.articles import LoadFailure
 from ingest.sources.load import load_sources

@@ -1,4 +1,4 @@
-"""ingest.sources.fetch against the local news site (tests/news_site.py) on 127.0.0.1.
+"""ingest.sources.fetch against the local news site (tests/helpers/web.py) on 127.0.0.1.
 
 The site runs in a thread for the module. Because it is on a loopback address, tests pass
 Settings(allow_private_urls=True), except the ones checking that such addresses are refused.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Iterator
 
 import pytest
-from news_site import SLOW_SECONDS, running_news_site
+from helpers.web import SLOW_SECONDS
 
 from ingest.errors import FetchError
 from ingest.sources import fetch as fetch_module
@@ -23,22 +22,16 @@ TINY_TIMEOUT = 0.5
 ENDLESS_CAP_BYTES = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with running_news_site() as base:
-        yield base
-
-
-def test_fetch_html_page(server):
-    page = fetch(f"{server}/article.html", settings=LOCAL)
+def test_fetch_html_page(news_site):
+    page = fetch(f"{news_site}/article.html", settings=LOCAL)
     assert (page.status, page.content_type, page.charset) == (200, "text/html", "utf-8")
-    assert page.url == f"{server}/article.html"
+    assert page.url == f"{news_site}/article.html"
     assert "Sergei Lavrov" in page.text
 
 
-def test_fetch_follows_a_redirect_to_the_final_url(server):
-    page = fetch(f"{server}/hop", settings=LOCAL)
-    assert page.url == f"{server}/article.html"
+def test_fetch_follows_a_redirect_to_the_final_url(news_site):
+    page = fetch(f"{news_site}/hop", settings=LOCAL)
+    assert page.url == f"{news_site}/article.html"
 
 
 @pytest.mark.parametrize(
@@ -54,18 +47,18 @@ def test_fetch_follows_a_redirect_to_the_final_url(server):
         ("/article.html", {"max_bytes": 100}, "over the 100 bytes limit"),
     ],
 )
-def test_fetch_errors_name_the_url_and_the_problem(server, path, options, expected):
+def test_fetch_errors_name_the_url_and_the_problem(news_site, path, options, expected):
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
-        fetch(f"{server}{path}", settings=LOCAL, **options)
-    assert caught.value.source == f"{server}{path}"
+        fetch(f"{news_site}{path}", settings=LOCAL, **options)
+    assert caught.value.source == f"{news_site}{path}"
     assert expected in caught.value.reason
     assert time.monotonic() - started < SLOW_SECONDS  # bounded, never waits the server out
 
 
-def test_private_address_is_refused_by_default(server):
+def test_private_address_is_refused_by_default(news_site):
     with pytest.raises(FetchError) as caught:
-        fetch(f"{server}/article.html", settings=Settings())
+        fetch(f"{news_site}/article.html", settings=Settings())
     assert "resolves to a private address (127.0.0.1)" in caught.value.reason
     assert "set NEWSQA_ALLOW_PRIVATE_URLS=1 to allow it" in caught.value.reason
 
@@ -88,23 +81,23 @@ def only_this_server_is_public(monkeypatch):
     [("/to-metadata", "169.254.169.254"), ("/to-loopback", "127.0.0.2")],
 )
 def test_a_redirect_to_a_private_address_is_refused(
-    server, only_this_server_is_public, path, refused
+    news_site, only_this_server_is_public, path, refused
 ):
     """The first hop is allowed; the hop it redirects to is checked before it is requested."""
     with pytest.raises(FetchError) as caught:
-        fetch(f"{server}{path}", settings=Settings())
-    assert caught.value.source == f"{server}{path}"
+        fetch(f"{news_site}{path}", settings=Settings())
+    assert caught.value.source == f"{news_site}{path}"
     assert f"{refused} resolves to a private address ({refused})" in caught.value.reason
     assert "NEWSQA_ALLOW_PRIVATE_URLS=1" in caught.value.reason
 
 
-def test_dns_rebinding_is_refused_at_the_connected_address(server, monkeypatch):
+def test_dns_rebinding_is_refused_at_the_connected_address(news_site, monkeypatch):
     """The check's DNS answer is public, the connection lands on loopback: refused."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     rebinding = [ipaddress.ip_address("93.184.216.34")]  # what a hostile DNS answers first
     monkeypatch.setattr(fetch_module, "_resolve", lambda host, port, *, source: rebinding)
-    url = server.replace("127.0.0.1", "localhost") + "/article.html"
+    url = news_site.replace("127.0.0.1", "localhost") + "/article.html"
     with pytest.raises(FetchError) as caught:
         fetch(url, settings=Settings())
     assert caught.value.source == url

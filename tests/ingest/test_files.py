@@ -8,16 +8,16 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import (
+from helpers.loading import (
     BODY,
     FEB_25,
-    FIXTURES,
     assert_fails_in_one_line,
     load,
     load_article,
     load_failure,
     write,
 )
+from helpers.paths import FIXTURES
 
 from ingest.sources.articles import ArticleDefaults, LoadFailure
 from ingest.sources.load import load_sources

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import BODY, load, load_failure, write
+from helpers.loading import BODY, load, load_failure, write
 
 
 def test_only_http_urls_are_fetched():

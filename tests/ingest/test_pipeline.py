@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import filler, town
+from helpers.articles import filler, town
 
 from ingest.pipeline import ingest_sources
 from qa.config import Settings

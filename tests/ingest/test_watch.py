@@ -8,7 +8,9 @@ import sys
 import time
 
 import pytest
-from conftest import child_env, filler, free_port
+from helpers.articles import filler
+from helpers.commands import child_env
+from helpers.web import free_port
 
 from ingest.errors import UsageError
 from ingest.watch import (

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.commands import run_json
 
 from ingest.cli import main as ingest_main
 from qa.errors import EXIT_PIPE_CLOSED
@@ -33,12 +34,6 @@ CITATION_KEYS = {
     "article_id",
     "chunk_id",
 }
-
-
-def run_json(main, argv, capsys):
-    code = main(argv)
-    out = capsys.readouterr().out
-    return code, json.loads(out)
 
 
 @pytest.fixture

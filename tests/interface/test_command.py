@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from helpers.paths import REPO
 
 from qa.errors import (
     EXIT_FAILED,

@@ -8,17 +8,17 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from conftest import child_env, free_port
+from helpers.commands import child_env
+from helpers.paths import REPO
+from helpers.web import free_port
 
 from evaluation.bench.page import stop_server
 from qa.config import Settings
 from qa.errors import StoreMissingError
 from qa.interface import preload
 
-REPO = Path(__file__).parent.parent.parent
 SERVER_START_S = 90  # Streamlit and the models on a busy 2-core machine
 
 

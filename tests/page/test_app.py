@@ -8,8 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import APP, SAMPLE_TITLE, TRICKY_SOURCE, open_page
-from conftest import ask_page as ask
+from helpers.articles import SAMPLE_TITLE, TRICKY_SOURCE
+from helpers.page import ask_page as ask
+from helpers.page import open_page
+from helpers.paths import APP
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.testing.v1 import AppTest
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import sample_raw_article
+from helpers.articles import sample_raw_article
 
 from ingest.pipeline import ingest_articles
 from qa.config import Settings

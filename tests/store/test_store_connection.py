@@ -10,7 +10,8 @@ import threading
 import time
 
 import pytest
-from conftest import child_env, town, write_articles
+from helpers.articles import question, town, write_articles
+from helpers.commands import child_env
 
 from ingest.pipeline import ingest_sources
 from qa.config import Settings
@@ -41,10 +42,6 @@ def ingest_in_another_process(folder, store) -> None:
         timeout=CHILD_TIMEOUT_S,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-
-
-def question(i: int) -> str:
-    return f"Who opened the new river bridge in {town(i)}?"
 
 
 def finds(index: NewsIndex, i: int) -> bool:

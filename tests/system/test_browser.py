@@ -3,34 +3,17 @@ Chromium."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from conftest import free_port
+from helpers.page import browser_only, chromium_page
+from helpers.web import free_port
 
 from evaluation.bench.page import start_streamlit, stop_server, wait_until_healthy
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ANSWER_TIMEOUT_MS = 60_000  # the first answer includes the model warm-up on first page load
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and os.environ.get("CI") != "true",
-        reason=f"{CHROMIUM} is missing: install the Debian package `chromium` to run this test",
-    ),
-]
+pytestmark = [pytest.mark.browser, browser_only]
 
 
 @pytest.fixture
@@ -49,14 +32,8 @@ def server_url(tricky_store, tmp_path):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def ask(page, question: str) -> None:

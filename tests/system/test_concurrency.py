@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import fcntl
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import child_env, town, write_articles
+from helpers.articles import question, town, write_articles
+from helpers.commands import start_ingest
 
 from ingest.pipeline import ingest_sources
 from qa.answering.ask import Asker
@@ -25,20 +25,6 @@ CHILD_TIMEOUT_S = 120.0
 WAIT_STEP_S = 0.02
 LOCK_MESSAGE = "Another ingest is writing to"
 
-CHILD = (
-    "import sys, ingest.pipeline as p; p.BATCH_CHUNKS = {batch}; "
-    "from ingest.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-
-
-def start_ingest(folder: Path, store: Path, batch: int = CHILD_BATCH_CHUNKS) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(batch=batch), str(folder), "--store", str(store)],
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
 
 def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
     try:
@@ -48,10 +34,6 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
             proc.kill()
             proc.wait(timeout=10)
     return proc.returncode, out.decode(), err.decode()
-
-
-def question(i: int) -> str:
-    return f"Who opened the new river bridge in {town(i)}?"
 
 
 def chunk_texts(index: NewsIndex) -> dict[str, str]:
@@ -69,7 +51,7 @@ def test_reader_answers_while_an_ingest_writes_and_sees_new_articles(
     ingest_sources([str(first)], settings=reader.settings, index=reader, progress=False)
     asker = Asker(reader)
 
-    child = start_ingest(later, store)
+    child = start_ingest(later, store, batch=CHILD_BATCH_CHUNKS)
     asked, errors = 0, []
     deadline = time.monotonic() + CHILD_TIMEOUT_S
     try:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from conftest import child_env, town, write_articles
+from helpers.articles import question, write_articles
+from helpers.commands import start_ingest
 
 from ingest.pipeline import ingest_sources
 from qa.answering.ask import Asker
@@ -28,21 +27,6 @@ CHILD_BATCH_CHUNKS = 4  # chunks per write in the child: 10 writes for 40 one-ch
 KILL_AT_CHUNKS = (1, N_ARTICLES // 2, N_ARTICLES - 6)
 POLL_S = 0.01
 CHILD_TIMEOUT_S = 120.0  # bounded waits: the child needs ~10 s (imports and model load)
-
-CHILD = (
-    "import sys, ingest.pipeline as p; p.BATCH_CHUNKS = {batch}; "
-    "from ingest.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-
-
-def start_ingest(folder: Path, store: Path) -> subprocess.Popen:
-    code = CHILD.format(batch=CHILD_BATCH_CHUNKS)
-    return subprocess.Popen(
-        [sys.executable, "-c", code, str(folder), "--store", str(store), "--quiet"],
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
 
 
 def kill_when_store_has(proc: subprocess.Popen, index: NewsIndex, chunks: int) -> int:
@@ -100,7 +84,13 @@ def test_ingest_killed_three_times_then_rerun_equals_a_clean_ingest(
 
     kills = []
     for threshold in KILL_AT_CHUNKS:
-        kills.append(kill_when_store_has(start_ingest(folder, crashed_store), crashed, threshold))
+        kills.append(
+            kill_when_store_has(
+                start_ingest(folder, crashed_store, "--quiet", batch=CHILD_BATCH_CHUNKS),
+                crashed,
+                threshold,
+            )
+        )
         # What a reader sees right after the kill: consistent, and only whole articles.
         assert_consistent(crashed)
         hits = crashed.lexical_search("bridge mayor", k=100)
@@ -116,6 +106,6 @@ def test_ingest_killed_three_times_then_rerun_equals_a_clean_ingest(
     assert snapshot(crashed) == snapshot(clean)
     record_property("articles_compared_with_clean_ingest", len(snapshot(clean)))
     assert_consistent(crashed)
-    answer = Asker(crashed).ask(f"Who opened the new river bridge in {town(N_ARTICLES - 1)}?")
+    answer = Asker(crashed).ask(question(N_ARTICLES - 1))
     assert not answer.abstained
     assert f"Quill{N_ARTICLES - 1}" in answer.text

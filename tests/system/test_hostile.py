@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ChatServer, child_env, town, write_articles
+from helpers.articles import question, write_articles
+from helpers.chat import ChatServer
+from helpers.commands import child_env
 
 from ingest.cli import main as ingest_main
 from ingest.pipeline import ingest_sources
@@ -36,7 +38,7 @@ from qa.store import NewsIndex
 from qa.types import Article
 
 DEADLINE_S = 60  # no case may hang: a stuck one fails here instead of stalling the suite
-GOOD_QUESTION = f"Who opened the new river bridge in {town(0)}?"
+GOOD_QUESTION = question(0)
 WALL = "The harbour council of {town} approved a new flood wall on Tuesday after a long debate."
 
 
@@ -52,11 +54,6 @@ def deadline():
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture
-def good(tmp_path) -> Path:
-    return next(write_articles(tmp_path / "good", 1).iterdir())
 
 
 def run_ingest(argv: list[str], capsys) -> tuple[int, str, list[str]]:

@@ -1,32 +1,30 @@
 """A hostile but fair user on the chat page (input classes 2, 8 and 9 of test_hostile.py).
 
 The page through AppTest (queued questions, the password gate, a missing store) and through a
-real `streamlit run` server driven by headless Chromium (the input disabled while an answer
+real `python app.py` server driven by headless Chromium (the input disabled while an answer
 streams; article text never a link). The LLM is a local stand-in that holds each answer for
 a moment, so "while it streams" lasts long enough to look at.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import APP, REPO, ChatServer, free_port, open_page
+from helpers.chat import ChatServer
+from helpers.commands import child_env
+from helpers.page import browser_only, chromium_page, open_page
+from helpers.web import free_port
 from streamlit.testing.v1 import AppTest
 
-from evaluation.bench.page import stop_server
+from evaluation.bench.page import start_streamlit, stop_server, wait_until_healthy
 from ingest.pipeline import ingest_articles
 from qa.config import Settings
 from qa.news.dates import parse_date
 from qa.store import NewsIndex
 from qa.types import Article
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"]
 SERVER_START_S = 180  # model load and Streamlit start-up on a busy laptop
 ANSWER_TIMEOUT_MS = 120_000
 LLM_HOLD_S = 4.0  # the stand-in LLM holds every answer this long: the "while streaming" window
@@ -127,12 +125,7 @@ def test_page_under_real_use(case, monkeypatch, sample_store, tmp_path):
     APPTEST_CASES[case](monkeypatch, sample_store, tmp_path)
 
 
-# --- headless Chromium against `streamlit run` ---------------------------------------------
-
-browser_only = pytest.mark.skipif(
-    not CHROMIUM.exists() and os.environ.get("CI") != "true",
-    reason=f"{CHROMIUM} is missing: install the Debian package `chromium` to run this test",
-)
+# --- headless Chromium against `python app.py` ---------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -152,56 +145,25 @@ def links_store(tmp_path_factory, embeddings) -> Path:
 
 @pytest.fixture(scope="module")
 def browser_page(links_store, tmp_path_factory):
-    """The page served by `streamlit run` with a slow stand-in LLM, open in headless Chromium."""
-    from playwright.sync_api import sync_playwright
-
+    """The page served by `python app.py` with a slow stand-in LLM, open in headless Chromium."""
     chat = ChatServer("The strike ended on Monday [1].")
     chat.hang_s = LLM_HOLD_S
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port)]
-    command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    command += ["--server.fileWatcherType", "none"]
-    env = {
-        **os.environ,
-        "NEWSQA_STORE": str(links_store),
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONPATH": str(REPO),
-        "NEWSQA_LLM": "openai",
-        "NEWSQA_LLM_BASE_URL": chat.url,
-        "NEWSQA_LLM_API_KEY": "dummy",
-        "NEWSQA_LLM_TIMEOUT": "60",
-    }
+    llm = {"NEWSQA_LLM": "openai", "NEWSQA_LLM_BASE_URL": chat.url, "NEWSQA_LLM_API_KEY": "dummy"}
+    env = child_env(**llm, NEWSQA_LLM_TIMEOUT="60")
     env.pop("NEWSQA_PASSWORD", None)
-    with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = start_streamlit(links_store, port, log, env)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(wait_for(f"http://127.0.0.1:{port}", server, log))
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, server, log, timeout_s=SERVER_START_S)
+        with chromium_page() as page:
+            page.goto(url)
             page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
             yield page
-            browser.close()
     finally:
         stop_server(server)
         chat.close()
-
-
-def wait_for(url: str, server: subprocess.Popen, log: Path) -> str:
-    import urllib.request
-
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return url
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"streamlit did not start within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
 
 
 def ask_in_browser(page, question: str, n_messages: int):

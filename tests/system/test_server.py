@@ -10,11 +10,13 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_TITLE, free_port, town, write_articles
+from helpers.articles import SAMPLE_TITLE, question, town, write_articles
+from helpers.commands import run_json
+from helpers.paths import APP, REPO
+from helpers.web import free_port
 
 from evaluation.bench.page import stop_server
 from evaluation.eval import main as eval_main
@@ -28,8 +30,7 @@ from qa.store import NewsIndex
 
 pytestmark = pytest.mark.server
 
-CHROMA = Path(__file__).parent.parent.parent / ".venv" / "bin" / "chroma"
-APP = Path(__file__).parent.parent.parent / "app.py"
+CHROMA = REPO / ".venv" / "bin" / "chroma"
 HEARTBEAT_TIMEOUT_S = 30.0
 HEARTBEAT_STEP_S = 0.1
 
@@ -89,12 +90,6 @@ def server_env(chroma_server, monkeypatch, request) -> Settings:
     return Settings.from_env()
 
 
-def run_json(main, argv: list[str], capsys) -> tuple[int, object]:
-    code = main(argv)
-    out = capsys.readouterr().out
-    return code, json.loads(out)
-
-
 def test_ingest_ask_and_stats_work_unchanged_on_a_server(server_env, sample_path, capsys):
     argv = [str(sample_path), "--title", SAMPLE_TITLE, "--published", "2022-02-25", "--json"]
     code, summary = run_json(ingest_main, argv, capsys)
@@ -125,7 +120,7 @@ def test_two_page_instances_see_each_others_ingest(server_env, tmp_path, embeddi
     more = write_articles(tmp_path / "b", 2, start=3)
     ingest_sources([str(more)], settings=server_env, index=first, progress=False)
     asker = Asker(second)  # the page's reader, never restarted
-    answer = asker.ask("Who opened the new river bridge in Talhaven?")
+    answer = asker.ask(question(3))  # Talhaven
     assert "Quill3" in answer.text
     assert second.count_articles() == 5 and second.lexical.size == len(second.catalog.rows)
     assert json.loads((cache / "catalog.json").read_text())["stamp"] != stamp
@@ -180,7 +175,7 @@ def test_page_answers_from_the_server_and_sees_a_later_ingest(server_env, tmp_pa
 
     more = write_articles(tmp_path / "b", 1, start=2)
     ingest_sources([str(more)], settings=server_env, index=index, progress=False)
-    at.chat_input("question").set_value("Who opened the new river bridge in Marhaven?").run()
+    at.chat_input("question").set_value(question(2)).run()  # Marhaven
     assert not at.exception and not at.error
     assistant = [m for m in at.chat_message if m.name == "assistant"][-1]
     assert "Quill2" in assistant.markdown[0].value.replace("\\", "")
