@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -96,7 +97,7 @@ def write_answer(asker: Asker, question: str, options: AskOptions) -> tuple[str,
     with st.spinner("Searching the articles…"):
         stream = asker.ask_stream(question, options)
         if stream.live:
-            return st.write_stream(escaped_tokens(stream)), stream.finish()
+            return str(st.write_stream(escaped_tokens(stream))), stream.finish()
         answer = stream.finish()
     markdown = answer_markdown(answer)
     st.markdown(markdown)
@@ -273,7 +274,7 @@ def choose_llm(settings: Settings) -> str | None:
         settings.llm: f"LLM ({settings.llm_model or settings.llm})",
         "none": "Extractive (no LLM)",
     }
-    return st.selectbox("Answer with", list(labels), format_func=labels.get, key="llm")
+    return st.selectbox("Answer with", list(labels), format_func=labels.get, key="llm")  # type: ignore[arg-type]
 
 
 def choose_options(stats: dict) -> AskOptions:
@@ -284,7 +285,7 @@ def choose_options(stats: dict) -> AskOptions:
     topics = []
     if stats.get("topics"):
         topics = st.multiselect("Topics", list(stats["topics"]), key="topics", placeholder="All")
-    window = {"min_value": EARLIEST_DATE, "format": "YYYY-MM-DD"}
+    window: dict[str, Any] = {"min_value": EARLIEST_DATE, "format": "YYYY-MM-DD"}
     since = st.date_input("Published since", value=None, key="since", **window)
     until = st.date_input("Published until", value=None, key="until", **window)
     as_of = st.date_input("Answer as of", value="today", key="as_of", **window)

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TextIO
+from typing import TextIO, cast
 from urllib.parse import urlsplit
 
 from tqdm import tqdm
@@ -255,7 +255,7 @@ def _write_all(
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
             continue
-        article = prepared.article
+        article = cast(Article, prepared.article)  # there when there is no failure
         for warning in prepared.warnings:
             summary.warn(article.place, warning)
         status = sorter.status(article)

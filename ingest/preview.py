@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, cast
 
 from ingest.dedupe import CopyFinder
 from ingest.pipeline import IngestSummary, Progress, Sorter, count_status, prepared_in_background
@@ -15,7 +15,7 @@ from ingest.sources.load import load_sources, source_bytes
 from ingest.throughput import planned_engine_key, recorded_throughput
 from qa.config import Settings
 from qa.store import NewsIndex
-from qa.types import Chunk
+from qa.types import Article, Chunk
 
 EMBED_SAMPLE_CHUNKS = 64  # a preview with no recorded throughput times the model on these
 
@@ -62,7 +62,7 @@ class Preview:
                 else "as the last ingest on this machine ran"
             )
             out.append(
-                f"estimated embedding time: {format_duration(self.embed_seconds)} at "
+                f"estimated embedding time: {format_duration(cast(float, self.embed_seconds))} at "
                 f"{self.embed_chunks_per_s:.1f} chunks/s ({how})"
             )
         return out
@@ -119,9 +119,10 @@ def preview_sources(
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
             continue
+        article = cast(Article, prepared.article)  # there when there is no failure
         for warning in prepared.warnings:  # what the ingest would warn about, named alike
-            summary.warn(prepared.article.place, warning)
-        status = sorter.status(prepared.article)
+            summary.warn(article.place, warning)
+        status = sorter.status(article)
         count_status(summary, status)
         chunks = prepared.chunks if status in ("added", "updated") else []
         preview.chunks += len(chunks)

@@ -179,7 +179,8 @@ def add_cosines(question: str, candidates: list[Candidate], embeddings, query_ve
     if query_vector is None:
         query_vector = embeddings.embed_query(question)
     q = np.asarray(query_vector, dtype=np.float32)
-    for c, cos in zip(candidates, np.stack([c.vector for c in candidates]) @ q, strict=True):
+    vectors = np.stack([c.vector for c in candidates])  # type: ignore[misc]
+    for c, cos in zip(candidates, vectors @ q, strict=True):
         c.cosine = float(cos)
         c.score += W_COSINE * c.cosine
 

@@ -80,14 +80,14 @@ def answer_extractive(
     bar = MIN_READ_SCORE if reader is not None else MIN_BEST_SCORE
     ratio = READ_SENTENCE_RATIO if reader is not None else SECOND_SENTENCE_RATIO
     present = TIME_RULES and as_of is not None and asks_about_present(question, as_of)
-    if present:
+    if present and as_of is not None:
         prefer_recent(candidates, bar, as_of)
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     # A headline is shown only with a sentence of its article a reader can check (and is cited
     # with that sentence's passage), and never leads on weak evidence.
     supports = {id(c): supporting_sentence(c, ranked) for c in ranked if c.headline}
     ranked = [c for c in ranked if not c.headline or (is_evidence(c) and supports[id(c)])]
-    if present:
+    if present and as_of is not None:
         ranked = recent_lead(ranked, as_of)
     if not ranked or not is_evidence(ranked[0]) or ranked[0].score < bar:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
@@ -113,7 +113,7 @@ def answer_extractive(
         # sure of it and it is of the kind asked for (a date for "when"), else the rules'
         reader_span = c.span if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY else None
         if reader_span and of_kind(kind, c.text[reader_span[0] : reader_span[1]]):
-            span = reader_span[:2]
+            span: tuple[int, int] | None = reader_span[:2]
         else:
             span = short_answer(kind, c.text, scored, common, c.headline)
         if span is not None:
