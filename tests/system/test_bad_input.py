@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
-from conftest import town, write_articles
+from helpers.articles import question
+from helpers.web import endless, redirect, stall
 
 from ingest.cli import main as ingest_main
 from ingest.sources import fetch as fetch_module
@@ -25,45 +25,10 @@ BIG_FILE_BYTES = 50 * 1024 * 1024
 NESTING = 100_000
 SHORT_TIMEOUT_S = 0.5  # the fetch limit, shortened for the stalling server
 STALL_S = 3.0
-ENDLESS_CHUNK = b"<p>more</p>" * 1000
-ENDLESS_GIVE_UP_BYTES = 64 * 1024 * 1024  # the server stops even if the client never does
 MANY_FILES = 10_000
 NO_ARTICLE_HTML = (
     b"<html><head><title>Menu</title></head><body><nav>Home | News</nav></body></html>"
 )
-
-
-def stall(handler) -> None:
-    time.sleep(STALL_S)
-    _send(handler, 200, "text/html", b"<html>late</html>")
-
-
-def endless(handler) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.end_headers()
-    sent = 0
-    try:
-        while sent < ENDLESS_GIVE_UP_BYTES:
-            handler.wfile.write(ENDLESS_CHUNK)
-            sent += len(ENDLESS_CHUNK)
-    except OSError:
-        pass  # the client hung up at its limit, as it should
-
-
-def loop(handler) -> None:
-    handler.send_response(302)
-    handler.send_header("Location", "/loop")
-    handler.send_header("Content-Length", "0")
-    handler.end_headers()
-
-
-def _send(handler, status: int, kind: str, body: bytes) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", kind)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def make_file(name: str, data: bytes | None = None, *, size: int | None = None):
@@ -121,20 +86,20 @@ BAD_SOURCES = {
     ),
     "URL answering 404": (make_url("/missing", (404, "text/html", b"gone")), "HTTP 404"),
     "URL answering 500": (make_url("/broken", (500, "text/html", b"oops")), "HTTP 500"),
-    "URL timing out": (make_url("/slow", stall), f"timed out after {SHORT_TIMEOUT_S:g} s"),
-    "redirect loop": (make_url("/loop", loop), "too many redirects"),
+    "URL timing out": (
+        make_url("/slow", stall(STALL_S, "text/html", b"<html>late</html>")),
+        f"timed out after {SHORT_TIMEOUT_S:g} s",
+    ),
+    "redirect loop": (make_url("/loop", redirect("/loop")), "too many redirects"),
     "non-HTML content type": (
         make_url("/file.pdf", (200, "application/pdf", PDF)),
         "is application/pdf, not a web page or feed",
     ),
-    "endless body": (make_url("/endless", endless), "larger than the 10 MB limit"),
+    "endless body": (
+        make_url("/endless", endless(b"<p>more</p>" * 1000)),
+        "larger than the 10 MB limit",
+    ),
 }
-
-
-@pytest.fixture
-def good(tmp_path) -> Path:
-    """One good article: it must be stored whatever else in the batch fails."""
-    return next(write_articles(tmp_path / "good", 1).iterdir())
 
 
 @pytest.fixture
@@ -151,7 +116,7 @@ def ingest(argv: list[str], capsys) -> tuple[int, dict, list[str]]:
 
 
 def assert_good_is_answerable(capsys) -> None:
-    code = qa_main(["ask", f"Who opened the new river bridge in {town(0)}?", "--json"])
+    code = qa_main(["ask", question(0), "--json"])
     answer = json.loads(capsys.readouterr().out)
     assert code == 0 and not answer["abstained"] and "Quill0" in answer["answer"]
 
