@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from qa.answering.coverage import note_coverage
 from qa.answering.llm import fallback_notice, make_chat_model, stream_answer
 from qa.config import LLM_PROVIDERS
 from qa.conversation.followups import rewrite_followup
@@ -146,6 +147,7 @@ class Asker:
             answer.notice = fallback_notice(failures[0], self.index.settings)
         answer.question, answer.rewritten_question = question, rewritten
         set_ages(answer.citations, options.as_of)
+        note_coverage(answer, self.index, options.as_of)  # an as-of past the news, or a miss
         self.history += [
             {"role": "user", "content": question, "rewritten_question": rewritten},
             {"role": "assistant", "content": answer.text},

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Generator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from qa.answering.ask import Asker, AskOptions, check_question, clean_question
+from qa.answering.coverage import Coverage
 from qa.answering.timeline import DEFAULT_TIMELINE_K, build_timeline
 from qa.config import LLM_PROVIDERS, Settings
 from qa.errors import EXIT_OK, StoreError, UsageError, printable, run_command
@@ -34,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
     a.add_argument("--since", help="only articles published on or after DATE")
     a.add_argument("--until", help="only articles published on or before DATE")
-    a.add_argument("--as-of", help="answer as of DATE: later articles are ignored (default: today)")
+    a.add_argument(
+        "--as-of",
+        help="answer as of DATE: later articles are ignored (default: today, or the newest "
+        "article's day when it is over a week old)",
+    )
     a.add_argument("--json", action="store_true", help="print one JSON object")
     a.add_argument("--llm", choices=LLM_PROVIDERS, help="answer with an LLM (default: $NEWSQA_LLM)")
     a.add_argument("--llm-model", help="the LLM's model name (default: $NEWSQA_LLM_MODEL)")
@@ -203,7 +208,7 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         topics=tuple(args.topic),
         since=parse_date_option("--since", args.since),
         until=parse_date_option("--until", args.until),
-        as_of=parse_date_option("--as-of", args.as_of) or datetime.now(UTC),
+        as_of=parse_date_option("--as-of", args.as_of) or default_as_of(index),
     )
     if args.json:
         answer = Asker(index).ask(args.question, options)
@@ -231,6 +236,13 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         line = f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else "")
         print(printable(line))
     return EXIT_OK
+
+
+def default_as_of(index: NewsIndex) -> datetime:
+    """Now for a live feed; the end of the newest article's day for an archive (Coverage)."""
+    day = Coverage.of(index).default_as_of()
+    now = datetime.now(UTC)
+    return now if day == now.date() else datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def note_filters(answer: Answer, args: argparse.Namespace) -> None:
@@ -262,12 +274,14 @@ def print_stream(chunks: Generator[str, None, Answer]) -> Answer:
 
 def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
     stats = index.stats()
+    stats["as_of_default"] = default_as_of(index).date().isoformat()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return EXIT_OK
     print(printable(f"{stats['articles']} articles, {stats['chunks']} chunks in {stats['store']}"))
     print(f"embedding model: {stats['embedding_model']}")
-    print(f"published: {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
+    print(f"covers: articles published {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
+    print(f"answers as of: {stats['as_of_default']} unless --as-of is given")
     print(f"last updated: {stats['last_updated'] or '-'}")
     print("sources:")
     for name, count in stats["sources"].items():
