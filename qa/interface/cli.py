@@ -17,7 +17,7 @@ from qa.interface.preload import models_loading
 from qa.news.dates import parse_date_option
 from qa.retrieval.retrieve import DEFAULT_K
 from qa.store import NewsIndex
-from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream, SearchFilters
+from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream, Citation, SearchFilters
 
 VERBOSE_HELP = "show tracebacks"
 MAX_NAMES_LISTED = 20  # sources or topics named when a --source/--topic is not in the store
@@ -254,8 +254,8 @@ def note_filters(answer: Answer, args: argparse.Namespace) -> None:
         if (value := getattr(args, name))
     ]
     if answer.abstained and flags:
-        hint = f"searched only with {', '.join(flags)}: drop them to search every article"
-        answer.notice = "; ".join(filter(None, [answer.notice, hint]))
+        hint = f"Searched only with {', '.join(flags)}: drop them to search every article."
+        answer.notice = " ".join(filter(None, [answer.notice, hint]))
 
 
 def bold(text: str) -> str:
@@ -303,11 +303,25 @@ def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
         return EXIT_OK
     if not events:
         print("No dated events found for this query in the ingested articles.")
+        return EXIT_OK
     for e in events:
-        p = e.citation.passage
         marker = " (published)" if e.dated_by == "published" else ""
-        print(printable(f"{e.date}{marker}  {e.event}  [{e.citation.n}] {p.source or p.title}"))
+        print(printable(f"{e.date}{marker}  {e.event}  [{e.citation.n}]"))
+    print("sources:")
+    print_sources([e.citation for e in events])
     return EXIT_OK
+
+
+def print_sources(citations: list[Citation]) -> None:
+    """One line per article cited, as `qa ask` lists them: [n] title (source, date, url)."""
+    listed: set[int] = set()
+    for c in citations:
+        if c.n in listed:
+            continue
+        listed.add(c.n)
+        p = c.passage
+        meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
+        print(printable(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else "")))
 
 
 def cmd_reindex(args: argparse.Namespace, index: NewsIndex) -> int:

@@ -138,8 +138,9 @@ def test_ask_abstains_and_filters(store, sample_path, capsys):
         capsys,
     )
     assert out["abstained"] is True  # and says which filter searched too narrowly
-    assert (
-        out["notice"] == "searched only with --since 2023-01-01: drop them to search every article"
+    assert out["notice"] == (
+        "The articles cover 2022-02-25 to 2022-02-25. "  # what a miss says of the store
+        "Searched only with --since 2023-01-01: drop them to search every article."
     )
     _, out = run_json(
         qa_main,
