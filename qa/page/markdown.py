@@ -6,7 +6,7 @@ taken from an article can inject HTML, links, math or formatting. Pure functions
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlsplit
 
 from qa.answering.ask import AskOptions
@@ -197,22 +197,68 @@ def welcome_line(stats: dict) -> str:
     )
 
 
-def filters_label(options: AskOptions) -> str | None:
-    """The sidebar filters that narrow a search, in words ("articles from usatoday.com
-    published until 2022-02-24"); None when every article is searched."""
+def store_line(stats: dict) -> str:
+    """The sidebar's one line on the store: "**12,247 articles** from 3 sources, published
+    2026-03-02 to 2026-05-20" (words a reader knows, short enough for a phone)."""
+    articles = preload.plural(stats["articles"], "article")
+    sources = preload.plural(len(stats.get("sources") or {}), "source")
+    span = ""
+    if stats.get("oldest") and stats.get("newest"):
+        span = f", published {stats['oldest']} to {stats['newest']}"
+    return f"**{escape_markdown(articles)}** {escape_markdown(f'from {sources}{span}')}"
+
+
+def filters_label(options: AskOptions, *, newest: date | None = None) -> str | None:
+    """The sidebar filters that narrow a search, in words ("articles from usatoday.com on
+    Ukraine, published 2022-02-01 to 2022-02-24"); None when every article is searched.
+
+    The as-of day narrows only when articles were published after it (`newest`, the store's
+    newest article's day; unknown: whenever it is before today)."""
     parts = []
     if options.sources:
-        names = ", ".join(s or UNKNOWN_SOURCE for s in options.sources)
-        parts.append(f"from {names}")
+        parts.append("from " + _and(s or UNKNOWN_SOURCE for s in options.sources))
     if options.topics:
-        parts.append(f"on {', '.join(options.topics)}")
-    if options.since:
-        parts.append(f"published since {options.since.date().isoformat()}")
-    if options.until:
-        parts.append(f"published until {options.until.date().isoformat()}")
-    if options.as_of and options.as_of.date() < datetime.now(UTC).date():
-        parts.append(f"known as of {options.as_of.date().isoformat()}")
-    return f"articles {' '.join(parts)}" if parts else None
+        parts.append("on " + _and(options.topics))
+    published = _published_words(options, newest)
+    if not parts and not published:
+        return None
+    words = " ".join(["articles", *parts])
+    if published:
+        words += f", {published}" if parts else f" {published}"
+    return words
+
+
+def _published_words(options: AskOptions, newest: date | None) -> str | None:
+    since = options.since.date().isoformat() if options.since else None
+    until = options.until.date() if options.until else None
+    as_of = options.as_of.date() if options.as_of else None
+    if as_of and as_of < (newest or datetime.now(UTC).date()) and (until is None or as_of < until):
+        until = as_of  # "as of" hides what was published later
+    until_text = until.isoformat() if until else None
+    if since and until_text:
+        return f"published {since} to {until_text}"
+    if since:
+        return f"published on or after {since}"
+    return f"published on or before {until_text}" if until_text else None
+
+
+def _and(names) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def search_hint(options: AskOptions, *, newest: date | None = None) -> str | None:
+    """What an answer not found under the sidebar's filters says; None when nothing narrowed."""
+    if options.since and options.until and options.since.date() > options.until.date():
+        return (
+            f"“Published since” {options.since.date().isoformat()} is after “Published until” "
+            f"{options.until.date().isoformat()}, so no article can match: fix or clear those dates."
+        )
+    narrowed = filters_label(options, newest=newest)
+    if narrowed is None:
+        return None
+    return f"Searched only {narrowed}: clear the sidebar's filters to search every article."
 
 
 def timeline_line(event: dict) -> str:
