@@ -300,8 +300,7 @@ def show_conversations(conversations: ConversationStore, stats: dict) -> None:
             help=f"Delete the chat “{label}”",
             on_click=ask_to_delete,
             args=(chat.id,),
-            type="tertiary",
-            width="content",
+            width="content",  # about 40 px: a tap target that leaves the row to the title
         )
 
 

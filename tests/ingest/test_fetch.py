@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from news_site import SLOW_SECONDS, running_news_site
 
-from ingest.sources import fetch as fetch_module
 from ingest.errors import FetchError
+from ingest.sources import fetch as fetch_module
 from ingest.sources.fetch import FetchedPage, check_url_allowed, decode_body, fetch, format_size
 from qa.config import Settings
 

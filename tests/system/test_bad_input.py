@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import town, write_articles
 
-from ingest.sources import fetch as fetch_module
 from ingest.cli import main as ingest_main
+from ingest.sources import fetch as fetch_module
 from qa.answering.answer import ABSTAIN_TEXT
 from qa.interface.cli import main as qa_main
 
