@@ -42,12 +42,22 @@ from typing import Any
 import streamlit as st
 
 from qa.answering.ask import MAX_QUESTION_CHARS, Asker, AskOptions
+from qa.answering.coverage import Coverage
 from qa.answering.timeline import build_timeline
 from qa.config import Settings
 from qa.conversation.saved import ConversationStore
 from qa.errors import NewsQAError, StoreMissingError
 from qa.interface import preload
 from qa.news.citations import set_ages
+from qa.page.chats import (
+    chat_file_name,
+    chat_labels,
+    chat_markdown,
+    filters_caption,
+    filters_record,
+    last_filters,
+    widget_values,
+)
 from qa.page.markdown import (
     answer_markdown,
     answer_record,
@@ -60,6 +70,7 @@ from qa.page.markdown import (
     source_details,
     source_label,
     sources_to_show,
+    store_line,
     timeline_line,
     welcome_line,
 )
@@ -142,20 +153,26 @@ def unlocked(settings: Settings) -> bool:
     return False
 
 
-def show_stats(stats: dict) -> None:
-    articles, chunks = st.columns(2)
-    articles.metric("Articles", f"{stats['articles']:,}")
-    chunks.metric("Chunks", f"{stats['chunks']:,}")
+def show_store_line(stats: dict) -> None:
+    """One line above the filters: how many articles, from when to when (nothing that pushes
+    the filters below the fold on a phone)."""
+    st.markdown(store_line(stats), help="Articles are searched in passages of a few sentences.")
+
+
+def show_sources_list(stats: dict) -> None:
+    """The sources and when the store last changed, folded away below the filters (a
+    popover: the page's expanders are its answers' sources)."""
     sources = list(stats["sources"].items())
     lines = [f"- {escape_markdown(name)}: {count:,}" for name, count in sources[:SOURCES_LISTED]]
     if len(sources) > SOURCES_LISTED:
         lines.append(f"- and {len(sources) - SOURCES_LISTED:,} more")
-    if lines:
-        st.markdown("**Sources**\n\n" + "\n".join(lines))
     updated = stats.get("last_updated")
     if updated:
         updated = datetime.fromisoformat(updated).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    st.caption(f"Newest article: {stats.get('newest') or '–'}  \nLast updated: {updated or '–'}")
+    with st.popover(f"Sources ({len(sources):,})", width="stretch"):
+        if lines:
+            st.markdown("\n".join(lines))
+        st.caption(f"Last updated: {updated or '–'}")
 
 
 def start_new_chat() -> None:
@@ -172,27 +189,44 @@ def open_conversations(folder: str) -> ConversationStore:
     return ConversationStore(Path(folder))
 
 
-def open_chat(conversations: ConversationStore, conversation_id: int) -> None:
-    """Replace the chat on the page with a saved one; follow-ups continue it. The page's
-    address names it (`?chat=ID`), so a reload or a bookmark opens it again."""
+def open_chat(conversations: ConversationStore, conversation_id: int, stats: dict) -> None:
+    """Replace the chat on the page with a saved one; follow-ups continue it, under the
+    filters its last answer was given (restored in the sidebar). The page's address names it
+    (`?chat=ID`), so a reload or a bookmark opens it again."""
     st.session_state.messages = conversations.messages(conversation_id)
     st.session_state.conversation_id = conversation_id
     st.session_state.pop("asker", None)  # rebuilt from the reopened messages
     st.session_state.timeline_view = False  # a reopened chat is read in the chat view
     st.query_params[CHAT_PARAM] = str(conversation_id)
+    if (filters := last_filters(st.session_state.messages)) is not None:
+        known = {"sources": list(stats["sources"]), "topics": list(stats.get("topics") or [])}
+        for key, value in widget_values(filters, **known).items():
+            st.session_state[key] = value  # before the widgets are drawn: they show it
 
 
-def reopen_from_address(conversations: ConversationStore) -> None:
-    """On a session's first run, the chat its address names (`?chat=ID`), if it is saved."""
+def reopen_from_address(conversations: ConversationStore, stats: dict) -> None:
+    """On a session's first run, the chat its address names (`?chat=ID`); a chat that is not
+    saved here is said, once, and a new chat is open."""
     if st.session_state.get("address_read"):
         return
     st.session_state.address_read = True
     wanted = st.query_params.get(CHAT_PARAM, "")
-    saved = {chat.id for chat in conversations.list()}
-    if wanted.isdigit() and int(wanted) in saved:
-        open_chat(conversations, int(wanted))
+    if wanted.isdigit() and conversations.find(int(wanted)) is not None:
+        open_chat(conversations, int(wanted), stats)
     elif wanted:
-        st.query_params.pop(CHAT_PARAM, None)  # deleted since, or never saved here
+        st.query_params.pop(CHAT_PARAM, None)
+        st.session_state.missing_chat = wanted
+
+
+def show_missing_chat() -> None:
+    """The one line for an address naming a chat that is not saved (shown until a question)."""
+    wanted = st.session_state.get("missing_chat")
+    if wanted and not st.session_state.get("messages"):
+        st.warning(
+            f"There is no saved chat {wanted!r} on this server (it was deleted, or the link is "
+            "from another server): a new chat is open; pick a saved one in the sidebar.",
+            icon=":material/link_off:",
+        )
 
 
 def ask_to_delete(conversation_id: int | None) -> None:
@@ -218,16 +252,19 @@ def save_turn(conversations: ConversationStore, question: str, reply: dict) -> N
     conversations.append(conversation_id, reply)
 
 
-def show_conversations(conversations: ConversationStore) -> None:
-    """Saved chats, newest first, by first question and date: open each, or delete it after
-    a second click that confirms."""
+def show_conversations(conversations: ConversationStore, stats: dict) -> None:
+    """Saved chats, newest first, by the first question's key words and when it was asked:
+    open each, or delete it after a second click that confirms. Each chat is one row, on a
+    phone too (a horizontal container does not stack as columns do)."""
     saved = conversations.list()
     if saved:
         st.header("Chats")
+    labels = chat_labels(saved)
     for chat in saved:
         title = escape_markdown(chat.title)
+        label = escape_markdown(labels[chat.id])
         if chat.id == st.session_state.get("deleting"):
-            st.caption(f"Delete “{title}” ({chat.day})?")
+            st.caption(f"Delete “{label}”?")
             delete, keep = st.columns(2, gap="small")
             delete.button(
                 "Delete",
@@ -246,24 +283,44 @@ def show_conversations(conversations: ConversationStore) -> None:
             )
             continue
         current = chat.id == st.session_state.get("conversation_id")
-        opening, delete = st.columns([4, 1], gap="small", vertical_alignment="center")
-        opening.button(
-            f"{title} · {chat.day}",
+        row = st.container(horizontal=True, wrap=False, gap="small", vertical_alignment="center")
+        row.button(
+            label,
             key=f"open_chat_{chat.id}",
-            help=f"{title} ({chat.day})",  # the whole question, which the label may cut
+            help=title,  # the whole first question, which the label shortens
             on_click=open_chat,
-            args=(conversations, chat.id),
+            args=(conversations, chat.id, stats),
             type="primary" if current else "secondary",
             width="stretch",
         )
-        delete.button(
-            "✕",
+        row.button(  # an icon whose text (and so its accessible name) is "delete"
+            ":material/delete:",
             key=f"ask_delete_chat_{chat.id}",
-            help="Delete this chat",
+            help=f"Delete the chat “{label}”",
             on_click=ask_to_delete,
             args=(chat.id,),
-            width="stretch",
+            width="content",  # about 40 px: a tap target that leaves the row to the title
         )
+
+
+def show_download(conversations: ConversationStore, newest: date | None) -> None:
+    """The open chat as a Markdown file, with its answers' filters and sources."""
+    messages = st.session_state.get("messages") or []
+    if not messages:
+        return
+    chat = conversations.find(st.session_state.get("conversation_id") or -1)
+    title = chat.title if chat else messages[0]["content"]
+    st.download_button(
+        "Download chat",
+        data=chat_markdown(title, messages, newest=newest),
+        file_name=chat_file_name(title, chat.created if chat else None),
+        mime="text/markdown",
+        key="download_chat",
+        icon=":material/download:",
+        help="The questions, answers and their sources as a Markdown file",
+        on_click="ignore",
+        width="stretch",
+    )
 
 
 def choose_llm(settings: Settings) -> str | None:
@@ -277,8 +334,9 @@ def choose_llm(settings: Settings) -> str | None:
     return st.selectbox("Answer with", list(labels), format_func=labels.get, key="llm")  # type: ignore[arg-type]
 
 
-def choose_options(stats: dict) -> AskOptions:
-    """The sidebar filters, as options for the next question."""
+def choose_options(stats: dict, coverage: Coverage) -> AskOptions:
+    """The sidebar filters, as options for the next question. "Answer as of" starts at
+    today for a live feed and at the newest article's day for an archive (`Coverage`)."""
     sources = st.multiselect(
         "Sources", list(stats["sources"]), key="sources", placeholder="All sources"
     )
@@ -288,7 +346,13 @@ def choose_options(stats: dict) -> AskOptions:
     window: dict[str, Any] = {"min_value": EARLIEST_DATE, "format": "YYYY-MM-DD"}
     since = st.date_input("Published since", value=None, key="since", **window)
     until = st.date_input("Published until", value=None, key="until", **window)
-    as_of = st.date_input("Answer as of", value="today", key="as_of", **window)
+    as_of = st.date_input(
+        "Answer as of",
+        value=coverage.default_as_of(),
+        key="as_of",
+        help="Later articles are ignored; “yesterday” or “last week” are read from this day.",
+        **window,
+    )
     if since and until and since > until:
         st.warning("“Published since” is after “Published until”: no article can match.")
     return AskOptions(
@@ -309,9 +373,11 @@ def _day_end(day: date | None) -> datetime | None:
     return datetime.combine(day, clock.max, tzinfo=UTC) if day else None
 
 
-def show_sources(record: dict) -> None:
+def show_sources(record: dict, newest: date | None = None) -> None:
     if record.get("notice"):
         st.caption(escape_markdown(record["notice"]))
+    if caption := filters_caption(record, newest=newest):
+        st.caption(caption)
     if searched := searched_label(record):
         st.caption(escape_markdown(searched))
     if record.get("as_of") and record.get("citations"):
@@ -328,20 +394,20 @@ def show_sources(record: dict) -> None:
                 st.markdown(highlight_markdown(citation.get("passage", ""), *quote))
 
 
-def show_message(message: dict) -> None:
+def show_message(message: dict, newest: date | None) -> None:
     if message.get("error"):
         st.error(message["content"])
     elif message.get("markdown"):
         st.markdown(message["markdown"])
-        show_sources(message.get("answer") or {})
+        show_sources(message.get("answer") or {}, newest)
     elif message.get("answer"):  # a reopened chat: its answers are rebuilt from their records
         st.markdown(record_markdown(message["answer"]))
-        show_sources(message["answer"])
+        show_sources(message["answer"], newest)
     else:
         st.markdown(escape_markdown(message["content"]))
 
 
-def respond(question: str, options: AskOptions) -> dict:
+def respond(question: str, options: AskOptions, newest: date | None) -> dict:
     """Show the answer to `question` in the current container; return its history entry."""
     try:
         markdown, answer = write_answer(st.session_state.asker, question, options)
@@ -352,7 +418,8 @@ def respond(question: str, options: AskOptions) -> dict:
         return show_error("Something went wrong while answering; the server log has details.")
     record = answer_record(answer)
     record["as_of"] = options.as_of.date().isoformat() if options.as_of else None
-    show_sources(record)
+    record["filters"] = filters_record(options)  # shown, saved, and restored with the chat
+    show_sources(record, newest)
     return {
         "role": "assistant",
         "content": answer.text,
@@ -425,16 +492,16 @@ def main() -> None:
     if loaded is None:
         return
     settings, index, stats = loaded
-    if stats["chunks"]:  # before the widgets: a chat opens in the chat view
-        reopen_from_address(open_conversations(str(index.state_dir())))
+    coverage = Coverage.of(index)
+    if stats["chunks"]:  # before the widgets: a chat opens in the chat view, with its filters
+        reopen_from_address(open_conversations(str(index.state_dir())), stats)
     with st.sidebar:
-        st.header("Store")
-        show_stats(stats)
-        st.header("Filters")
-        options = replace(choose_options(stats), llm=choose_llm(settings))
+        show_store_line(stats)
+        options = replace(choose_options(stats, coverage), llm=choose_llm(settings))
         st.toggle("Timeline view", key="timeline_view", help="Dated events about a subject")
         st.button("New chat", key="new_chat", on_click=start_new_chat, width="stretch")
         chats = st.container()  # filled last, so a chat saved on this run is listed at once
+        show_sources_list(stats)
     if not stats["chunks"]:
         st.info(INGEST_HELP.format(store=settings.store_label))
         st.chat_input("Ingest some articles first", key="question", disabled=True)
@@ -442,7 +509,7 @@ def main() -> None:
     if st.session_state.get("timeline_view"):
         show_timeline(index, options)
         with chats:
-            show_conversations(open_conversations(str(index.state_dir())))
+            show_conversations(open_conversations(str(index.state_dir())), stats)
         return
 
     st.session_state.setdefault("messages", [])
@@ -450,9 +517,10 @@ def main() -> None:
     conversations = open_conversations(str(index.state_dir()))
     if "asker" not in st.session_state:
         st.session_state.asker = Asker(index, history=list(st.session_state.messages))
+    show_missing_chat()
     for message in st.session_state.messages:
         with st.chat_message(message["role"]):
-            show_message(message)
+            show_message(message, coverage.newest)
 
     busy = bool(st.session_state.pending)  # disabled while answering: one question at a time
     if not st.session_state.messages and not busy:
@@ -467,9 +535,10 @@ def main() -> None:
             max_chars=MAX_QUESTION_CHARS,
         )
     with chats:
-        show_conversations(conversations)
+        show_download(conversations, coverage.newest)
+        show_conversations(conversations, stats)
     if busy:
-        answer_pending(options, conversations)
+        answer_pending(options, conversations, coverage.newest)
         st.rerun()  # the history and saved chats are complete: show them with the input enabled
 
 
@@ -497,7 +566,9 @@ def queue_question() -> None:
         st.session_state.setdefault("pending", []).append(question)
 
 
-def answer_pending(options: AskOptions, conversations: ConversationStore) -> None:
+def answer_pending(
+    options: AskOptions, conversations: ConversationStore, newest: date | None
+) -> None:
     """Answer the queued questions in order. A question and its answer enter the history
     together, once the answer is complete: an interrupted answer is simply given again."""
     while st.session_state.pending:
@@ -505,7 +576,7 @@ def answer_pending(options: AskOptions, conversations: ConversationStore) -> Non
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
-            reply = respond(question, options)
+            reply = respond(question, options, newest)
         st.session_state.messages += [{"role": "user", "content": question}, reply]
         st.session_state.pending.pop(0)
         save_turn(conversations, question, reply)

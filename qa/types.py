@@ -19,6 +19,23 @@ def normalise_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
+WEB_SCHEMES = (
+    "http",
+    "https",
+)  # the only links an article may carry (no javascript:, data:, file:)
+
+
+def web_url(url: str) -> str:
+    """`url` stripped if it is an http(s) address with a host, else "": what is stored and
+    returned as an article's link, so a `javascript:` or `file:` URL never reaches a reader."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[" in the host
+        return ""
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else ""
+
+
 def stable_hash(*parts: str) -> str:
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:ID_LENGTH]

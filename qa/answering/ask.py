@@ -12,9 +12,10 @@ import re
 import unicodedata
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from qa.answering.coverage import Coverage, note_coverage
 from qa.answering.extractive import answer_extractive
 from qa.answering.llm import endpoint_url, fallback_notice, make_chat_model, stream_llm_answer
 from qa.config import LLM_PROVIDERS, Settings
@@ -71,22 +72,60 @@ class AskOptions:
             sources=self.sources, topics=self.topics, since=epoch(self.since), until=until
         )
 
-    def narrowing(self) -> str | None:
-        """The filters that narrow a search, in words ("articles from usatoday.com published
-        until 2022-02-24"); None when every article is searched. An as-of day counts only when
-        it is before today."""
+    def narrowing(self, *, newest: date | None = None) -> str | None:
+        """The filters that narrow a search, in words ("articles from usatoday.com on Ukraine,
+        published 2022-02-01 to 2022-02-24"); None when every article is searched.
+
+        The as-of day narrows only when articles were published after it (`newest`, the store's
+        newest article's day; unknown: whenever it is before today)."""
         parts = []
         if self.sources:
-            parts.append(f"from {', '.join(s or UNKNOWN_SOURCE for s in self.sources)}")
+            parts.append("from " + _and(s or UNKNOWN_SOURCE for s in self.sources))
         if self.topics:
-            parts.append(f"on {', '.join(self.topics)}")
-        if self.since:
-            parts.append(f"published since {self.since.date().isoformat()}")
-        if self.until:
-            parts.append(f"published until {self.until.date().isoformat()}")
-        if self.as_of and self.as_of.date() < datetime.now(UTC).date():
-            parts.append(f"known as of {self.as_of.date().isoformat()}")
-        return f"articles {' '.join(parts)}" if parts else None
+            parts.append("on " + _and(self.topics))
+        published = self._published_words(newest)
+        if not parts and not published:
+            return None
+        words = " ".join(["articles", *parts])
+        if published:
+            words += f", {published}" if parts else f" {published}"
+        return words
+
+    def _published_words(self, newest: date | None) -> str | None:
+        since = self.since.date().isoformat() if self.since else None
+        until = self.until.date() if self.until else None
+        as_of = self.as_of.date() if self.as_of else None
+        if (
+            as_of
+            and as_of < (newest or datetime.now(UTC).date())
+            and (until is None or as_of < until)
+        ):
+            until = as_of  # "as of" hides what was published later
+        until_text = until.isoformat() if until else None
+        if since and until_text:
+            return f"published {since} to {until_text}"
+        if since:
+            return f"published on or after {since}"
+        return f"published on or before {until_text}" if until_text else None
+
+    def search_hint(self, *, newest: date | None = None) -> str | None:
+        """What an answer not found under filters says; None when nothing narrowed."""
+        if self.since and self.until and self.since.date() > self.until.date():
+            return (
+                f"“Published since” {self.since.date().isoformat()} is after “Published until” "
+                f"{self.until.date().isoformat()}, so no article can match: fix or clear those "
+                "dates."
+            )
+        narrowed = self.narrowing(newest=newest)
+        if narrowed is None:
+            return None
+        return f"Searched only {narrowed}: remove these filters to search every article."
+
+
+def _and(names) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def clean_question(question: str) -> str:
@@ -170,8 +209,8 @@ class Asker:
         )
         if failures:
             answer.notice = fallback_notice(failures[0], self.index.settings)
-        if answer.abstained and (narrowed := options.narrowing()):
-            hint = f"Searched only {narrowed}: remove these filters to search every article."
+        newest = Coverage.of(self.index).newest
+        if answer.abstained and (hint := options.search_hint(newest=newest)):
             answer.notice = " ".join(filter(None, [answer.notice, hint]))
         answer.question = question
         if standalone is not None:
@@ -179,6 +218,7 @@ class Asker:
             answer.rewritten_question = standalone.question if reworded else None
             answer.followup_context = list(standalone.context)
         set_ages(answer.citations, options.as_of)
+        note_coverage(answer, self.index, options.as_of)  # an as-of past the news, or a miss
         self.history += [
             {
                 "role": "user",

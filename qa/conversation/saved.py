@@ -108,6 +108,15 @@ class ConversationStore:
             ).fetchall()
         return [Conversation(*row) for row in rows]
 
+    def find(self, conversation_id: int) -> Conversation | None:
+        """The conversation with this id, or None when there is none (deleted, or never saved)."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, title, created, updated FROM conversations WHERE id = ?",
+                (conversation_id,),
+            ).fetchone()
+        return Conversation(*row) if row else None
+
     def messages(self, conversation_id: int) -> builtins.list[dict]:  # `list` is a method here
         """A conversation's messages in order, as chat message dicts."""
         with self._connect() as db:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from qa.answering.ask import Asker, AskOptions, check_question, clean_question
+from qa.answering.coverage import Coverage
 from qa.answering.timeline import DEFAULT_TIMELINE_K, build_timeline
 from qa.config import LLM_PROVIDERS, Settings
 from qa.errors import EXIT_OK, StoreError, UsageError
@@ -16,7 +17,7 @@ from qa.interface.preload import models_loading
 from qa.news.dates import parse_date_option
 from qa.retrieval.retrieve import DEFAULT_K
 from qa.store import NewsIndex
-from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream, SearchFilters
+from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream, Citation, SearchFilters
 
 VERBOSE_HELP = "show tracebacks"
 MAX_NAMES_LISTED = 20  # sources or topics named when a --source/--topic is not in the store
@@ -34,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--topic", action="append", default=[], help="only this topic (repeatable)")
     a.add_argument("--since", help="only articles published on or after DATE")
     a.add_argument("--until", help="only articles published on or before DATE")
-    a.add_argument("--as-of", help="answer as of DATE: later articles are ignored (default: today)")
+    a.add_argument(
+        "--as-of",
+        help="answer as of DATE: later articles are ignored (default: today, or the newest "
+        "article's day when it is over a week old)",
+    )
     a.add_argument("--json", action="store_true", help="print one JSON object")
     a.add_argument("--llm", choices=LLM_PROVIDERS, help="answer with an LLM (default: $NEWSQA_LLM)")
     a.add_argument("--llm-model", help="the LLM's model name (default: $NEWSQA_LLM_MODEL)")
@@ -203,7 +208,7 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
         topics=tuple(args.topic),
         since=parse_date_option("--since", args.since),
         until=parse_date_option("--until", args.until),
-        as_of=parse_date_option("--as-of", args.as_of) or datetime.now(UTC),
+        as_of=parse_date_option("--as-of", args.as_of) or default_as_of(index),
     )
     stream = Asker(index).ask_stream(args.question, options)
     if args.json:
@@ -230,6 +235,13 @@ def cmd_ask(args: argparse.Namespace, index: NewsIndex) -> int:
     return EXIT_OK
 
 
+def default_as_of(index: NewsIndex) -> datetime:
+    """Now for a live feed; the end of the newest article's day for an archive (Coverage)."""
+    day = Coverage.of(index).default_as_of()
+    now = datetime.now(UTC)
+    return now if day == now.date() else datetime.combine(day, time.max, tzinfo=UTC)
+
+
 def bold(text: str) -> str:
     """`text` in bold on a terminal, as it is on a pipe."""
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
@@ -245,12 +257,14 @@ def print_stream(stream: AnswerStream) -> Answer:
 
 def cmd_stats(args: argparse.Namespace, index: NewsIndex) -> int:
     stats = index.stats()
+    stats["as_of_default"] = default_as_of(index).date().isoformat()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return EXIT_OK
     print(printable(f"{stats['articles']} articles, {stats['chunks']} chunks in {stats['store']}"))
     print(f"embedding model: {stats['embedding_model']}")
-    print(f"published: {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
+    print(f"covers: articles published {stats['oldest'] or '-'} to {stats['newest'] or '-'}")
+    print(f"answers as of: {stats['as_of_default']} unless --as-of is given")
     print(f"last updated: {stats['last_updated'] or '-'}")
     print("sources:")
     for name, count in stats["sources"].items():
@@ -272,11 +286,25 @@ def cmd_timeline(args: argparse.Namespace, index: NewsIndex) -> int:
         return EXIT_OK
     if not events:
         print("No dated events found for this query in the ingested articles.")
+        return EXIT_OK
     for e in events:
-        p = e.citation.passage
         marker = " (published)" if e.dated_by == "published" else ""
-        print(printable(f"{e.date}{marker}  {e.event}  [{e.citation.n}] {p.source or p.title}"))
+        print(printable(f"{e.date}{marker}  {e.event}  [{e.citation.n}]"))
+    print("sources:")
+    print_sources([e.citation for e in events])
     return EXIT_OK
+
+
+def print_sources(citations: list[Citation]) -> None:
+    """One line per article cited, as `qa ask` lists them: [n] title (source, date, url)."""
+    listed: set[int] = set()
+    for c in citations:
+        if c.n in listed:
+            continue
+        listed.add(c.n)
+        p = c.passage
+        meta = ", ".join(x for x in (p.source, p.published_date, p.url) if x)
+        print(printable(f"  [{c.n}] {p.title or '(untitled)'}" + (f" ({meta})" if meta else "")))
 
 
 def cmd_reindex(args: argparse.Namespace, index: NewsIndex) -> int:

@@ -6,8 +6,10 @@ taken from an article can inject HTML, links, math or formatting. Pure functions
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import quote, urlsplit
 
+from qa.answering.ask import AskOptions
 from qa.interface import preload
 from qa.news.dates import parse_event_date
 from qa.types import Answer, Citation
@@ -203,6 +205,22 @@ def searched_label(record: dict) -> str | None:
         return None
     label = f"Searched for: {question or record.get('question') or ''}".rstrip()
     return f"{label} with: {'; '.join(context)}" if context else label
+
+
+def store_line(stats: dict) -> str:
+    """The sidebar's one line on the store: "**12,247 articles** from 3 sources, published
+    2026-03-02 to 2026-05-20" (words a reader knows, short enough for a phone)."""
+    articles = preload.plural(stats["articles"], "article")
+    sources = preload.plural(len(stats.get("sources") or {}), "source")
+    span = ""
+    if stats.get("oldest") and stats.get("newest"):
+        span = f", published {stats['oldest']} to {stats['newest']}"
+    return f"**{escape_markdown(articles)}** {escape_markdown(f'from {sources}{span}')}"
+
+
+def filters_label(options: AskOptions, *, newest: date | None = None) -> str | None:
+    """The sidebar filters that narrow a search, in words (`AskOptions.narrowing`)."""
+    return options.narrowing(newest=newest)
 
 
 def timeline_line(event: dict) -> str:

@@ -77,6 +77,13 @@ class Catalog:
         """The distinct source names, sorted (read per question; the catalog is immutable)."""
         return sorted(set(self.sources))
 
+    @cached_property
+    def published_span(self) -> tuple[int, int] | None:
+        """The oldest and newest publication times (epoch seconds) of the dated chunks, None
+        when nothing is dated: what the store covers, read per question."""
+        dated = self.published[self.published != NO_DATE]
+        return (int(dated.min()), int(dated.max())) if dated.size else None
+
     def articles(self) -> dict[str, CatalogRow]:
         """The first row of each complete article."""
         out: dict[str, CatalogRow] = {}

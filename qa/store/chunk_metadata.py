@@ -10,7 +10,7 @@ from typing import cast
 from qa.encoders.embeddings import pack_vectors
 from qa.news.dates import dated_sentences, event_span
 from qa.store.catalog import NO_DATE, CatalogRow
-from qa.types import Article, Chunk, Passage, head_line
+from qa.types import Article, Chunk, Passage, head_line, web_url
 
 
 def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
@@ -89,7 +89,7 @@ def passage_from_metadata(cid: str, doc: str | None, meta: dict) -> Passage:
         text=doc or "",
         title=str(meta["title"]),
         source=str(meta["source"]),
-        url=str(meta["url"]),
+        url=web_url(str(meta["url"])),  # stores from before ingest refused others
         published=None if published == NO_DATE else published,
         topics=list(meta.get("topics") or []),
         start=int(meta["start"]),

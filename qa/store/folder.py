@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from qa.config import Settings
@@ -61,6 +62,29 @@ def read_only(label: str) -> str:
     return (
         f"The store at {label} is read-only: Chroma writes to its database even to read it. "
         f"Make it writable (chmod -R u+w {label}) or copy it to a folder you can write to."
+    )
+
+
+# What Chroma says when the disk under a store fills: its Rust backend cannot apply its write
+# log to the metadata segment (on the write, then on every read that tries again), SQLite
+# reports a full database, the OS no space.
+_DISK_FULL = ("failed to apply logs", "database or disk is full", "no space left on device")
+MB = 1024 * 1024
+
+
+def disk_full(label: str, folder: Path, error: BaseException) -> str | None:
+    """One line for a store whose disk is full, naming the disk and the fix; None for any
+    other error. Nothing stored is lost: once space is freed, Chroma applies its log."""
+    if not any(sign in str(error).lower() for sign in _DISK_FULL):
+        return None
+    try:
+        usage = shutil.disk_usage(folder if folder.exists() else folder.parent)
+        free = f" ({usage.free / MB:,.1f} MB free of {usage.total / MB:,.1f} MB)"
+    except OSError:
+        free = ""
+    return (
+        f"The disk holding the store at {label} is full{free}: free some space on it, then run "
+        "the command again (the articles already stored are kept)."
     )
 
 

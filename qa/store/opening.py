@@ -9,8 +9,8 @@ from typing import Any, Self
 
 from qa.config import Settings
 from qa.errors import StoreError
-from qa.store.connection import connect
-from qa.store.folder import STORE_HINT, check_folder, open_failure
+from qa.store.connection import chroma_errors, connect
+from qa.store.folder import STORE_HINT, check_folder, disk_full, open_failure
 from qa.store.maintenance import finish_interrupted_reindex
 
 SCHEMA_VERSION = 2  # 2: every chunk carries its dated sentences and sentence vectors
@@ -142,7 +142,16 @@ class OpenStore:
             handle = self._handle
             if handle is None or handle[0] != generation:
                 handle = self._handle = (generation, self._open_collection(client))
-            yield handle[1]
+            try:
+                yield handle[1]
+            except chroma_errors()[0] as e:
+                self._raise_if_disk_full(e)
+                raise
+
+    def _raise_if_disk_full(self, error: BaseException) -> None:
+        """A full disk as one line naming it and the fix (Chroma says "Error in compaction")."""
+        if line := disk_full(self.settings.store_label, self.settings.store_dir, error):
+            raise StoreError(line) from error
 
     def _open_collection(self, client, *, check: bool = True):
         try:
@@ -161,6 +170,7 @@ class OpenStore:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as e:  # chromadb raises several unrelated types (a Rust panic too)
+            self._raise_if_disk_full(e)
             raise StoreError(open_failure(self.settings.store_label, e)) from e
         if check:
             self._check_guards(collection.metadata or {})

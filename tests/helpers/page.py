@@ -20,14 +20,15 @@ browser_only = pytest.mark.skipif(
 
 
 @contextmanager
-def chromium_page() -> Iterator:
-    """A new page in headless Chromium (1280 x 900), closed with its browser afterwards."""
+def chromium_page(**options) -> Iterator:
+    """A new page in headless Chromium (1280 x 900 unless `options` say otherwise: a phone's
+    viewport, `is_mobile`, `has_touch`), closed with its browser afterwards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
+            yield browser.new_page(**({"viewport": {"width": 1280, "height": 900}} | options))
         finally:
             browser.close()
 

@@ -71,3 +71,45 @@ def test_question_answered_in_a_real_browser(server_url, page, tmp_path):
     assert source.locator("a").count() == 0  # neither the javascript: URL nor the fake link
     source.screenshot(path=tmp_path / "escaped-source.png")
     assert dialogs == []
+
+
+PHONE = {"width": 390, "height": 844}  # an iPhone 12-15's viewport
+
+
+@pytest.fixture
+def phone():
+    with chromium_page(viewport=PHONE, is_mobile=True, has_touch=True) as page:
+        yield page
+
+
+def test_on_a_phone_each_chat_is_one_row_with_a_small_labelled_delete(server_url, phone, tmp_path):
+    """Issue 36: on a phone each ✕ took a full-width row of its own and looked like a blank
+    button; the sidebar's "Chunks" metric pushed the filters below the fold."""
+    from playwright.sync_api import expect
+
+    phone.goto(server_url)
+    expect(phone.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    ask(phone, "Who proposed talks in Minsk?")
+    expect(phone.get_by_test_id("stChatMessage").nth(1)).to_contain_text(
+        "Putin", timeout=ANSWER_TIMEOUT_MS
+    )
+    expect(phone.get_by_test_id("stChatInputTextArea")).to_be_enabled()  # the last rerun is done
+    phone.get_by_test_id("stExpandSidebarButton").click()
+    sidebar = phone.get_by_test_id("stSidebar")
+    # the first chat's row (other tests may have saved chats about other things before it)
+    opening = sidebar.get_by_role("button", name=re.compile(r" · \d+ \w+ (\d{4} )?\d\d:\d\d")).first
+    expect(
+        sidebar.get_by_role("button", name=re.compile("^Proposed talks Minsk · "))
+    ).not_to_have_count(0)
+    delete = sidebar.get_by_role("button", name=re.compile("delete", re.IGNORECASE)).first
+    expect(delete).to_be_visible()  # named "delete" for a screen reader, not "✕"
+    expect(sidebar).not_to_contain_text("Chunks")
+    delete.scroll_into_view_if_needed()
+    row, cross = opening.bounding_box(), delete.bounding_box()
+    assert 24 <= cross["width"] < 60  # a tap target, yet small beside the chat's title
+    assert abs((cross["y"] + cross["height"] / 2) - (row["y"] + row["height"] / 2)) < 12
+    assert cross["x"] > row["x"] + row["width"] - 5  # on the same row, to its right
+    assert sidebar.get_by_text("Answer as of").bounding_box()["y"] < PHONE["height"]
+    phone.screenshot(path=tmp_path / "phone-sidebar.png")
+    delete.click()
+    expect(sidebar.get_by_role("button", name="Delete", exact=True)).to_be_visible()
