@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import APP, open_page
-from conftest import ask_page as ask
+from helpers.page import ask_page as ask
+from helpers.page import open_page
+from helpers.paths import APP
 from streamlit.testing.v1 import AppTest
 
 from qa.conversation.saved import DB_FILE, Conversation, ConversationStore

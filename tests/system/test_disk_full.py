@@ -10,7 +10,9 @@ import uuid
 
 import pytest
 from chromadb.errors import InternalError
-from conftest import REPO, child_env, write_articles
+from helpers.articles import write_articles
+from helpers.commands import child_env
+from helpers.paths import REPO
 
 from qa.store.folder import disk_full
 
