@@ -134,7 +134,7 @@ def test_ask_abstains_and_filters(store, sample_path, capsys):
     )
     assert out["abstained"] is True  # and says which filter searched too narrowly
     assert out["notice"] == (
-        "Searched only articles published since 2023-01-01: "
+        "Searched only articles published on or after 2023-01-01: "
         "remove these filters to search every article. "
         "The articles cover 2022-02-25 to 2022-02-25."
     )
