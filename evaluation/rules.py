@@ -11,11 +11,10 @@ set's questions.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
-from evaluation.metrics import Outcome, summarize
-from evaluation.reader.tune import CachedReader
+from evaluation.metrics import summarize
+from evaluation.reader.tune import CachedReader, answer_again
 from qa.answering import candidates
 from qa.answering import extractive as answerer
 from qa.answering.ask import Asker, AskOptions
@@ -59,25 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             if module:
                 setattr(module, name, value)
             try:
-                outcomes = []
-                for q, passages, vector in cached:
-                    a = answerer.answer_extractive(
-                        q.question,
-                        [replace(p) for p in passages],
-                        index.query_embeddings,
-                        vector,
-                        reader=reader,
-                        as_of=q.as_of,
-                    )
-                    outcomes.append(
-                        Outcome(
-                            golds=q.answers,
-                            answer_text=a.text,
-                            abstained=a.abstained,
-                            passages=[p.text for p in passages],
-                            short_answer=a.short_answer,
-                        )
-                    )
+                outcomes = answer_again(cached, index, reader)
             finally:
                 if module:
                     setattr(module, name, shipped)

@@ -45,6 +45,27 @@ class CachedReader:
         return [self.cache[k] for k in keys]
 
 
+def answer_again(cached: list, index: NewsIndex, reader) -> list[Outcome]:
+    """The extractive answer to each (question, passages, query vector) retrieved before, with
+    the answerer's settings as they are now, as outcomes to score."""
+    outcomes = []
+    for q, passages, vector in cached:
+        passages = [replace(p) for p in passages]
+        a = answerer.answer_extractive(
+            q.question, passages, index.query_embeddings, vector, reader=reader, as_of=q.as_of
+        )
+        outcomes.append(
+            Outcome(
+                golds=q.answers,
+                answer_text=a.text,
+                abstained=a.abstained,
+                passages=[p.text for p in passages],
+                short_answer=a.short_answer,
+            )
+        )
+    return outcomes
+
+
 def main(argv: list[str] | None = None) -> int:
     from evaluation.eval import DEFAULT_EVAL_K, load_questions
 
@@ -77,22 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         for weight, depth, bar, ratio, span in grid:
             scoring.W_READER, scoring.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
             answerer.READ_SENTENCE_RATIO, answerer.SPAN_MIN_PROBABILITY = ratio, span
-            outcomes = []
-            for q, passages, vector in cached:
-                passages = [replace(p) for p in passages]
-                a = answerer.answer_extractive(
-                    q.question, passages, index.query_embeddings, vector, reader=reader
-                )
-                outcomes.append(
-                    Outcome(
-                        golds=q.answers,
-                        answer_text=a.text,
-                        abstained=a.abstained,
-                        passages=[p.text for p in passages],
-                        short_answer=a.short_answer,
-                    )
-                )
-            m = summarize(outcomes)
+            m = summarize(answer_again(cached, index, reader))
             rows.append(
                 (m["shown@300"], m["bold"], m["abstained"], m["reading"], weight, depth, bar)
                 + (ratio, span)
