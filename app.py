@@ -30,6 +30,7 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
     sys.exit(cli.main())
 
 import logging
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -37,10 +38,12 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
+from ingest.jobs import IngestJob, JobBoard, JobInputError, Upload
+from ingest.sources.files import SUPPORTED_EXTENSIONS
 from qa.answering.ask import MAX_QUESTION_CHARS, Asker, AskOptions
 from qa.answering.coverage import Coverage
 from qa.answering.timeline import build_timeline
@@ -48,7 +51,9 @@ from qa.config import Settings
 from qa.conversation.saved import ConversationStore
 from qa.errors import NewsQAError, StoreMissingError
 from qa.interface import preload
+from qa.interface.users import UsersFile, user_of
 from qa.news.citations import set_ages
+from qa.page.accounts import Visitor
 from qa.page.chats import (
     chat_file_name,
     chat_labels,
@@ -74,7 +79,7 @@ from qa.page.markdown import (
     timeline_line,
     welcome_line,
 )
-from qa.page.passwords import PasswordGate
+from qa.page.passwords import AccountThrottle, PasswordGate
 from qa.store import NewsIndex
 from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream
 
@@ -136,14 +141,111 @@ def password_gate(password_digest: str, _password: str) -> PasswordGate:
     return PasswordGate(_password)
 
 
-def unlocked(settings: Settings) -> bool:
-    """True once the session gave NEWSQA_PASSWORD (or when none is set); else shows the box."""
-    if not settings.password or st.session_state.get("unlocked"):
+@st.cache_resource(show_spinner=False)
+def account_throttle(users_file: str) -> AccountThrottle:
+    """The server's count of wrong passwords per account of this users file."""
+    return AccountThrottle()
+
+
+def sign_in(settings: Settings) -> Visitor | None:
+    """The session's visitor once signed in; else shows the sign-in form and returns None.
+
+    With a users file (`python -m qa users add`), each person signs in to an account;
+    with NEWSQA_PASSWORD alone, one password opens the page; with neither, it is open.
+    """
+    users = UsersFile(settings.users_path)
+    config = users.config()
+    if config["credentials"]["usernames"]:
+        return account_sign_in(config, str(users.path))
+    if settings.password and not unlocked(settings.password):
+        return None
+    return Visitor()
+
+
+def account_sign_in(config: dict, users_file: str) -> Visitor | None:
+    """streamlit-authenticator's sign-in form and signed cookie, with each account's wrong
+    passwords throttled across the server (`AccountThrottle`)."""
+    import streamlit_authenticator as stauth
+
+    cookie = config["cookie"]
+    authenticator = stauth.Authenticate(
+        config["credentials"],
+        cookie["name"],
+        cookie["key"],
+        float(cookie.get("expiry_days", 30)),
+        auto_hash=False,  # `qa users add` stores bcrypt hashes
+    )
+    throttle_checks(authenticator, account_throttle(users_file))
+    if st.session_state.pop("signing_out", False):  # before the form: it shows on this run
+        authenticator.logout(location="unrendered")  # forgets the session and its cookie
+        forget_chat()
+        st.session_state.pop("visitor", None)
+    fields = {"Form name": "Sign in", "Username": "Username", "Password": "Password"}
+    try:
+        authenticator.login(location="main", fields={**fields, "Login": "Sign in"}, key="sign_in")
+    except stauth.utilities.LoginError as e:
+        st.error(str(e))
+        return None
+    if st.session_state.get("authentication_status") is False:
+        wait = st.session_state.get("sign_in_wait", 0)
+        st.error(
+            f"Wrong username or password. The next try for this account waits {wait:g} s "
+            "(twice as long after each wrong one). The server's administrator can reset a "
+            "password with `python -m qa users add NAME --replace`."
+        )
+    if not st.session_state.get("authentication_status"):
+        return None
+    username = st.session_state.get("username") or ""
+    entry = config["credentials"]["usernames"].get(username)
+    if entry is None:  # removed from the users file since signing in
+        authenticator.logout(location="unrendered")
+        st.rerun()
+    user = user_of(username, entry)
+    if st.session_state.get("visitor") not in (None, username):  # another account, same tab
+        forget_chat()
+    st.session_state.visitor = username
+    with st.sidebar, st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"Signed in as **{escape_markdown(user.name)}** ({user.role})")
+        st.button("Sign out", key="sign_out", on_click=sign_out)
+    return Visitor(username=username, name=user.name, role=user.role)
+
+
+def throttle_checks(authenticator: Any, throttle: AccountThrottle) -> None:
+    """Make the sign-in's password check wait its account's turn, and count wrong ones."""
+    model = authenticator.authentication_controller.authentication_model
+    check = model.check_credentials
+
+    def throttled(username: str, password: str) -> bool:
+        time.sleep(throttle.wait(username))  # before checking: other tabs wait their turn too
+        if check(username, password):
+            throttle.succeeded(username)
+            return True
+        st.session_state.sign_in_wait = throttle.failed(username)
+        return False
+
+    model.check_credentials = throttled
+
+
+def sign_out() -> None:
+    st.session_state.signing_out = True  # done by the next run, which shows the form
+
+
+def forget_chat() -> None:
+    """Nothing of one account's chat stays in the tab for the next one."""
+    start_new_chat()
+    for key in ("missing_chat", "deleting", "timeline_view", "timeline_query"):
+        st.session_state.pop(key, None)
+    st.session_state.address_read = True  # an address's chat was the last account's
+
+
+def unlocked(password: str) -> bool:
+    """True once the session gave NEWSQA_PASSWORD; else shows the box."""
+    if st.session_state.get("unlocked"):
         return True
     entered = st.text_input("Password", type="password", key="password")
     if not entered:
         return False
-    gate = password_gate(sha256(settings.password.encode()).hexdigest(), settings.password)
+    gate = password_gate(sha256(password.encode()).hexdigest(), password)
     delay = gate.check(entered)
     if delay is None:
         st.session_state.unlocked = True
@@ -151,6 +253,91 @@ def unlocked(settings: Settings) -> bool:
     time.sleep(delay)  # slows guessing: each wrong try waits twice as long as the one before
     st.error(f"Wrong password. (Waited {delay:g} s; each wrong try waits twice as long.)")
     return False
+
+
+# -- adding articles (editors) ---------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def job_board(settings: Settings) -> JobBoard:
+    """The server's page ingests into this store (one board, every session); uploads wait in
+    the store folder (a Chroma server's: the system's temporary folder) while they are read."""
+    folder = Path(tempfile.gettempdir()) / "newsqa" if settings.uses_server else settings.store_dir
+    return JobBoard(settings, folder)
+
+
+UPLOAD_TYPES = sorted({ext.rsplit(".", 1)[-1] for ext in SUPPORTED_EXTENSIONS})
+
+
+def show_add_articles(board: JobBoard, visitor: Visitor) -> None:
+    """Files and web addresses in, through the ingest pipeline in the background; the page
+    and other users go on meanwhile."""
+    with st.popover("Add articles", icon=":material/add:", width="stretch"):
+        with st.form("add_articles", clear_on_submit=True, border=False):
+            files = st.file_uploader(
+                "Files",
+                type=UPLOAD_TYPES,
+                accept_multiple_files=True,
+                help="Articles as .txt, .md or .html, or JSON/JSONL dumps (.gz too), as "
+                "`python -m ingest` reads them.",
+            )
+            addresses = st.text_area(
+                "Page or feed addresses, one a line",
+                placeholder="https://example.com/news/story.html\nhttps://example.com/feed.xml",
+            )
+            added = st.form_submit_button("Add", type="primary", width="stretch")
+        if added:
+            uploads = [Upload(f.name, f.getvalue()) for f in files or []]
+            try:
+                board.start(owner=visitor.username, uploads=uploads, addresses=addresses)
+            except JobInputError as e:
+                st.error(str(e))
+    show_job(board, visitor)
+
+
+def show_job(board: JobBoard, visitor: Visitor) -> None:
+    """The visitor's latest ingest: a bar while it runs, then its summary line."""
+    job = board.latest(visitor.username)
+    if job is None or st.session_state.get("job_dismissed") == job.id:
+        return
+    if job.running:
+        st.fragment(job_progress, run_every=1.0)(board, visitor, job.id)
+        return
+    if job.state == "failed":
+        st.error(escape_markdown(job.status_line()))
+    else:
+        show_job_summary(job)
+    st.button("Dismiss", key="dismiss_job", on_click=dismiss_job, args=(job.id,))
+
+
+def job_progress(board: JobBoard, visitor: Visitor, job_id: int) -> None:
+    """Redrawn each second; the whole page once the ingest ends (new articles, new counts)."""
+    job = board.latest(visitor.username)
+    if job is None or job.id != job_id or not job.running:
+        st.rerun()
+        return
+    st.progress(job.fraction or 0.0, text=escape_markdown(job.status_line()))
+
+
+def show_job_summary(job: IngestJob) -> None:
+    summary = job.summary
+    if summary is None:
+        return
+    show = st.warning if summary.failed else st.success
+    show(escape_markdown(summary.line()))
+    lines = [
+        f"- {escape_markdown(f['source'])}: {escape_markdown(f['error'])}" for f in summary.failed
+    ]
+    lines += [
+        f"- {escape_markdown(w['source'])}: {escape_markdown(w['warning'])}"
+        for w in summary.warnings
+    ]
+    if lines:
+        st.markdown("\n".join(lines))
+
+
+def dismiss_job(job_id: int) -> None:
+    st.session_state.job_dismissed = job_id
 
 
 def show_store_line(stats: dict) -> None:
@@ -346,9 +533,12 @@ def choose_options(stats: dict, coverage: Coverage) -> AskOptions:
     window: dict[str, Any] = {"min_value": EARLIEST_DATE, "format": "YYYY-MM-DD"}
     since = st.date_input("Published since", value=None, key="since", **window)
     until = st.date_input("Published until", value=None, key="until", **window)
+    default = coverage.default_as_of()
+    if st.session_state.get("as_of", default) == st.session_state.get("as_of_default", default):
+        st.session_state.as_of = default  # untouched: follows the store (new articles count)
+    st.session_state.as_of_default = default
     as_of = st.date_input(
         "Answer as of",
-        value=coverage.default_as_of(),
         key="as_of",
         help="Later articles are ignored; “yesterday” or “last week” are read from this day.",
         **window,
@@ -459,21 +649,37 @@ def show_error(message: str) -> dict:
     return {"role": "assistant", "content": message, "error": True}
 
 
-def load_page(with_input: bool = True) -> tuple[Settings, NewsIndex, dict] | None:
-    """Settings, index and statistics; on failure shows one line (and a disabled chat input,
-    `with_input`) and returns None."""
+class Loaded(NamedTuple):
+    """What a page run works with once the visitor is in and the store is open."""
+
+    settings: Settings
+    visitor: Visitor
+    news_index: NewsIndex
+    stats: dict
+
+
+def load_page(with_input: bool = True) -> Loaded | None:
+    """Sign-in, settings, index and statistics; on failure shows one line (and a disabled chat
+    input, `with_input`) and returns None. An editor may add articles to a missing store."""
+    settings: Settings | None = None
+    visitor: Visitor | None = None
     try:
         settings = Settings.from_env()
-        if not unlocked(settings):
+        visitor = sign_in(settings)
+        if visitor is None:
             return None
         with st.spinner("Loading the embedding model (once per server start)…"):
             index = open_index(settings)
         index.refresh()  # show articles ingested since the last page load
-        return settings, index, index.stats()
+        return Loaded(settings, visitor, index, index.stats())
     except StoreMissingError:
-        st.info(NO_STORE_HELP.format(store=Settings.from_env().store_label))
+        assert settings is not None and visitor is not None  # signed in before the store
+        st.info(NO_STORE_HELP.format(store=settings.store_label) + add_hint(visitor))
+        if visitor.can_add:
+            with st.sidebar:
+                show_add_articles(job_board(settings), visitor)
         if with_input:
-            st.chat_input("Ingest some articles first", key="question", disabled=True)
+            st.chat_input("Add some articles first", key="question", disabled=True)
     except NewsQAError as e:
         st.error(str(e))
     except Exception as e:
@@ -482,39 +688,48 @@ def load_page(with_input: bool = True) -> tuple[Settings, NewsIndex, dict] | Non
     return None
 
 
+def add_hint(visitor: Visitor) -> str:
+    """Where this visitor can add articles on the page, if they may."""
+    if visitor.can_add:
+        return "\nOr add files and web addresses here: **Add articles** in the sidebar."
+    return "\nOnly an editor can add articles from this page."
+
+
 def main() -> None:
     st.set_page_config(page_title=PAGE_TITLE, page_icon="📰")
     st.title(PAGE_TITLE)
     early = input_first()
     loaded = load_page(with_input=not early)
-    if early and (loaded is None or not loaded[2]["chunks"]):
+    if early and (loaded is None or not loaded.stats["chunks"]):
         st.rerun()  # the page of that state, with its input (a failed open is tried again)
     if loaded is None:
         return
-    settings, index, stats = loaded
+    settings, visitor, index, stats = loaded
     coverage = Coverage.of(index)
+    conversations = open_conversations(str(visitor.chats_folder(index.state_dir())))
     if stats["chunks"]:  # before the widgets: a chat opens in the chat view, with its filters
-        reopen_from_address(open_conversations(str(index.state_dir())), stats)
+        reopen_from_address(conversations, stats)
     with st.sidebar:
         show_store_line(stats)
+        if visitor.can_add:
+            show_add_articles(job_board(settings), visitor)
         options = replace(choose_options(stats, coverage), llm=choose_llm(settings))
         st.toggle("Timeline view", key="timeline_view", help="Dated events about a subject")
         st.button("New chat", key="new_chat", on_click=start_new_chat, width="stretch")
         chats = st.container()  # filled last, so a chat saved on this run is listed at once
         show_sources_list(stats)
     if not stats["chunks"]:
-        st.info(INGEST_HELP.format(store=settings.store_label))
-        st.chat_input("Ingest some articles first", key="question", disabled=True)
+        st.info(INGEST_HELP.format(store=settings.store_label) + add_hint(visitor))
+        st.chat_input("Add some articles first", key="question", disabled=True)
         return
     if st.session_state.get("timeline_view"):
         show_timeline(index, options)
         with chats:
-            show_conversations(open_conversations(str(index.state_dir())), stats)
+            show_conversations(conversations, stats)
         return
 
     st.session_state.setdefault("messages", [])
     st.session_state.setdefault("pending", [])
-    conversations = open_conversations(str(index.state_dir()))
     if "asker" not in st.session_state:
         st.session_state.asker = Asker(index, history=list(st.session_state.messages))
     show_missing_chat()
@@ -550,8 +765,8 @@ def input_first() -> bool:
         settings = Settings.from_env()
     except NewsQAError:
         return False  # `load_page` shows it
-    if not preload.in_flight(settings) or settings.password:
-        return False
+    if not preload.in_flight(settings) or settings.password or settings.users_path.is_file():
+        return False  # the sign-in comes first
     st.chat_input(
         ASK_PLACEHOLDER, key="question", on_submit=queue_question, max_chars=MAX_QUESTION_CHARS
     )

@@ -162,8 +162,16 @@ class Progress:
     """The ingest's progress bar: bytes read of the sources (so a dump gets an ETA) when their
     size is known, else articles; with articles and chunks per second beside it."""
 
-    def __init__(self, read: ReadProgress, *, enabled: bool, desc: str = "Ingesting") -> None:
+    def __init__(
+        self,
+        read: ReadProgress,
+        *,
+        enabled: bool,
+        desc: str = "Ingesting",
+        report: Callable[[Progress], None] | None = None,
+    ) -> None:
         self.read = read
+        self.report = report  # told after each article (the page's progress bar)
         disable = None if enabled else True  # None: shown on a terminal only
         if read.total:
             self.bar = tqdm(desc=desc, total=read.total, unit="B", unit_scale=True, disable=disable)
@@ -177,6 +185,8 @@ class Progress:
         """One more article read, and `chunks` more chunks for the model."""
         self.articles += 1
         self.chunks += chunks
+        if self.report is not None:
+            self.report(self)
         if self.bar.disable:
             return
         elapsed = max(time.monotonic() - self._started, 1e-6)
@@ -202,6 +212,7 @@ def ingest_articles(
     progress: bool = True,
     on_message: Callable[[str], None] | None = None,
     read: ReadProgress | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> IngestSummary:
     """Write `items` into `index`: new ones added, edited ones replaced, the rest counted.
 
@@ -217,7 +228,7 @@ def ingest_articles(
         stored = index.catalog.articles()  # read once: every write below invalidates it
         known = {aid: row.content_hash for aid, row in stored.items()}
         sorter = Sorter(known, CopyFinder.from_stored(index.fingerprints()))
-        bar = Progress(read or ReadProgress(), enabled=progress)
+        bar = Progress(read or ReadProgress(), enabled=progress, report=on_progress)
         try:
             _write_all(items, index, summary, stored=stored, sorter=sorter, bar=bar)
         except KeyboardInterrupt:
@@ -357,12 +368,15 @@ def ingest_sources(
     stdin: TextIO | None = None,
     progress: bool = True,
     on_message: Callable[[str], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> IngestSummary:
-    """Load every source and ingest it; the CLI, `make run` and the evaluation all call this."""
+    """Load every source and ingest it; the CLI, `make run`, the page and the evaluation all
+    call this. `on_progress` is told after each article (a bar other than the terminal's)."""
     sources = list(sources)
     own = index is None
     index = index or NewsIndex(settings)
-    read = ReadProgress(total=source_bytes(sources) if progress else None)
+    measured = progress or on_progress is not None
+    read = ReadProgress(total=source_bytes(sources) if measured else None)
     try:
         items = load_sources(
             sources,
@@ -371,7 +385,14 @@ def ingest_sources(
             stdin=stdin,
             progress=read,
         )
-        return ingest_articles(items, index, progress=progress, on_message=on_message, read=read)
+        return ingest_articles(
+            items,
+            index,
+            progress=progress,
+            on_message=on_message,
+            read=read,
+            on_progress=on_progress,
+        )
     finally:
         if own:
             index.close()

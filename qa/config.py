@@ -38,6 +38,7 @@ class Settings:
     llm_timeout: float = DEFAULT_LLM_TIMEOUT
     allow_private_urls: bool = False
     password: str | None = None
+    users_file: Path | None = None  # the page's accounts (qa.page.users); None: <store>/users.yaml
     reranker: str | None = (
         None  # a local cross-encoder folder (qa.encoders.rerank); None: no reranking
     )
@@ -67,6 +68,7 @@ class Settings:
             llm_timeout=_float(env, "NEWSQA_LLM_TIMEOUT", DEFAULT_LLM_TIMEOUT),
             allow_private_urls=env.get("NEWSQA_ALLOW_PRIVATE_URLS", "") in ("1", "true", "yes"),
             password=env.get("NEWSQA_PASSWORD") or None,
+            users_file=Path(env["NEWSQA_USERS"]) if env.get("NEWSQA_USERS") else None,
             reranker=env.get("NEWSQA_RERANKER") or None,
             rerank_depth=_int(env, "NEWSQA_RERANK_DEPTH", DEFAULT_RERANK_DEPTH),
             reader=env.get("NEWSQA_READER") or "default",
@@ -96,6 +98,11 @@ class Settings:
     @property
     def uses_server(self) -> bool:
         return self.chroma_host is not None
+
+    @property
+    def users_path(self) -> Path:
+        """The page's users file: NEWSQA_USERS, else `users.yaml` in the store folder."""
+        return self.users_file or self.store_dir / "users.yaml"
 
     @property
     def store_label(self) -> str:

@@ -1,10 +1,13 @@
-"""`python -m qa ask|stats`: answers and store statistics from the terminal."""
+"""`python -m qa ask|stats|timeline|reindex|users`: answers, store statistics and the page's
+users from the terminal."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime, time
 
 from qa.answering.ask import Asker, AskOptions, check_question, clean_question
@@ -14,6 +17,7 @@ from qa.config import LLM_PROVIDERS, Settings
 from qa.errors import EXIT_OK, StoreError, UsageError
 from qa.interface.command import printable, run_command
 from qa.interface.preload import models_loading
+from qa.interface.users import ROLES, UsersFile, check_username
 from qa.news.dates import parse_date_option
 from qa.retrieval.retrieve import DEFAULT_K
 from qa.store import NewsIndex
@@ -84,6 +88,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _store_flag(t)
 
+    u = sub.add_parser("users", help="the page's accounts: add, list or remove users")
+    users = u.add_subparsers(dest="action", required=True)
+    ua = users.add_parser("add", help="add a user (asks for the password)")
+    ua.add_argument("username")
+    ua.add_argument(
+        "--role",
+        choices=ROLES,
+        default="reader",
+        help="reader asks; editor also adds articles (default: reader)",
+    )
+    ua.add_argument("--name", help="the name the page shows (default: the username)")
+    ua.add_argument(
+        "--replace", action="store_true", help="set an existing user's password and role"
+    )
+    ua.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (scripts) instead of asking for it",
+    )
+    ul = users.add_parser("list", help="the users and their roles")
+    ul.add_argument("--json", action="store_true")
+    ur = users.add_parser("remove", help="remove a user (their saved chats are kept)")
+    ur.add_argument("username")
+    for action in (ua, ul, ur):
+        _store_flag(action)
+    _store_flag(u)
+
     r = sub.add_parser(
         "reindex", help="re-embed every chunk with the configured model (after a model change)"
     )
@@ -131,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
         reranker=getattr(args, "reranker", None),
         reader=getattr(args, "reader", None),
     )
+    if args.command == "users":
+        return cmd_users(args, settings)
     check_options(args)
     # A reader never creates a store: a mistyped --store must not answer "I couldn't find this".
     with NewsIndex(settings, create=False) as index:
@@ -314,6 +347,44 @@ def cmd_reindex(args: argparse.Namespace, index: NewsIndex) -> int:
     done = index.reindex()
     print(f"Re-embedded {done} chunks in {label} with {model}.")
     return EXIT_OK
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    """`qa users add|list|remove`: the page's users file (`Settings.users_path`)."""
+    users = UsersFile(settings.users_path)
+    if args.action == "list":
+        found = users.users()
+        if args.json:
+            print(json.dumps([asdict(u) for u in found], ensure_ascii=False))
+        elif not found:
+            print(f"No users in {users.path}: the page asks no one to sign in (see the README).")
+        width = max((len(u.username) for u in found), default=0)
+        for user in [] if args.json else found:
+            print(printable(f"{user.username:<{width}}  {user.role:<6}  {user.name}"))
+        return EXIT_OK
+    if args.action == "remove":
+        users.remove(args.username)
+        print(f"Removed {args.username} from {users.path}.")
+        return EXIT_OK
+    check_username(args.username)
+    password = read_password(args)
+    user = users.add(args.username, password, role=args.role, name=args.name, replace=args.replace)
+    print(
+        f"{'Updated' if args.replace else 'Added'} {user.username} ({user.role}) in {users.path}."
+    )
+    return EXIT_OK
+
+
+def read_password(args: argparse.Namespace) -> str:
+    """The new user's password: one line of stdin with --password-stdin, else asked twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask the password on: pipe it in with --password-stdin")
+    first = getpass.getpass(f"Password for {args.username}: ")
+    if getpass.getpass("Again: ") != first:
+        raise UsageError("the two passwords differ: run the command again")
+    return first
 
 
 COMMANDS = {"ask": cmd_ask, "stats": cmd_stats, "timeline": cmd_timeline, "reindex": cmd_reindex}

@@ -12,7 +12,7 @@ from qa.errors import StoreError, StoreMissingError, StorePathError
 CHROMA_DB = "chroma.sqlite3"  # what makes a folder a local Chroma store
 # What newsqa itself keeps in a store folder besides Chroma's files; anything else (articles,
 # notes) means the folder is not a store, and a writer must not turn it into one.
-OWN_ENTRIES = ("lexical", "conversations.sqlite3")
+OWN_ENTRIES = ("lexical", "conversations.sqlite3", "users.yaml", "accounts", "uploads")
 STORE_HINT = "point --store (or NEWSQA_STORE) at the folder `python -m ingest` wrote"
 
 
