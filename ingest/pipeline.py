@@ -137,25 +137,50 @@ class Sorter:
     """Decides what an ingest does with each prepared article: add it, replace the stored
     version, or skip it as unchanged or a duplicate. A real ingest and a preview share it.
 
+    A syndicated copy is one of an article kept before it (stored, or earlier in the run);
+    once the run is read, `publishers` credits each copy's outlet to the kept article it is
+    most like, which no order of reading changes: an ingest that finds some of the kept
+    articles already stored (by another process, or by itself before a crash) credits alike.
+
     What it keeps grows with the run: the ids seen (to spot an article twice in one run,
-    about 100 bytes each) and the copy finder's index of kept articles (about 1.4 KB each).
+    about 100 bytes each), the copy finder's index of kept articles (about 1.4 KB each) and
+    each copy's signature and outlet (about 0.8 KB each).
     """
 
     def __init__(self, known: dict[str, str], copies: CopyFinder) -> None:
         self.known = known  # stored article id -> content hash
         self.copies = copies
-        self.copied: dict[str, list[str]] = defaultdict(list)  # kept id -> copies' outlets
+        self._copies_seen: list[tuple[str, str, str]] = []  # (signature, outlet, id) of copies
         self._seen: set[str] = set()
 
     def status(self, article: Article) -> str:
         """ "added", "updated", "unchanged" or "duplicates" (the summary's field names)."""
         status = _status(article, self.known, self._seen)
         self._seen.add(article.id)
-        if status == "added" and _is_copy(article, self.copies, self.copied):
+        if status == "added" and self._is_copy(article):
             status = "duplicates"
         if status in ("added", "updated"):
             self.copies.add(article.id, article.source, article.fingerprint)
         return status
+
+    def _is_copy(self, article: Article) -> bool:
+        """True if `article` copies a kept one; its outlet is noted for `publishers`."""
+        if self.copies.original_of(article.fingerprint, article_id=article.id) is None:
+            return False
+        outlet = article.source or urlsplit(article.url).netloc
+        if outlet:
+            self._copies_seen.append((article.fingerprint, outlet, article.id))
+        return True
+
+    def publishers(self) -> dict[str, list[str]]:
+        """Kept article id -> the other outlets that published a copy of it, in the order the
+        copies came; call once the run is read."""
+        credited: dict[str, list[str]] = defaultdict(list)
+        for signature, outlet, article_id in self._copies_seen:
+            original = self.copies.closest_original(signature, article_id=article_id)
+            if original is not None and outlet != original.source:
+                credited[original.article_id].append(outlet)
+        return dict(credited)
 
 
 class Progress:
@@ -227,7 +252,7 @@ def ingest_articles(
             ) from None
         finally:
             bar.close()
-        for article_id, outlets in sorter.copied.items():
+        for article_id, outlets in sorter.publishers().items():
             index.add_publishers(article_id, outlets)
         index.refresh()
         summary.articles_total = index.count_articles()
@@ -284,17 +309,6 @@ def _status(article: Article, known: dict[str, str], seen: set[str]) -> str:
     if old is None:
         return "added"
     return "unchanged" if old == article.content_hash else "updated"
-
-
-def _is_copy(article: Article, copies: CopyFinder, copied: dict[str, list[str]]) -> bool:
-    """True if `article` is a syndicated copy of a kept one; notes the copy's outlet there."""
-    original = copies.original_of(article.fingerprint, article_id=article.id)
-    if original is None:
-        return False
-    outlet = article.source or urlsplit(article.url).netloc
-    if outlet and outlet != original.source:
-        copied[original.article_id].append(outlet)
-    return True
 
 
 def _flush(
