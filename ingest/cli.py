@@ -15,6 +15,7 @@ from pathlib import Path
 from ingest.errors import UsageError
 from ingest.pipeline import device_notice, ingest_sources
 from ingest.preview import preview_sources
+from ingest.shards import Shard, parse_shard
 from ingest.sources.articles import ArticleDefaults
 from ingest.watch import (
     DEFAULT_EVERY,
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already has articles"
     )
+    p.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="read all the sources but embed and write only part I of N (1-based): N such "
+        "ingests, at once on a Chroma server, store what one would (docs/scale.md)",
+    )
     p.add_argument("--watch", metavar="FEEDS.txt", help="poll the feeds listed (one URL a line)")
     p.add_argument(
         "--every", default=DEFAULT_EVERY, help=f"with --watch: how often (default {DEFAULT_EVERY})"
@@ -76,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
     if args.url and (len(args.sources) > 1 or Path(args.sources[0]).is_dir()):
         # One URL is one article id: shared by many articles, they would overwrite each other.
         raise UsageError("--url applies to a single article: name exactly one file, page or '-'")
+    shard = parse_shard(args.shard) if args.shard is not None else None
+    if shard and args.if_empty:
+        # The shards that start later would find the first one's articles and do nothing.
+        raise UsageError("--if-empty and --shard do not go together: drop --if-empty")
     settings = Settings.from_env(store_dir=args.store)
     if args.if_empty and not store_is_empty(settings):
         print(f"{settings.store_label} already has articles; nothing to do.")
@@ -87,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         url=args.url,
     )
     if args.dry_run:
-        return run_preview(args, settings, defaults)
+        return run_preview(args, settings, defaults, shard)
     if notice := device_notice(settings):
         print(notice, file=sys.stderr)
     summary = ingest_sources(
@@ -97,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         stdin=sys.stdin,
         progress=not (args.quiet or args.json),
         on_message=lambda m: print(m, file=sys.stderr),
+        shard=shard,
     )
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
@@ -115,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
-def run_preview(args: argparse.Namespace, settings: Settings, defaults: ArticleDefaults) -> int:
+def run_preview(
+    args: argparse.Namespace, settings: Settings, defaults: ArticleDefaults, shard: Shard | None
+) -> int:
     """`--dry-run`: what an ingest would do, with the same exit status, and nothing written."""
     preview = preview_sources(
         args.sources,
@@ -123,6 +137,7 @@ def run_preview(args: argparse.Namespace, settings: Settings, defaults: ArticleD
         defaults=defaults,
         stdin=sys.stdin,
         progress=not (args.quiet or args.json),
+        shard=shard,
     )
     if args.json:
         print(json.dumps(preview.to_dict(), ensure_ascii=False))
@@ -137,6 +152,8 @@ def run_watch(args: argparse.Namespace) -> int:
     """`--watch FEEDS.txt`: poll until Ctrl-C/SIGTERM, then print the summary (exit 0)."""
     if args.sources:
         raise UsageError("--watch reads its feeds from FEEDS.txt; name no SOURCE with it")
+    if args.shard is not None:
+        raise UsageError("--shard splits the sources named; --watch polls feeds whole: drop one")
     feeds = read_feed_list(Path(args.watch))
     every = parse_duration(args.every)
     settings = Settings.from_env(store_dir=args.store)

@@ -136,25 +136,35 @@ class CopyFinder:
 
     def original_of(self, signature: str, *, article_id: str = "") -> Original | None:
         """The first-seen indexed article this signature copies (never `article_id` itself)."""
+        matches = self._matches(signature, article_id)
+        if not matches:
+            return None
+        first = min(matches)[0]
+        return Original(self._ids[first], self._sources[first])
+
+    def closest_original(self, signature: str, *, article_id: str = "") -> Original | None:
+        """The indexed article this signature is most like, of those it copies; among equals
+        the smallest id. Unlike `original_of`, the answer does not depend on the order the
+        articles were added in: sharded ingests that add them in different orders agree."""
+        matches = self._matches(signature, article_id)
+        if not matches:
+            return None
+        best = min(matches, key=lambda m: (-m[1], self._ids[m[0]]))[0]
+        return Original(self._ids[best], self._sources[best])
+
+    def _matches(self, signature: str, article_id: str) -> list[tuple[int, float]]:
+        """(row, estimated similarity) of each indexed article the signature copies."""
         values = _values(signature) if signature else None
         if values is None:
-            return None
+            return []
         candidates: set[int] = set()
         for bucket, key in zip(self._bands, _band_keys(values), strict=True):
             held = bucket.get(key)
             if held is not None:
                 candidates.update(held if isinstance(held, list) else (held,))
         # Band collisions can fall short of the threshold: check the estimate itself.
-        matches = [
-            row
-            for row in candidates
-            if self._ids[row] != article_id
-            and np.mean(self._signatures[row] == values) >= THRESHOLD
-        ]
-        if not matches:
-            return None
-        first = min(matches)
-        return Original(self._ids[first], self._sources[first])
+        similar = ((row, float(np.mean(self._signatures[row] == values))) for row in candidates)
+        return [(row, s) for row, s in similar if s >= THRESHOLD and self._ids[row] != article_id]
 
 
 def _band_keys(values: np.ndarray) -> list[int]:

@@ -23,6 +23,7 @@ from ingest.chunk import split_into_chunks
 from ingest.clean import clean_article
 from ingest.dedupe import CopyFinder, fingerprint
 from ingest.metadata import cap_title, check_metadata
+from ingest.shards import Shard
 from ingest.sources.articles import ArticleDefaults, LoadFailure, ReadProgress
 from ingest.sources.load import load_sources, source_bytes
 from ingest.throughput import engine_key, record_throughput
@@ -53,6 +54,7 @@ class IngestSummary:
     chunks_written: int = 0
     articles_written: int = 0
     embed_seconds: float = 0.0  # time spent embedding and writing the chunks written
+    shard: str | None = None  # "1/4" for `--shard 1/4`: the counts are of its articles only
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -68,8 +70,9 @@ class IngestSummary:
         self.warnings.append({"source": source, "warning": warning})
 
     def line(self) -> str:
+        part = f"shard {self.shard}: " if self.shard else ""
         return (
-            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"{part}added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"duplicates {self.duplicates}, failed {len(self.failed)}; "
             f"store has {self.articles_total} articles, {self.chunks_total} chunks"
         )
@@ -83,17 +86,23 @@ class Prepared:
     chunks: list[Chunk] = field(default_factory=list)
     failure: LoadFailure | None = None
     warnings: list[str] = field(default_factory=list)
+    owned: bool = True  # False: another shard writes it (not chunked, its warnings not ours)
 
 
 def prepare(
-    item: Article | LoadFailure, known: dict[str, str] | None = None, *, dates: bool = True
+    item: Article | LoadFailure,
+    known: dict[str, str] | None = None,
+    *,
+    dates: bool = True,
+    owns: Callable[[str], bool] | None = None,
 ) -> Prepared:
     """Clean and chunk one loaded item; a failure here stops only this article.
 
     An article stored unchanged (its id and content hash in `known`) is not chunked: a
     re-run of an interrupted ingest passes over what it already stored at reading speed.
-    Without `dates` (a preview) the chunks' dated sentences, two thirds of the work, are
-    not resolved.
+    Neither is one that `owns` (a shard's) says another shard writes: it is cleaned and
+    fingerprinted, what deciding the copies among all articles needs. Without `dates` (a
+    preview) the chunks' dated sentences, two thirds of the work, are not resolved.
     """
     if isinstance(item, LoadFailure):
         return Prepared(failure=item)
@@ -101,6 +110,10 @@ def prepare(
         warnings = check_metadata(item)
         article = clean_article(item)
         warnings += cap_title(article)
+        if owns is not None and not owns(article.id):
+            if not (known and known.get(article.id) == article.content_hash):
+                article.fingerprint = fingerprint(article.text)
+            return Prepared(article=article, owned=False)
         if known and known.get(article.id) == article.content_hash:
             return Prepared(article=article, warnings=warnings)
         chunks = split_into_chunks(article)
@@ -137,25 +150,51 @@ class Sorter:
     """Decides what an ingest does with each prepared article: add it, replace the stored
     version, or skip it as unchanged or a duplicate. A real ingest and a preview share it.
 
+    A syndicated copy is one of an article kept before it (stored, or earlier in the run);
+    once the run is read, `publishers` credits each copy's outlet to the kept article it is
+    most like, which no order of reading changes: an ingest that finds some of the kept
+    articles already stored (by another process, by itself before a crash, or by another
+    shard: ingest.shards) credits alike.
+
     What it keeps grows with the run: the ids seen (to spot an article twice in one run,
-    about 100 bytes each) and the copy finder's index of kept articles (about 1.4 KB each).
+    about 100 bytes each), the copy finder's index of kept articles (about 1.4 KB each) and
+    each copy's signature and outlet (about 0.8 KB each).
     """
 
     def __init__(self, known: dict[str, str], copies: CopyFinder) -> None:
         self.known = known  # stored article id -> content hash
         self.copies = copies
-        self.copied: dict[str, list[str]] = defaultdict(list)  # kept id -> copies' outlets
+        self._copies_seen: list[tuple[str, str, str]] = []  # (signature, outlet, id) of copies
         self._seen: set[str] = set()
 
     def status(self, article: Article) -> str:
         """ "added", "updated", "unchanged" or "duplicates" (the summary's field names)."""
         status = _status(article, self.known, self._seen)
         self._seen.add(article.id)
-        if status == "added" and _is_copy(article, self.copies, self.copied):
+        if status == "added" and self._is_copy(article):
             status = "duplicates"
         if status in ("added", "updated"):
             self.copies.add(article.id, article.source, article.fingerprint)
         return status
+
+    def _is_copy(self, article: Article) -> bool:
+        """True if `article` copies a kept one; its outlet is noted for `publishers`."""
+        if self.copies.original_of(article.fingerprint, article_id=article.id) is None:
+            return False
+        outlet = article.source or urlsplit(article.url).netloc
+        if outlet:
+            self._copies_seen.append((article.fingerprint, outlet, article.id))
+        return True
+
+    def publishers(self) -> dict[str, list[str]]:
+        """Kept article id -> the other outlets that published a copy of it, in the order the
+        copies came; call once the run is read."""
+        credited: dict[str, list[str]] = defaultdict(list)
+        for signature, outlet, article_id in self._copies_seen:
+            original = self.copies.closest_original(signature, article_id=article_id)
+            if original is not None and outlet != original.source:
+                credited[original.article_id].append(outlet)
+        return dict(credited)
 
 
 class Progress:
@@ -213,24 +252,28 @@ def ingest_articles(
     on_message: Callable[[str], None] | None = None,
     read: ReadProgress | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    shard: Shard | None = None,
 ) -> IngestSummary:
     """Write `items` into `index`: new ones added, edited ones replaced, the rest counted.
 
     Articles are written in batches as they come, so an interrupted ingest keeps what it
-    wrote, and a re-run skips those as unchanged without embedding them again.
+    wrote, and a re-run skips those as unchanged without embedding them again. With a
+    `shard`, every item is read and sorted but only the shard's own articles are counted and
+    written, and only their copies' outlets recorded (ingest.shards).
 
     Raises:
         Interrupted: Ctrl-C or SIGTERM; says how many articles were stored. The batches written
             are kept, and the next ingest repairs an article cut off mid-write.
     """
-    summary = IngestSummary()
-    with index.writing(on_wait=on_message):
+    summary = IngestSummary(shard=str(shard) if shard else None)
+    owns = shard.owns if shard else None
+    with index.writing(on_wait=on_message, part=shard):
         stored = index.catalog.articles()  # read once: every write below invalidates it
         known = {aid: row.content_hash for aid, row in stored.items()}
         sorter = Sorter(known, CopyFinder.from_stored(index.fingerprints()))
         bar = Progress(read or ReadProgress(), enabled=progress, report=on_progress)
         try:
-            _write_all(items, index, summary, stored=stored, sorter=sorter, bar=bar)
+            _write_all(items, index, summary, stored=stored, sorter=sorter, bar=bar, owns=owns)
         except KeyboardInterrupt:
             raise Interrupted(
                 f"{summary.articles_written} new or changed articles were stored before the "
@@ -238,8 +281,9 @@ def ingest_articles(
             ) from None
         finally:
             bar.close()
-        for article_id, outlets in sorter.copied.items():
-            index.add_publishers(article_id, outlets)
+        for article_id, outlets in sorter.publishers().items():
+            if owns is None or owns(article_id):  # one writer per article, as for its chunks
+                index.add_publishers(article_id, outlets)
         index.refresh()
         summary.articles_total = index.count_articles()
         summary.chunks_total = index.count_chunks()
@@ -257,11 +301,16 @@ def _write_all(
     stored: dict,
     sorter: Sorter,
     bar: Progress,
+    owns: Callable[[str], bool] | None = None,
 ) -> None:
-    """Prepare every item in the background and write in batches, counting into `summary`."""
+    """Prepare every item in the background and write in batches, counting into `summary`.
+
+    Every article goes through `sorter`, the other shards' too (`owns`): what is a copy of
+    what is decided over the whole run, the same in every shard. Failures are counted by
+    every shard: each read the item that failed."""
     known = {aid: row.content_hash for aid, row in stored.items()}
     batch: list[tuple[Article, list[Chunk]]] = []
-    for prepared in prepared_in_background(items, known):
+    for prepared in prepared_in_background(items, known, owns=owns):
         if prepared.failure is not None:
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
@@ -270,6 +319,9 @@ def _write_all(
         for warning in prepared.warnings:
             summary.warn(article.place, warning)
         status = sorter.status(article)
+        if not prepared.owned:
+            bar.advance()
+            continue
         count_status(summary, status)
         if status in ("unchanged", "duplicates"):
             bar.advance()
@@ -297,17 +349,6 @@ def _status(article: Article, known: dict[str, str], seen: set[str]) -> str:
     return "unchanged" if old == article.content_hash else "updated"
 
 
-def _is_copy(article: Article, copies: CopyFinder, copied: dict[str, list[str]]) -> bool:
-    """True if `article` is a syndicated copy of a kept one; notes the copy's outlet there."""
-    original = copies.original_of(article.fingerprint, article_id=article.id)
-    if original is None:
-        return False
-    outlet = article.source or urlsplit(article.url).netloc
-    if outlet and outlet != original.source:
-        copied[original.article_id].append(outlet)
-    return True
-
-
 def _flush(
     index: NewsIndex, batch: list[tuple[Article, list[Chunk]]], summary: IngestSummary
 ) -> None:
@@ -327,6 +368,7 @@ def prepared_in_background(
     known: dict[str, str] | None = None,
     *,
     dates: bool = True,
+    owns: Callable[[str], bool] | None = None,
 ) -> Iterator[Prepared]:
     """Load, clean and chunk in a worker thread, handing results over in order."""
     done = object()
@@ -335,7 +377,7 @@ def prepared_in_background(
     def work() -> None:
         try:
             for item in items:
-                q.put(prepare(item, known, dates=dates))
+                q.put(prepare(item, known, dates=dates, owns=owns))
         except Exception as e:  # a loader bug: report it as a failure, end the stream
             q.put(Prepared(failure=LoadFailure("(loader)", f"{type(e).__name__}: {e}")))
         finally:
@@ -369,9 +411,11 @@ def ingest_sources(
     progress: bool = True,
     on_message: Callable[[str], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    shard: Shard | None = None,
 ) -> IngestSummary:
-    """Load every source and ingest it; the CLI, `make run`, the page and the evaluation all
-    call this. `on_progress` is told after each article (a bar other than the terminal's)."""
+    """Load every source and ingest it (or a `shard` of it); the CLI, `make run`, the page and
+    the evaluation all call this. `on_progress` is told after each article (a bar other than
+    the terminal's)."""
     sources = list(sources)
     own = index is None
     index = index or NewsIndex(settings)
@@ -392,6 +436,7 @@ def ingest_sources(
             on_message=on_message,
             read=read,
             on_progress=on_progress,
+            shard=shard,
         )
     finally:
         if own:

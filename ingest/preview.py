@@ -10,6 +10,7 @@ from typing import TextIO, cast
 
 from ingest.dedupe import CopyFinder
 from ingest.pipeline import IngestSummary, Progress, Sorter, count_status, prepared_in_background
+from ingest.shards import Shard
 from ingest.sources.articles import ArticleDefaults, ReadProgress
 from ingest.sources.load import load_sources, source_bytes
 from ingest.throughput import planned_engine_key, recorded_throughput
@@ -50,8 +51,9 @@ class Preview:
 
     def lines(self) -> list[str]:
         s = self.summary
+        part = f"shard {s.shard}: " if s.shard else ""
         out = [
-            f"dry run: would add {s.added}, update {s.updated}; unchanged {s.unchanged}, "
+            f"dry run: {part}would add {s.added}, update {s.updated}; unchanged {s.unchanged}, "
             f"duplicates {s.duplicates}, failed {len(s.failed)}; nothing was written",
             f"chunks to embed: {self.chunks} (read at {self.articles_per_s:.0f} articles/s)",
         ]
@@ -88,8 +90,10 @@ def preview_sources(
     stdin: TextIO | None = None,
     progress: bool = True,
     measure: bool = True,
+    shard: Shard | None = None,
 ) -> Preview:
-    """Read, clean, dedupe and chunk `sources` as an ingest would, and count what it would do.
+    """Read, clean, dedupe and chunk `sources` as an ingest would (of `shard`, that shard's
+    articles), and count what it would do.
 
     Nothing is embedded or written: the store is read without opening it for writing (it
     stays byte-identical). The embedding time is estimated at the throughput the last
@@ -103,7 +107,7 @@ def preview_sources(
     copies = CopyFinder.from_stored((v.article_id, v.source, v.fingerprint) for v in stored)
     del stored
     sorter = Sorter(known, copies)
-    summary = IngestSummary()
+    summary = IngestSummary(shard=str(shard) if shard else None)
     preview = Preview(summary)
     sample: list[Chunk] = []
     bar = Progress(read, enabled=progress, desc="Previewing")
@@ -114,7 +118,8 @@ def preview_sources(
         stdin=stdin,
         progress=read,
     )
-    for prepared in prepared_in_background(items, known, dates=False):
+    owns = shard.owns if shard else None
+    for prepared in prepared_in_background(items, known, dates=False, owns=owns):
         if prepared.failure is not None:
             summary.fail(prepared.failure.source, prepared.failure.error)
             bar.advance()
@@ -123,6 +128,9 @@ def preview_sources(
         for warning in prepared.warnings:  # what the ingest would warn about, named alike
             summary.warn(article.place, warning)
         status = sorter.status(article)
+        if not prepared.owned:  # another shard's: sorted, for the copies, but not counted
+            bar.advance()
+            continue
         count_status(summary, status)
         chunks = prepared.chunks if status in ("added", "updated") else []
         preview.chunks += len(chunks)

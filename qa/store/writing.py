@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import Protocol, Self
 
 import numpy as np
 
@@ -36,27 +36,51 @@ LOCK_FILE = ".newsqa.lock"
 CHROMA_FILE = CHROMA_DB  # read directly, read-only, by previews
 
 
+class Part(Protocol):
+    """The share of the articles that one of several writers owns (ingest's `--shard I/N`):
+    it alone writes them, so several parts write to one Chroma server at once."""
+
+    @property
+    def name(self) -> str: ...  # safe in a file name; names the part's lock
+
+    def owns(self, article_id: str) -> bool: ...
+
+
 class WritableStore(DerivedIndexes):
-    """The store with its write side: one writer at a time, across processes."""
+    """The store with its write side: one writer at a time, across processes (one per part on
+    a Chroma server: see `writing`)."""
 
     @contextmanager
-    def writing(self, *, on_wait: Callable[[str], None] | None = None) -> Iterator[Self]:
-        """Hold the store's write lock, repairing what a killed ingest left; see `_write_lock`."""
-        with self._write_lock(on_wait=on_wait):
-            self.repair()
+    def writing(
+        self, *, on_wait: Callable[[str], None] | None = None, part: Part | None = None
+    ) -> Iterator[Self]:
+        """Hold the store's write lock, repairing what a killed ingest left; see `_write_lock`.
+
+        A writer of one `part` on a Chroma server holds that part's lock only, so the other
+        parts write at the same time, and repairs only its own articles: another part's half
+        written article is most likely being written right now. A local store takes one writer
+        at a time whatever its part (Chroma's local files take one process's writes).
+        """
+        shared = part is not None and self.settings.uses_server
+        with self._write_lock(on_wait=on_wait, part=part if shared else None):
+            self.repair(only=part.owns if part is not None and shared else None)
             yield self
 
     @contextmanager
-    def _write_lock(self, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-        """Hold the store's write lock; waits (telling `on_wait`) while another ingest runs."""
-        path = self._lock_path()
+    def _write_lock(
+        self, *, on_wait: Callable[[str], None] | None = None, part: Part | None = None
+    ) -> Iterator[None]:
+        """Hold the store's write lock (or `part`'s); waits, telling `on_wait`, while another
+        ingest holds it."""
+        path = self._lock_path(part)
         with path.open("a+") as f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if on_wait:
+                    who = f"of part {part.name} " if part else ""
                     on_wait(
-                        f"Another ingest is writing to {self.settings.store_label}; waiting for it to finish."
+                        f"Another ingest {who}is writing to {self.settings.store_label}; waiting for it to finish."
                     )
                 try:
                     fcntl.flock(f, fcntl.LOCK_EX)
@@ -67,8 +91,9 @@ class WritableStore(DerivedIndexes):
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def _lock_path(self) -> Path:
-        return self.state_dir() / LOCK_FILE
+    def _lock_path(self, part: Part | None = None) -> Path:
+        name = LOCK_FILE if part is None else f"{LOCK_FILE}.{part.name}"
+        return self.state_dir() / name
 
     def state_dir(self) -> Path:
         """The local folder for this store's lock and small state files (the store folder, or a
@@ -82,13 +107,20 @@ class WritableStore(DerivedIndexes):
             raise StoreError(f"Could not create {folder} ({e.strerror or e}).") from e
         return folder
 
-    def repair(self) -> list[str]:
-        """Delete articles a killed ingest left half-written; the next ingest adds them again."""
+    def repair(self, *, only: Callable[[str], bool] | None = None) -> list[str]:
+        """Delete articles a killed ingest left half-written (those `only` accepts); the next
+        ingest adds them again.
+
+        Each is read again before it goes: the catalog is read a page at a time, and a page
+        read while another process writes can miss rows of a complete article.
+        """
         self.refresh()
-        broken = sorted(self.catalog.broken)
+        broken = []
         with self._chroma() as collection:
-            for article_id in broken:
-                collection.delete(where={"article_id": article_id})
+            for article_id in sorted(self.catalog.broken):
+                if (only is None or only(article_id)) and _half_written(collection, article_id):
+                    collection.delete(where={"article_id": article_id})
+                    broken.append(article_id)
         if broken:
             self._bump()
         return broken
@@ -223,7 +255,9 @@ class WritableStore(DerivedIndexes):
     def _bump(self, *, dimension: int | None = None) -> None:
         """Move the generation stamp so every reader reloads its derived indexes."""
         with self._chroma() as collection:
-            meta = dict(collection.metadata or {})
+            # Read afresh: metadata replaces the whole record, and on a server another writer
+            # (a shard) may have added a key since this handle was fetched.
+            meta = dict(self._client.get_collection(self.settings.collection).metadata or {})
             meta.update(
                 generation=uuid.uuid4().hex,
                 updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -267,3 +301,13 @@ class WritableStore(DerivedIndexes):
         self._catalog, self._dimension_checked = None, False
         self._query_embeddings = None  # the new vectors' precision may differ from the old's
         return done
+
+
+def _half_written(collection, article_id: str) -> bool:
+    """True if the article's stored chunks are not all of one complete version."""
+    got = collection.get(where={"article_id": article_id}, include=["metadatas"])
+    metas = [m for m in got["metadatas"] if m]
+    return len(metas) != len(got["ids"]) or any(
+        len(metas) != int(m["n_chunks"]) or m["content_hash"] != metas[0]["content_hash"]
+        for m in metas
+    )

@@ -178,3 +178,17 @@ def write_articles(folder: Path, count: int, *, start: int = 0) -> Path:
             encoding="utf-8",
         )
     return folder
+
+
+def words_text(first: int, last: int) -> str:
+    """Made-up words w{first}..w{last - 1}, ten to a sentence: texts whose overlap, and so
+    their MinHash similarity, is set by the ranges."""
+    words = [f"w{i}" for i in range(first, last)]
+    return " ".join(
+        " ".join(words[i : i + 10]).capitalize() + "." for i in range(0, len(words), 10)
+    )
+
+
+# A copy Y (words 10-119) like two kept articles, K (0-109) and Z (20-129), more like Z, where
+# K and Z are different stories: estimated similarities 0.84, 0.86 and 0.70 (threshold 0.8).
+THREE_WAY_K, THREE_WAY_Y, THREE_WAY_Z = words_text(0, 110), words_text(10, 120), words_text(20, 130)

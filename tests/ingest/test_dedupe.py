@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers.articles import THREE_WAY_K, THREE_WAY_Y, THREE_WAY_Z
 
 from ingest.dedupe import CopyFinder, fingerprint, to_minhash
-from ingest.pipeline import ingest_articles
+from ingest.pipeline import Sorter, ingest_articles
 from qa.answering.ask import ask
 from qa.config import Settings
 from qa.news.dates import parse_date
@@ -77,6 +78,42 @@ def test_an_article_is_not_its_own_copy():
     finder = CopyFinder()
     finder.add("wire", "Wire", fingerprint(WIRE_STORY))
     assert finder.original_of(fingerprint(WIRE_STORY), article_id="wire") is None
+
+
+def three_way() -> list[Article]:
+    """K, then copy Y, then Z: Y copies K and Z, which are different stories."""
+    articles = [
+        Article(
+            title=f"Story {name}", text=text, source=f"Wire {name}", url=f"https://{name}.example/"
+        )
+        for name, text in (("k", THREE_WAY_K), ("y", THREE_WAY_Y), ("z", THREE_WAY_Z))
+    ]
+    for article in articles:
+        article.fingerprint = fingerprint(article.text)
+    return articles
+
+
+def test_the_three_way_premise_holds():
+    k, y, z = three_way()
+    with_k = CopyFinder.from_stored([(k.id, k.source, k.fingerprint)])
+    assert with_k.original_of(y.fingerprint) is not None
+    assert with_k.original_of(z.fingerprint) is None  # K and Z are both kept
+    with_z = CopyFinder.from_stored([(z.id, z.source, z.fingerprint)])
+    assert with_z.original_of(y.fingerprint) is not None
+
+
+def test_a_copy_of_two_kept_articles_is_credited_alike_whichever_was_stored_first():
+    """One ingest reads K, Y, Z, keeps K and Z, and credits Y to Z, the one it is most like.
+    An ingest that finds Z already stored (written by another process, or by this one before
+    a crash) sees Y match both at once, and must credit it the same."""
+    k, y, z = three_way()
+    alone = Sorter({}, CopyFinder())
+    assert [alone.status(a) for a in (k, y, z)] == ["added", "duplicates", "added"]
+    stored_z = Sorter(
+        {z.id: z.content_hash}, CopyFinder.from_stored([(z.id, z.source, z.fingerprint)])
+    )
+    assert [stored_z.status(a) for a in (k, y, z)] == ["added", "duplicates", "unchanged"]
+    assert alone.publishers() == stored_z.publishers() == {z.id: ["Wire y"]}
 
 
 @pytest.fixture

@@ -147,6 +147,22 @@ def test_half_written_article_is_hidden_then_repaired(filled, embeddings):
     assert reader.catalog.broken == set()
 
 
+def test_a_part_repairs_only_the_half_written_articles_it_owns(filled, embeddings):
+    """A shard (ingest --shard) must not delete another shard's article while it is written."""
+    long_text = " ".join(f"Item {i} about glaciers retreating." for i in range(60))
+    ingest_articles([news("Glacier", long_text)], filled, progress=False)
+    victim = filled.lexical_search("glaciers", k=1)[0]
+    filled.collection.delete(ids=[victim.chunk_id])
+    filled._bump()
+    reader = NewsIndex(filled.settings, embeddings=embeddings)
+    assert reader.repair(only=lambda article_id: article_id != victim.article_id) == []
+    assert reader.catalog.broken == {victim.article_id}
+    assert reader.repair(only=lambda article_id: article_id == victim.article_id) == [
+        victim.article_id
+    ]
+    assert reader.catalog.broken == set() and reader.count_articles() == 3
+
+
 def test_store_refuses_another_embedding_model(filled, embeddings):
     other = Settings(store_dir=filled.settings.store_dir, embedding_model="/models/other")
     with pytest.raises(StoreError, match="built with the embedding model 'all-MiniLM-L6-v2'"):

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from helpers.articles import SAMPLE_TITLE, question, town, write_articles
+from helpers.chroma import running_chroma
 from helpers.commands import run_json
-from helpers.paths import APP, REPO
+from helpers.paths import APP
 from helpers.web import free_port
 
-from evaluation.bench.page import stop_server
 from evaluation.eval import main as eval_main
 from ingest.cli import main as ingest_main
 from ingest.pipeline import ingest_sources
@@ -30,53 +27,12 @@ from qa.store import NewsIndex
 
 pytestmark = pytest.mark.server
 
-CHROMA = REPO / ".venv" / "bin" / "chroma"
-HEARTBEAT_TIMEOUT_S = 30.0
-HEARTBEAT_STEP_S = 0.1
-
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory) -> Iterator[tuple[str, int]]:
     """A real Chroma server on a free local port, stopped (killed if need be) at the end."""
-    if not CHROMA.exists():
-        pytest.fail(f"{CHROMA} is missing: run `make setup`")
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(CHROMA),
-            "run",
-            "--path",
-            str(data / "db"),
-            "--port",
-            str(port),
-            "--host",
-            "127.0.0.1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_heartbeat(port, proc)
-        yield "127.0.0.1", port
-    finally:
-        stop_server(proc)
-        log.close()
-
-
-def wait_for_heartbeat(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + HEARTBEAT_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"chroma run exited with status {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(HEARTBEAT_STEP_S)
-    pytest.fail(f"no Chroma heartbeat on port {port} after {HEARTBEAT_TIMEOUT_S:g} s")
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as address:
+        yield address
 
 
 @pytest.fixture
