@@ -55,12 +55,15 @@ from qa.interface.users import UsersFile, user_of
 from qa.news.citations import set_ages
 from qa.page.accounts import Visitor
 from qa.page.chats import (
+    FILTER_PARAMS,
+    address_params,
     chat_file_name,
     chat_labels,
     chat_markdown,
     filters_caption,
     filters_record,
     last_filters,
+    record_from_address,
     widget_values,
 )
 from qa.page.markdown import (
@@ -392,17 +395,34 @@ def open_chat(conversations: ConversationStore, conversation_id: int, stats: dic
 
 
 def reopen_from_address(conversations: ConversationStore, stats: dict) -> None:
-    """On a session's first run, the chat its address names (`?chat=ID`); a chat that is not
-    saved here is said, once, and a new chat is open."""
+    """On a session's first run, the chat its address names (`?chat=ID`), else the filters it
+    names (`?source=...&since=...`); a chat that is not saved here is said, once, and a new
+    chat is open."""
     if st.session_state.get("address_read"):
         return
     st.session_state.address_read = True
     wanted = st.query_params.get(CHAT_PARAM, "")
     if wanted.isdigit() and conversations.find(int(wanted)) is not None:
         open_chat(conversations, int(wanted), stats)
-    elif wanted:
+        return
+    if wanted:
         st.query_params.pop(CHAT_PARAM, None)
         st.session_state.missing_chat = wanted
+    named = {key: st.query_params.get_all(key) for key in FILTER_PARAMS}
+    if (filters := record_from_address(named)) is not None:
+        known = {"sources": list(stats["sources"]), "topics": list(stats.get("topics") or [])}
+        for key, value in widget_values(filters, **known).items():
+            st.session_state[key] = value  # before the widgets are drawn: they show it
+
+
+def filters_to_address(options: AskOptions, default_as_of: date) -> None:
+    """Keep the sidebar's filters in the page address, so a reload or a link keeps them."""
+    for key, values in address_params(filters_record(options), default_as_of=default_as_of).items():
+        if values:
+            if st.query_params.get_all(key) != values:
+                st.query_params[key] = values
+        elif key in st.query_params:
+            del st.query_params[key]
 
 
 def show_missing_chat() -> None:
@@ -714,6 +734,8 @@ def main() -> None:
         if visitor.can_add:
             show_add_articles(job_board(settings), visitor)
         options = replace(choose_options(stats, coverage), llm=choose_llm(settings))
+        if stats["chunks"]:
+            filters_to_address(options, coverage.default_as_of())
         st.toggle("Timeline view", key="timeline_view", help="Dated events about a subject")
         st.button("New chat", key="new_chat", on_click=start_new_chat, width="stretch")
         chats = st.container()  # filled last, so a chat saved on this run is listed at once

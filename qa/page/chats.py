@@ -253,3 +253,45 @@ def _sources(citations: list[dict]) -> list[str]:
         url = safe_url(c.get("url") or "")
         lines.append(f"- \\[{c['n']}\\] {text}" + (f" · <{url}>" if url else ""))
     return lines
+
+
+FILTER_PARAMS = ("source", "topic", "since", "until", "as_of")  # the address's filter keys
+
+
+def address_params(record: dict, *, default_as_of: date | None) -> dict[str, list[str]]:
+    """The sidebar filters as the page address's parameters (`?source=BBC&since=...`), so a
+    reload or a shared link keeps them; the as-of day only when it is not the default (an
+    address without it follows the store as it grows)."""
+    params = {
+        "source": list(record.get("sources") or []),
+        "topic": list(record.get("topics") or []),
+        "since": [record["since"]] if record.get("since") else [],
+        "until": [record["until"]] if record.get("until") else [],
+        "as_of": [record["as_of"]] if record.get("as_of") else [],
+    }
+    if default_as_of is not None and params["as_of"] == [default_as_of.isoformat()]:
+        params["as_of"] = []
+    return params
+
+
+def record_from_address(params: dict[str, list[str]]) -> dict | None:
+    """The filters an address names, as a saved answer keeps them (`widget_values` reads it);
+    None when it names none. A date that is not one is left out."""
+    if not any(params.get(key) for key in FILTER_PARAMS):
+        return None
+
+    def day(key: str) -> str | None:
+        for text in params.get(key) or []:
+            try:
+                return date.fromisoformat(text.strip()).isoformat()
+            except ValueError:
+                return None
+        return None
+
+    return {
+        "sources": list(params.get("source") or []),
+        "topics": list(params.get("topic") or []),
+        "since": day("since"),
+        "until": day("until"),
+        "as_of": day("as_of"),
+    }

@@ -14,7 +14,14 @@ from helpers.paths import APP
 from streamlit.testing.v1 import AppTest
 
 from qa.conversation.saved import DB_FILE, Conversation, ConversationStore
-from qa.page.chats import chat_file_name, chat_labels, chat_markdown, key_words
+from qa.page.chats import (
+    address_params,
+    chat_file_name,
+    chat_labels,
+    chat_markdown,
+    key_words,
+    record_from_address,
+)
 
 MINSK = "Who proposed talks in Minsk?"
 
@@ -172,3 +179,38 @@ def test_each_chat_has_a_labelled_delete_control_that_asks_first(monkeypatch, ow
     delete.click().run()
     at.button(opens[0].key.replace("open_chat_", "delete_chat_")).click().run()
     assert len([b for b in at.sidebar.button if b.key.startswith("open_chat_")]) == 1
+
+
+def test_filters_go_to_the_address_and_back_without_the_default_as_of_day():
+    record = {"sources": ["BBC", "Reuters"], "topics": [], "since": "2026-04-01"}
+    record |= {"until": None, "as_of": "2026-05-20"}
+    params = address_params(record, default_as_of=date(2026, 5, 20))
+    assert params == {
+        "source": ["BBC", "Reuters"],
+        "topic": [],
+        "since": ["2026-04-01"],
+        "until": [],
+        "as_of": [],  # the default: an address without it follows the store
+    }
+    assert record_from_address(params) == record | {"as_of": None}
+    moved = address_params(record, default_as_of=date(2026, 6, 1))["as_of"]
+    assert moved == ["2026-05-20"]
+    assert record_from_address({"since": ["not a day"], "source": ["BBC"]})["since"] is None
+    assert record_from_address({"chat": ["3"]}) is None
+
+
+def test_a_reload_keeps_the_filters_of_a_page_with_no_chat_open(monkeypatch, own_store):
+    at = open_page(monkeypatch, own_store)
+    at.multiselect("sources").set_value(["Sample"])
+    at.date_input("since").set_value(date(2022, 2, 1)).run()
+    address = {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+    assert address == {"source": ["Sample"], "since": ["2022-02-01"]}  # no default as-of day
+    wanted = sidebar_filters(at)
+
+    reloaded = AppTest.from_file(APP, default_timeout=60)  # the same address, a new session
+    reloaded.query_params.update(address)
+    reloaded.query_params["source"] = ["Sample", "No such outlet"]  # a stale link: no error
+    reloaded.run()
+    assert not reloaded.exception
+    assert sidebar_filters(reloaded) == wanted
+    assert not reloaded.chat_message
