@@ -4,12 +4,14 @@ through Streamlit's AppTest against real stores and the real model."""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from helpers.page import ask_page as ask
 from helpers.page import open_page
+from helpers.web import PARAGRAPHS, news_page, send
 
 from qa.interface.users import UsersFile
 from qa.page.accounts import Visitor
@@ -114,3 +116,34 @@ def test_an_editor_adds_a_page_by_address_and_it_is_answerable_at_once(
     assert "surrender" in answer.markdown[0].value
     [source] = [e for e in at.expander if "Kyiv rejects surrender terms" in e.label]
     assert source
+
+
+def test_questions_are_answered_while_an_ingest_runs(
+    monkeypatch, sample_store, tmp_path, local_site
+):
+    """The page's ingest runs beside the page: a question asked meanwhile is answered while
+    the ingest still waits on its source."""
+    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
+    release = threading.Event()
+
+    def held(handler) -> None:  # the page is served once the test has its answer
+        release.wait(60)
+        send(handler, 200, "text/html", news_page(*PARAGRAPHS["/a/2"]))
+
+    local_site.routes["/held"] = held
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    at = open_page(monkeypatch, store)
+    at.sidebar.text_area[0].input(f"{local_site.base}/held")
+    at.sidebar.button[0].click().run()
+    try:
+        answer = ask(at, MINSK).chat_message[-1]
+        assert "Putin" in answer.markdown[0].value
+        assert at.sidebar.get("progress"), "the ingest should still be running"
+    finally:
+        release.set()
+    deadline = time.monotonic() + 180
+    while not at.sidebar.success and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert "added 1" in at.sidebar.success[0].value.replace("\\", "")
