@@ -16,6 +16,7 @@ import numpy as np
 from qa.heap import trim_heap
 from qa.store.catalog import (
     Catalog,
+    CatalogBuilder,
     CatalogRow,
     load_catalog,
     row_from_metadata,
@@ -131,13 +132,15 @@ class DerivedIndexes(OpenStore):
         folder = self._cache_dir()
         catalog = load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
-        if catalog is None or lexical is None or lexical.size != len(catalog.rows):
-            rows: list[CatalogRow] = []
-            lexical = LexicalIndex.build(self._indexed_texts(rows))
-            catalog = Catalog(rows)
-            save_catalog(folder, stamp, rows)
+        if catalog is None or lexical is None or lexical.size != len(catalog):
+            builder = CatalogBuilder()
+            lexical = LexicalIndex.build(self._indexed_texts(builder))
+            catalog = builder.build()
+            del builder
+            save_catalog(folder, stamp, catalog)
             lexical.save(folder, stamp)
-        if catalog.vectors is None and catalog.rows:
+            catalog = load_catalog(folder, stamp) or catalog  # its ids mapped, not held
+        if catalog.vectors is None and len(catalog):
             catalog.vectors = self._read_vectors(catalog)
             if catalog.vectors is not None:
                 save_vectors(folder, stamp, catalog.vectors)
@@ -153,14 +156,14 @@ class DerivedIndexes(OpenStore):
             texts.append(text)
         return rows, texts
 
-    def _indexed_texts(self, rows: list[CatalogRow]) -> Iterator[str]:
-        """Each chunk's indexed text, its catalog row appended to `rows` as it goes by.
+    def _indexed_texts(self, rows: CatalogBuilder) -> Iterator[str]:
+        """Each chunk's indexed text, its catalog row added to `rows` as it goes by.
 
         BM25 tokenizes the texts as they are read, and they are not kept: holding every text
         and page of a 46k-chunk store at once took ~360 MB at the end of an ingest.
         """
         for row, text in self._chunk_rows():
-            rows.append(row)
+            rows.add(row)
             yield text
 
     def _chunk_rows(self) -> Iterator[tuple[CatalogRow, str]]:
@@ -190,7 +193,7 @@ class DerivedIndexes(OpenStore):
             for ids, _, _, embs in self._pages(include=["embeddings"]):
                 part = np.asarray(embs, dtype=np.float32)
                 if vectors is None:
-                    vectors = np.zeros((len(catalog.rows), part.shape[1]), dtype=np.float32)
+                    vectors = np.zeros((len(catalog), part.shape[1]), dtype=np.float32)
                 for cid, vector in zip(ids, part, strict=True):
                     if (row := catalog.row_of.get(cid)) is not None:
                         vectors[row] = vector
@@ -198,7 +201,7 @@ class DerivedIndexes(OpenStore):
         except chroma_error as e:
             log.info("chunk vectors not readable from %s (%s)", self.settings.store_label, e)
             return None
-        return vectors if found == len(catalog.rows) else None
+        return vectors if found == len(catalog) else None
 
     def _pages(
         self, include: list[str], *, page_size: int = PAGE_SIZE

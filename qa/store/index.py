@@ -60,7 +60,7 @@ class NewsIndex(WritableStore):
         only for a store whose vectors could not be copied.
         """
         catalog = self.catalog
-        total = len(catalog.rows)
+        total = len(catalog)
         if total == 0:
             return []
         mask = catalog.mask(filters)
@@ -89,7 +89,7 @@ class NewsIndex(WritableStore):
         k = min(k, kept)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best])]
-        return [Hit(catalog.rows[i].id, dense=float(scores[i])) for i in best]
+        return [Hit(catalog.chunk_id(i), dense=float(scores[i])) for i in best]
 
     def lexical_hits(
         self, query: str, *, k: int, filters: SearchFilters = SearchFilters()
@@ -98,7 +98,7 @@ class NewsIndex(WritableStore):
         catalog = self.catalog
         mask = None if filters.empty and not catalog.broken else catalog.mask(filters)
         return [
-            Hit(catalog.rows[row].id, lexical=score)
+            Hit(catalog.chunk_id(row), lexical=score)
             for row, score in self.lexical.top(query, k, mask)
         ]
 
@@ -151,7 +151,7 @@ class NewsIndex(WritableStore):
     # -- statistics ----------------------------------------------------------------------
 
     def count_chunks(self) -> int:
-        return len(self.catalog.rows)
+        return len(self.catalog)
 
     def count_articles(self) -> int:
         return len(self.catalog.articles())
@@ -165,7 +165,7 @@ class NewsIndex(WritableStore):
         topics = Counter(t for r in articles for t in r.topics)
         return {
             "articles": len(articles),
-            "chunks": len(self.catalog.rows),
+            "chunks": len(self.catalog),
             "sources": dict(Counter(r.source or UNKNOWN_SOURCE for r in articles).most_common()),
             "topics": dict(topics.most_common()),
             "embedding_model": meta.get("embedding_model", self.settings.embedding_model),
