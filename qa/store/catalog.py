@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import weakref
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -33,7 +34,8 @@ REDUCED_DIM = 96
 RESCORED = 1_000
 BASIS_SAMPLE = 20_000  # rows the reduction's basis is computed from
 
-Reduced = tuple[np.ndarray, np.ndarray]  # (basis d x REDUCED_DIM, rows x REDUCED_DIM)
+# (basis d x REDUCED_DIM, rows x REDUCED_DIM, the full copy's rows read without mapping)
+Reduced = tuple[np.ndarray, np.ndarray, "VectorRows"]
 
 
 @dataclass
@@ -205,7 +207,7 @@ class Catalog:
         if last is not None and last[0] == key:
             return last[1]
         if self.reduced is not None:
-            basis, low = self.reduced
+            basis, low, _ = self.reduced
             scores = low @ (query @ basis)
         else:
             scores = cast(np.ndarray, self.vectors) @ query  # only called with vectors
@@ -227,7 +229,7 @@ class Catalog:
         if self.reduced is not None:
             n = min(RESCORED, kept)
             rows = np.sort(np.argpartition(-scores, n - 1)[:n])
-            exact = cast(np.ndarray, self.vectors)[rows] @ np.asarray(vector, dtype=np.float32)
+            exact = self.reduced[2].read(rows) @ np.asarray(vector, dtype=np.float32)
             k = min(k, n)
             best = np.argpartition(-exact, k - 1)[:k]
             best = best[np.argsort(-exact[best], kind="stable")]
@@ -490,19 +492,59 @@ def _load_vectors(folder: Path, stamp: str, rows: int) -> tuple[np.ndarray | Non
         info = json.loads((folder / "vectors.json").read_text())
         if info.get("stamp") != stamp or info.get("rows") != rows:
             return None, None
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        vectors, rows_file = _open_npy(folder / "vectors.npy")
         reduced = None
         if info.get("reduced"):
             basis = np.load(folder / "vectors-basis.npy")
             low = np.load(folder / "vectors-reduced.npy", mmap_mode="r")
             if len(low) != rows:
                 return None, None
-            reduced = (basis, low)
+            reduced = (basis, low, rows_file)
     except (OSError, ValueError):
         return None, None
     if len(vectors) != rows or (reduced is None and rows >= REDUCED_FROM):
         return None, None
     return vectors, reduced
+
+
+class VectorRows:
+    """Rows of a saved .npy matrix read with pread: unlike a mapping's pages, rows read so do
+    not stay in the process's RSS (the rows a large store rescores are scattered; over a few
+    hundred questions their pages reached 2 GB of mapped file)."""
+
+    def __init__(self, fd: int, offset: int, shape: tuple[int, int], dtype) -> None:
+        self._fd = fd  # kept open: the very file mapped, even if replaced since
+        weakref.finalize(self, os.close, fd)
+        self._offset = offset
+        self._dim = shape[1]
+        self._dtype = np.dtype(dtype)
+
+    def read(self, rows: np.ndarray) -> np.ndarray:
+        width = self._dim * self._dtype.itemsize
+        fd = self._fd
+        data = b"".join(os.pread(fd, width, self._offset + int(r) * width) for r in rows)
+        return np.frombuffer(data, dtype=self._dtype).reshape(len(rows), self._dim)
+
+
+def _open_npy(path: Path) -> tuple[np.ndarray, VectorRows]:
+    """A saved 2-d .npy file memory-mapped, and a reader of its rows on the same open file."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = header(f)
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: not a 2-d C-order array")
+        offset = f.tell()
+        mapped = (
+            np.memmap(f, dtype=dtype, mode="r", shape=shape, offset=offset)
+            if shape[0]
+            else np.zeros(shape, dtype=dtype)
+        )
+        return mapped, VectorRows(os.dup(f.fileno()), offset, shape, dtype)
 
 
 def load_catalog(folder: Path, stamp: str) -> Catalog | None:

@@ -1,5 +1,5 @@
 """Each chunk's text and metadata as Chroma holds them, in catalog row order, in one file beside
-the catalog: a question's passages are read from it, memory-mapped, without Chroma.
+the catalog: a question's passages are read from it, without Chroma.
 
 Any read of a local Chroma collection (a `get` of ten ids, a `count`) loads its whole HNSW index
 into the process, about 2 KB a chunk: 200 MB at 100k chunks, 2 GB at a million. The answering
@@ -11,9 +11,9 @@ named after the generation stamp.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import time
+import weakref
 from hashlib import sha256
 from pathlib import Path
 from typing import BinaryIO
@@ -60,11 +60,13 @@ class PassageWriter:
 
 
 class PassageFile:
-    """The saved passages of one stamp, read by row."""
+    """The saved passages of one stamp, read by row with pread: a mapping's page faults read
+    ahead, and the pages of a question's scattered rows would stay in the process's RSS."""
 
-    def __init__(self, blob: mmap.mmap | None, offsets: np.ndarray) -> None:
-        self._blob = blob
+    def __init__(self, fd: int, offsets: np.ndarray) -> None:
+        self._fd = fd  # kept open: the very file, even if replaced since
         self._offsets = offsets
+        weakref.finalize(self, os.close, fd)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -72,7 +74,8 @@ class PassageFile:
     def read(self, row: int) -> tuple[str | None, dict]:
         """(document, metadata) of the chunk in `row`."""
         start, end = int(self._offsets[row]), int(self._offsets[row + 1])
-        document, metadata = json.loads(self._blob[start:end])  # type: ignore[index]
+        data = os.pread(self._fd, end - start, start)
+        document, metadata = json.loads(data)
         return document, metadata
 
 
@@ -83,10 +86,10 @@ def load_passages(folder: Path, stamp: str, rows: int) -> PassageFile | None:
         offsets = np.load(offsets_path)
         if len(offsets) != rows + 1:
             return None
-        with open(blob_path, "rb") as f:
-            if os.fstat(f.fileno()).st_size != int(offsets[-1]):
-                return None
-            blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if rows else None
+        fd = os.open(blob_path, os.O_RDONLY)
     except (OSError, ValueError):
         return None
-    return PassageFile(blob, offsets)
+    if os.fstat(fd).st_size != int(offsets[-1]):
+        os.close(fd)
+        return None
+    return PassageFile(fd, offsets)

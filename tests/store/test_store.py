@@ -312,7 +312,7 @@ def test_a_large_stores_dense_search_rescores_its_reduced_copy_exactly(
     monkeypatch.setattr("qa.store.catalog.REDUCED_DIM", 2)
     reopened = NewsIndex(filled.settings, embeddings=embeddings)
     assert reopened.catalog.reduced is not None
-    basis, low = reopened.catalog.reduced
+    basis, low, _ = reopened.catalog.reduced
     assert basis.shape == (len(vector), 2) and low.shape == (reopened.count_chunks(), 2)
     assert (filled.settings.store_dir / "lexical/news/vectors-reduced.npy").is_file()
     got = [(h.chunk_id, h.dense) for h in reopened.dense_hits(vector, k=3, filters=filters)]
