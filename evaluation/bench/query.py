@@ -63,8 +63,9 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def run_worker(store: Path, questions_file: Path) -> dict:
-    """Measure one store in a fresh process, so its peak RSS is this size's alone."""
+def run_worker(store: Path, questions_file: Path, *, product_only: bool = False) -> dict:
+    """Measure one store in a fresh process, so its peak RSS is this size's alone; with
+    `product_only`, the answering path alone (no raw baseline: see `product_worker`)."""
     cmd = [
         sys.executable,
         "-m",
@@ -73,6 +74,7 @@ def run_worker(store: Path, questions_file: Path) -> dict:
         str(store),
         "--_questions-file",
         str(questions_file),
+        *(["--_product-only"] if product_only else []),
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -123,6 +125,33 @@ def query_worker(store: Path, questions_file: Path) -> dict:
         "reader": reader.name if reader is not None else None,
         "question_embedder": type(index.query_embeddings).__name__,
         # The figures above hold for the product only if this process never loaded torch.
+        "torch_loaded": "torch" in sys.modules or "sentence_transformers" in sys.modules,
+    }
+
+
+def product_worker(store: Path, questions_file: Path) -> dict:
+    """Peak RSS and warm p50 of the answering path alone: the questions of `query_worker`,
+    asked with and without the reader, and nothing else.
+
+    The raw baseline's Chroma query loads the collection's whole HNSW index (about 2 KB a
+    chunk), which the answering path never reads; measured beside it, the answering process's
+    peak RSS would include an index it does not hold.
+    """
+    questions = json.loads(questions_file.read_text())
+    index = NewsIndex(Settings(store_dir=store, reader=Settings.from_env().reader))
+    asker = Asker(index)
+    options = AskOptions(as_of=newest_day(index))
+    for q in questions[:WARMUP_QUESTIONS]:
+        asker.ask(q, options)
+    unread = replace(options, read=False)
+    ours, retrieval = [], []
+    for q in questions[WARMUP_QUESTIONS:]:
+        ours.append(time_call(lambda q=q: asker.ask(q, options))[1] * 1000)
+        retrieval.append(time_call(lambda q=q: asker.ask(q, unread))[1] * 1000)
+    return {
+        "p50_ms": round(percentile_ms(ours, 50), 1),
+        "no_reader_p50_ms": round(percentile_ms(retrieval, 50), 1),
+        "rss_mb": peak_rss_mb(),
         "torch_loaded": "torch" in sys.modules or "sentence_transformers" in sys.modules,
     }
 

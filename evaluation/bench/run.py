@@ -26,6 +26,7 @@ from evaluation.bench.query import (
     QUICK_QUESTIONS,
     WARMUP_QUESTIONS,
     bench_questions,
+    product_worker,
     query_worker,
     run_worker,
     time_call,
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", help=hidden)
     p.add_argument("--_worker", dest="worker", help=hidden)
     p.add_argument("--_questions-file", dest="questions_file", help=hidden)
+    p.add_argument("--_product-only", dest="product_only", action="store_true", help=hidden)
     return p
 
 
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.worker:
-        print(json.dumps(query_worker(Path(args.worker), Path(args.questions_file))))
+        worker = product_worker if args.product_only else query_worker
+        print(json.dumps(worker(Path(args.worker), Path(args.questions_file))))
         return 0
     result = run(args)
     if args.report:
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> dict:
             _log(f"building a store of {size:,} chunks")
             build_store(store, items, vectors, size, None)  # the ingest engine's precision
             _log(f"measuring queries at {size:,} chunks")
-            query.append({"chunks": size, **run_worker(store, questions_file)})
+            query.append(measure_store(store, size, questions_file))
             if not cold:  # on the smallest store: start-up, not search, is what is measured
                 cold = measure_cold_starts(store, questions[WARMUP_QUESTIONS], work, args.cold_runs)
             shutil.rmtree(store, ignore_errors=True)
@@ -125,6 +128,21 @@ def run(args: argparse.Namespace) -> dict:
         shutil.rmtree(work, ignore_errors=True)
     info = {**machine(), "load_average_before": load_before, "load_average_after": _load_average()}
     return {"ingest": ingest, "query": query, **cold, "machine": info}
+
+
+def measure_store(store: Path, size: int, questions_file: Path) -> dict:
+    """One size's row: latencies from the worker that alternates with the raw baseline, peak
+    RSS from one that runs the answering path alone (the baseline's Chroma query loads an HNSW
+    index the answering path never reads)."""
+    product = run_worker(store, questions_file, product_only=True)
+    both = run_worker(store, questions_file)
+    return {
+        "chunks": size,
+        **both,
+        "rss_mb": product["rss_mb"],
+        "rss_with_baseline_mb": both["rss_mb"],
+        "alone_p50_ms": product["p50_ms"],
+    }
 
 
 def _load_average() -> float:

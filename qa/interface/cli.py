@@ -206,7 +206,7 @@ def check_names(index: NewsIndex, sources: list[str], topics: list[str]) -> None
     """Refuse a --source or --topic the store does not have, naming the ones it has."""
     for flag, wanted, known in (
         ("--source", sources, index.catalog.source_names),
-        ("--topic", topics, sorted({t for r in index.catalog.rows for t in r.topics})),
+        ("--topic", topics, index.catalog.topic_names),
     ):
         # articles without a source have "", which statistics and --source call "(unknown)"
         known = [name or (UNKNOWN_SOURCE if flag == "--source" else "") for name in known]

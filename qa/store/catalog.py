@@ -10,18 +10,32 @@ from __future__ import annotations
 import json
 import os
 import time
+import weakref
+from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from hashlib import sha256
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import numpy as np
 
+from qa.store.passage_file import PassageFile
 from qa.types import SearchFilters
 
 NO_DATE = -1  # `published` or `event_*` of a chunk without one
+# From this many chunks, dense search scans a reduced copy of the vectors (REDUCED_DIM
+# dimensions) and rescores its best RESCORED rows exactly: a scan of the full copy costs
+# ~150 ms at 1M chunks and keeps 1.5 GB resident. Below it, every search is exact.
+REDUCED_FROM = 250_000
+REDUCED_DIM = 96
+RESCORED = 1_000
+BASIS_SAMPLE = 20_000  # rows the reduction's basis is computed from
+
+# (basis d x REDUCED_DIM, rows x REDUCED_DIM, the full copy's rows read without mapping)
+Reduced = tuple[np.ndarray, np.ndarray, "VectorRows"]
 
 
 @dataclass
@@ -41,41 +55,130 @@ class CatalogRow:
     event_end: int = NO_DATE
 
 
+# The fields an article's chunks share: one tuple per distinct combination (`Catalog.groups`).
+GROUP_FIELDS = (
+    "article_id",
+    "n_chunks",
+    "content_hash",
+    "title",
+    "source",
+    "url",
+    "topics",
+    "also_published_by",
+)
+Group = tuple  # the values of GROUP_FIELDS, in that order
+
+
 class Catalog:
-    """Chunk metadata in row order, with arrays for fast filter masks, and the chunk vectors.
+    """Chunk metadata in row order, held in columns, and the chunk vectors.
+
+    Columns, not an object per chunk: a chunk's own fields (its id, number, dates) are numpy
+    arrays (the ids memory-mapped from the saved catalog), and the fields its article's chunks
+    share (title, source, URL, topics...) are one tuple per article in `groups`, so a row costs
+    about 70 bytes and not the ~1 KB of a Python object. `rows` still reads as a list of
+    `CatalogRow`, each made on demand.
 
     `vectors` (rows x d, float32) is a local copy of the collection's embeddings: a search with
     a filter is answered exactly from it, since Chroma's filtered queries cost 60-90 ms at 20k
     chunks against 4 ms unfiltered.
     """
 
-    def __init__(self, rows: list[CatalogRow], vectors: np.ndarray | None = None) -> None:
-        self.rows = rows
+    def __init__(self, rows: Sequence[CatalogRow], vectors: np.ndarray | None = None) -> None:
+        builder = CatalogBuilder()
+        for row in rows:
+            builder.add(row)
+        self._set(*builder.columns())
         self.vectors = vectors
-        self.row_of = {r.id: i for i, r in enumerate(rows)}
-        self.published = np.array([r.published for r in rows], dtype=np.int64)
-        self.sources = np.array([r.source for r in rows], dtype=object)
-        self.event_start = np.array([r.event_start for r in rows], dtype=np.int64)
-        self.event_end = np.array([r.event_end for r in rows], dtype=np.int64)
-        self.broken = self._find_broken(rows)
+
+    @classmethod
+    def from_columns(
+        cls,
+        groups: list[Group],
+        ids: np.ndarray,
+        columns: np.ndarray,
+        vectors: np.ndarray | None = None,
+    ) -> Catalog:
+        catalog = cls.__new__(cls)
+        catalog._set(groups, ids, columns)
+        catalog.vectors = vectors
+        return catalog
+
+    def _set(self, groups: list[Group], ids: np.ndarray, columns: np.ndarray) -> None:
+        """`ids` (bytes, UTF-8) and `columns` (5 x rows: group, n, published, event_start,
+        event_end) in row order; `groups` the shared fields the group column points to."""
+        self.groups = groups
+        self.ids = ids
+        self.group = columns[0].astype(np.int32)
+        self.n = columns[1].astype(np.int32)
+        self.published = columns[2]
+        self.event_start = columns[3]
+        self.event_end = columns[4]
+        self.rows = CatalogRows(self)
+        self.passages: PassageFile | None = None  # each row's text and metadata, if saved
+        self.reduced: Reduced | None = None  # a large store's reduced vectors (REDUCED_FROM)
+        self.broken = self._find_broken()
         self._last_similarities: tuple[bytes, np.ndarray] | None = None
 
-    @staticmethod
-    def _find_broken(rows: list[CatalogRow]) -> set[str]:
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def chunk_id(self, row: int) -> str:
+        return bytes(self.ids[row]).decode()
+
+    def row(self, i: int) -> CatalogRow:
+        g = self.groups[self.group[i]]
+        return CatalogRow(
+            self.chunk_id(i),
+            g[0],
+            int(self.n[i]),
+            g[1],
+            g[2],
+            g[3],
+            g[4],
+            g[5],
+            int(self.published[i]),
+            g[6],
+            g[7],
+            int(self.event_start[i]),
+            int(self.event_end[i]),
+        )
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Each chunk id's row (made when first asked: only a rebuild of the vectors asks)."""
+        return {self.chunk_id(i): i for i in range(len(self))}
+
+    def _find_broken(self) -> set[str]:
         """Articles left half-written (chunks missing, or two versions mixed) by a crash."""
-        by_article: dict[str, list[CatalogRow]] = defaultdict(list)
-        for r in rows:
-            by_article[r.article_id].append(r)
-        return {
-            aid
-            for aid, rs in by_article.items()
-            if len(rs) != rs[0].n_chunks or len({r.content_hash for r in rs}) > 1
-        }
+        counts = np.bincount(self.group, minlength=len(self.groups))
+        chunks: dict[str, int] = defaultdict(int)
+        expected: dict[str, int] = {}
+        hashes: dict[str, set[str]] = defaultdict(set)
+        # Groups are numbered in the order of their first row: an article's first group holds
+        # its first row, whose n_chunks is the one expected.
+        for g, count in zip(self.groups, counts.tolist(), strict=True):
+            if count == 0:
+                continue
+            aid = g[0]
+            chunks[aid] += count
+            expected.setdefault(aid, g[1])
+            hashes[aid].add(g[2])
+        return {aid for aid in chunks if chunks[aid] != expected[aid] or len(hashes[aid]) > 1}
 
     @cached_property
     def source_names(self) -> list[str]:
         """The distinct source names, sorted (read per question; the catalog is immutable)."""
-        return sorted(set(self.sources))
+        return sorted({g[4] for g in self._used_groups})
+
+    @cached_property
+    def topic_names(self) -> list[str]:
+        """The distinct topics, sorted."""
+        return sorted({t for g in self._used_groups for t in g[6]})
+
+    @cached_property
+    def _used_groups(self) -> list[Group]:
+        used = np.bincount(self.group, minlength=len(self.groups)) > 0
+        return [g for g, u in zip(self.groups, used.tolist(), strict=True) if u]
 
     @cached_property
     def published_span(self) -> tuple[int, int] | None:
@@ -86,26 +189,58 @@ class Catalog:
 
     def articles(self) -> dict[str, CatalogRow]:
         """The first row of each complete article."""
-        out: dict[str, CatalogRow] = {}
-        for r in self.rows:
-            if r.article_id not in self.broken and r.article_id not in out:
-                out[r.article_id] = r
-        return out
+        firsts: dict[str, int] = {}
+        _, first_rows = np.unique(self.group, return_index=True)
+        for row in sorted(first_rows.tolist()):
+            aid = self.groups[self.group[row]][0]
+            if aid not in self.broken and aid not in firsts:
+                firsts[aid] = row
+        return {aid: self.row(row) for aid, row in firsts.items()}
 
     def similarities(self, vector) -> np.ndarray:
-        """`vector`'s cosine with every row. The last query's are kept: a question's filtered
+        """`vector`'s cosine with every row (with a reduced copy: its approximation from the
+        reduced vectors, see `dense_top`). The last query's are kept: a question's filtered
         rankings (its time window, the events it names, an outlet) share one product."""
         query = np.asarray(vector, dtype=np.float32)
         key = query.tobytes()
         last = self._last_similarities
         if last is not None and last[0] == key:
             return last[1]
-        scores = cast(np.ndarray, self.vectors) @ query  # only called with vectors
+        if self.reduced is not None:
+            basis, low, _ = self.reduced
+            scores = low @ (query @ basis)
+        else:
+            scores = cast(np.ndarray, self.vectors) @ query  # only called with vectors
         self._last_similarities = (key, scores)  # one assignment: safe across the page's threads
         return scores
 
+    def dense_top(self, vector, k: int, mask: np.ndarray) -> list[tuple[int, float]]:
+        """The `k` rows kept by `mask` nearest to `vector`, best first, with their cosines.
+
+        Exact from the vector copy; for a store with a reduced copy, the best `RESCORED` rows
+        by the reduced vectors are rescored exactly (at 100k chunks the exact best 40 were all
+        among the reduced copy's best 800 for 43 real questions).
+        """
+        kept = int(mask.sum())
+        if kept == 0:
+            return []
+        # One product over all rows beats gathering the kept rows first (no copy of the matrix).
+        scores = np.where(mask, self.similarities(vector), -np.inf)
+        if self.reduced is not None:
+            n = min(RESCORED, kept)
+            rows = np.sort(np.argpartition(-scores, n - 1)[:n])
+            exact = self.reduced[2].read(rows) @ np.asarray(vector, dtype=np.float32)
+            k = min(k, n)
+            best = np.argpartition(-exact, k - 1)[:k]
+            best = best[np.argsort(-exact[best], kind="stable")]
+            return [(int(rows[i]), float(exact[i])) for i in best]
+        k = min(k, kept)
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(int(i), float(scores[i])) for i in best]
+
     def mask(self, filters: SearchFilters) -> np.ndarray:
-        keep = np.ones(len(self.rows), dtype=bool)
+        keep = np.ones(len(self), dtype=bool)
         # Undated rows hold NO_DATE (-1): below any `since`, within any `until`.
         if filters.since is not None:
             keep &= self.published >= filters.since
@@ -118,26 +253,83 @@ class Catalog:
         if filters.event_until is not None:
             keep &= (self.event_start <= filters.event_until) & (self.event_start != NO_DATE)
         if filters.sources:
-            keep &= np.isin(self._sources_lower, [s.lower() for s in filters.sources])
+            wanted = {s.lower() for s in filters.sources}
+            keep &= self._per_row([g[4].lower() in wanted for g in self.groups])
         if filters.topics:
             wanted = {t.lower() for t in filters.topics}
-            keep &= np.array(
-                [any(t.lower() in wanted for t in r.topics) for r in self.rows], dtype=bool
-            )
+            keep &= self._per_row([any(t.lower() in wanted for t in g[6]) for g in self.groups])
         if self.broken:
             keep &= self._complete
         return keep
 
-    # Masks of a whole-catalog scan, made once: every search of a question (dense and BM25, for
-    # each preferred window or outlet) builds a mask, and the catalog never changes.
-    @cached_property
-    def _sources_lower(self) -> np.ndarray:
-        return np.array([s.lower() for s in self.sources], dtype=str)
+    def _per_row(self, per_group: list[bool]) -> np.ndarray:
+        """A row mask from one answer per group."""
+        return np.array(per_group + [False], dtype=bool)[self.group]
 
+    # Made once: every search of a question builds a mask, and the catalog never changes.
     @cached_property
     def _complete(self) -> np.ndarray:
         """False for the rows of half-written articles."""
-        return np.array([r.article_id not in self.broken for r in self.rows], dtype=bool)
+        return self._per_row([g[0] not in self.broken for g in self.groups])
+
+
+class CatalogRows(Sequence[CatalogRow]):
+    """A catalog's rows as `CatalogRow`s, each made when read."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def __len__(self) -> int:
+        return len(self._catalog)
+
+    @overload
+    def __getitem__(self, i: int) -> CatalogRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[CatalogRow]: ...
+    def __getitem__(self, i: int | slice) -> CatalogRow | list[CatalogRow]:
+        if isinstance(i, slice):
+            return [self._catalog.row(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._catalog.row(i)
+
+    def __iter__(self) -> Iterator[CatalogRow]:
+        for i in range(len(self)):
+            yield self._catalog.row(i)
+
+
+class CatalogBuilder:
+    """A catalog's columns, made row by row as the store's pages stream by."""
+
+    def __init__(self) -> None:
+        self._group_of: dict[Group, int] = {}
+        self._ids: list[bytes] = []
+        self._columns: list[array] = [array("q") for _ in range(5)]
+
+    def add(self, row: CatalogRow) -> None:
+        key = tuple(getattr(row, name) for name in GROUP_FIELDS)
+        group = self._group_of.setdefault(key, len(self._group_of))
+        self._ids.append(row.id.encode())
+        for column, value in zip(
+            self._columns,
+            (group, row.n, row.published, row.event_start, row.event_end),
+            strict=True,
+        ):
+            column.append(value)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def columns(self) -> tuple[list[Group], np.ndarray, np.ndarray]:
+        """(groups, ids, columns), as `Catalog.from_columns` takes them."""
+        ids = np.array(self._ids, dtype=bytes) if self._ids else np.zeros(0, dtype="S1")
+        columns = np.array([np.frombuffer(c, dtype=np.int64) for c in self._columns])
+        return list(self._group_of), ids, columns.reshape(5, len(self._ids))
+
+    def build(self, vectors: np.ndarray | None = None) -> Catalog:
+        return Catalog.from_columns(*self.columns(), vectors)
 
 
 def chroma_where(filters: SearchFilters, catalog: Catalog) -> dict | None:
@@ -179,12 +371,12 @@ def chroma_where(filters: SearchFilters, catalog: Catalog) -> dict | None:
 def _matching_sources(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
     """Stored source names matching `wanted` case-insensitively (Chroma compares exactly)."""
     lower = {w.lower() for w in wanted}
-    return sorted({s for s in catalog.sources if s.lower() in lower})
+    return [s for s in catalog.source_names if s.lower() in lower]
 
 
 def _matching_topics(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
     lower = {w.lower() for w in wanted}
-    return sorted({t for r in catalog.rows for t in r.topics if t.lower() in lower})
+    return [t for t in catalog.topic_names if t.lower() in lower]
 
 
 def row_from_metadata(cid: str, meta: dict) -> CatalogRow:
@@ -227,38 +419,154 @@ def share_strings(row: CatalogRow, previous: CatalogRow | None) -> CatalogRow:
     return row
 
 
-def save_catalog(folder: Path, stamp: str, rows: list[CatalogRow]) -> None:
+CATALOG_FORMAT = 2  # columns (.npy beside catalog.json); 1 was one JSON list per row
+
+
+def _columns_files(folder: Path, stamp: str) -> tuple[Path, Path]:
+    """The stamp's id and column files: named after it, so that a reader never pairs one
+    stamp's catalog.json with another's columns."""
+    key = sha256(stamp.encode()).hexdigest()[:16]
+    return folder / f"catalog-{key}.ids.npy", folder / f"catalog-{key}.columns.npy"
+
+
+def save_catalog(folder: Path, stamp: str, catalog: Catalog) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    ids_file, columns_file = _columns_files(folder, stamp)
+    columns = np.array(
+        [catalog.group, catalog.n, catalog.published, catalog.event_start, catalog.event_end],
+        dtype=np.int64,
+    ).reshape(5, len(catalog))
+    for path, array_ in ((ids_file, np.asarray(catalog.ids)), (columns_file, columns)):
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy")
+        np.save(tmp, array_)
+        os.replace(tmp, path)
     tmp = folder / f"catalog.{os.getpid()}.{time.monotonic_ns()}.tmp"
-    tmp.write_text(json.dumps({"stamp": stamp, "rows": [list(r.__dict__.values()) for r in rows]}))
+    groups = [list(g) for g in catalog.groups]
+    tmp.write_text(
+        json.dumps(
+            {"stamp": stamp, "format": CATALOG_FORMAT, "rows": len(catalog), "groups": groups}
+        )
+    )
     os.replace(tmp, folder / "catalog.json")  # atomic: readers see the old or the new file
+    for old in folder.glob("catalog-*.npy"):  # other stamps' (a reader's mapping outlives this)
+        if old not in (ids_file, columns_file):
+            old.unlink(missing_ok=True)
 
 
 def save_vectors(folder: Path, stamp: str, vectors: np.ndarray) -> None:
+    """The vector copy, and for a large store (`REDUCED_FROM` rows) its reduced copy too."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"vectors.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
-    np.save(tmp, vectors)
-    os.replace(tmp, folder / "vectors.npy")
-    (folder / "vectors.json").write_text(json.dumps({"stamp": stamp, "rows": len(vectors)}))
+    reduced = len(vectors) >= REDUCED_FROM
+    saved = {"vectors": vectors}
+    if reduced:
+        basis = reduction_basis(vectors)
+        saved |= {"vectors-basis": basis, "vectors-reduced": _project(vectors, basis)}
+    for name, values in saved.items():
+        tmp = folder / f"{name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
+        np.save(tmp, values)
+        os.replace(tmp, folder / f"{name}.npy")  # a reader's mapping of the old file stays valid
+    info = {"stamp": stamp, "rows": len(vectors), "reduced": reduced}
+    (folder / "vectors.json").write_text(json.dumps(info))
 
 
-def _load_vectors(folder: Path, stamp: str, rows: int) -> np.ndarray | None:
+def reduction_basis(vectors: np.ndarray) -> np.ndarray:
+    """d x REDUCED_DIM: the top right singular vectors of an even sample of `vectors` (no
+    centring: what is kept is the dot product), so `v @ basis` keeps most of each cosine."""
+    step = max(1, len(vectors) // BASIS_SAMPLE)
+    sample = np.asarray(vectors[::step], dtype=np.float32)
+    _, _, vt = np.linalg.svd(sample, full_matrices=False)
+    return np.ascontiguousarray(vt[:REDUCED_DIM].T, dtype=np.float32)
+
+
+def _project(vectors: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    out = np.empty((len(vectors), basis.shape[1]), dtype=np.float32)
+    for start in range(0, len(vectors), 100_000):  # in parts: the copy may be memory-mapped
+        out[start : start + 100_000] = vectors[start : start + 100_000] @ basis
+    return out
+
+
+def _load_vectors(folder: Path, stamp: str, rows: int) -> tuple[np.ndarray | None, Reduced | None]:
+    """(the vector copy, its reduced copy if the store is large), memory-mapped; Nones if
+    missing or stale."""
     try:
         info = json.loads((folder / "vectors.json").read_text())
         if info.get("stamp") != stamp or info.get("rows") != rows:
-            return None
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+            return None, None
+        vectors, rows_file = _open_npy(folder / "vectors.npy")
+        reduced = None
+        if info.get("reduced"):
+            basis = np.load(folder / "vectors-basis.npy")
+            low = np.load(folder / "vectors-reduced.npy", mmap_mode="r")
+            if len(low) != rows:
+                return None, None
+            reduced = (basis, low, rows_file)
     except (OSError, ValueError):
-        return None
-    return vectors if len(vectors) == rows else None
+        return None, None
+    if len(vectors) != rows or (reduced is None and rows >= REDUCED_FROM):
+        return None, None
+    return vectors, reduced
+
+
+class VectorRows:
+    """Rows of a saved .npy matrix read with pread: unlike a mapping's pages, rows read so do
+    not stay in the process's RSS (the rows a large store rescores are scattered; over a few
+    hundred questions their pages reached 2 GB of mapped file)."""
+
+    def __init__(self, fd: int, offset: int, shape: tuple[int, int], dtype) -> None:
+        self._fd = fd  # kept open: the very file mapped, even if replaced since
+        weakref.finalize(self, os.close, fd)
+        self._offset = offset
+        self._dim = shape[1]
+        self._dtype = np.dtype(dtype)
+
+    def read(self, rows: np.ndarray) -> np.ndarray:
+        width = self._dim * self._dtype.itemsize
+        fd = self._fd
+        data = b"".join(os.pread(fd, width, self._offset + int(r) * width) for r in rows)
+        return np.frombuffer(data, dtype=self._dtype).reshape(len(rows), self._dim)
+
+
+def _open_npy(path: Path) -> tuple[np.ndarray, VectorRows]:
+    """A saved 2-d .npy file memory-mapped, and a reader of its rows on the same open file."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = header(f)
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: not a 2-d C-order array")
+        offset = f.tell()
+        mapped = (
+            np.memmap(f, dtype=dtype, mode="r", shape=shape, offset=offset)
+            if shape[0]
+            else np.zeros(shape, dtype=dtype)
+        )
+        return mapped, VectorRows(os.dup(f.fileno()), offset, shape, dtype)
 
 
 def load_catalog(folder: Path, stamp: str) -> Catalog | None:
+    """The saved catalog if it was built for `stamp`, its ids memory-mapped; else None."""
     try:
         data = json.loads((folder / "catalog.json").read_text())
-    except (OSError, ValueError):
+        if data.get("stamp") != stamp or data.get("format") != CATALOG_FORMAT:
+            return None
+        ids_file, columns_file = _columns_files(folder, stamp)
+        ids = np.load(ids_file, mmap_mode="r") if data["rows"] else np.zeros(0, dtype="S1")
+        columns = np.load(columns_file)
+    except (OSError, ValueError, KeyError):
         return None
-    if data.get("stamp") != stamp:
+    rows = data["rows"]
+    if len(ids) != rows or columns.shape != (5, rows):
         return None
-    rows = [CatalogRow(*r[:9], tuple(r[9]), tuple(r[10]), r[11], r[12]) for r in data["rows"]]  # type: ignore[call-arg]
-    return Catalog(rows, _load_vectors(folder, stamp, len(rows)))
+    groups = [(*g[:6], tuple(g[6]), tuple(g[7])) for g in data["groups"]]
+    catalog = Catalog.from_columns(groups, ids, columns)
+    catalog.vectors, catalog.reduced = _load_vectors(folder, stamp, rows)
+    return catalog
+
+
+def reload_vectors(catalog: Catalog, folder: Path, stamp: str) -> None:
+    """The saved vector copies of `catalog`'s stamp, memory-mapped, in place of its own."""
+    catalog.vectors, catalog.reduced = _load_vectors(folder, stamp, len(catalog))

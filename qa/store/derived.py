@@ -16,8 +16,10 @@ import numpy as np
 from qa.heap import trim_heap
 from qa.store.catalog import (
     Catalog,
+    CatalogBuilder,
     CatalogRow,
     load_catalog,
+    reload_vectors,
     row_from_metadata,
     save_catalog,
     save_vectors,
@@ -28,6 +30,7 @@ from qa.store.connection import chroma_errors
 from qa.store.folder import CHROMA_DB
 from qa.store.lexical import LexicalIndex
 from qa.store.opening import OpenStore
+from qa.store.passage_file import PassageWriter, load_passages
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +134,28 @@ class DerivedIndexes(OpenStore):
         folder = self._cache_dir()
         catalog = load_catalog(folder, stamp)
         lexical = LexicalIndex.load(folder, stamp) if catalog is not None else None
-        if catalog is None or lexical is None or lexical.size != len(catalog.rows):
-            rows: list[CatalogRow] = []
-            lexical = LexicalIndex.build(self._indexed_texts(rows))
-            catalog = Catalog(rows)
-            save_catalog(folder, stamp, rows)
+        passages = load_passages(folder, stamp, len(catalog)) if catalog is not None else None
+        if catalog is None or lexical is None or lexical.size != len(catalog) or passages is None:
+            builder = CatalogBuilder()
+            writer = PassageWriter(folder)
+            try:
+                lexical = LexicalIndex.build(self._indexed_texts(builder, writer))
+            except BaseException:
+                writer.discard()
+                raise
+            catalog = builder.build()
+            del builder
+            save_catalog(folder, stamp, catalog)
             lexical.save(folder, stamp)
-        if catalog.vectors is None and catalog.rows:
+            writer.save(stamp)
+            catalog = load_catalog(folder, stamp) or catalog  # its ids mapped, not held
+            passages = load_passages(folder, stamp, len(catalog))
+        catalog.passages = passages
+        if catalog.vectors is None and len(catalog):
             catalog.vectors = self._read_vectors(catalog)
             if catalog.vectors is not None:
                 save_vectors(folder, stamp, catalog.vectors)
+                reload_vectors(catalog, folder, stamp)  # mapped, with any reduced copy
         self._catalog, self._lexical, self._stamp = catalog, lexical, stamp
 
     def chunk_texts(self) -> tuple[list[CatalogRow], list[str]]:
@@ -153,17 +168,20 @@ class DerivedIndexes(OpenStore):
             texts.append(text)
         return rows, texts
 
-    def _indexed_texts(self, rows: list[CatalogRow]) -> Iterator[str]:
-        """Each chunk's indexed text, its catalog row appended to `rows` as it goes by.
+    def _indexed_texts(self, rows: CatalogBuilder, passages: PassageWriter) -> Iterator[str]:
+        """Each chunk's indexed text, its catalog row added to `rows` and its document and
+        metadata to `passages` as it goes by.
 
         BM25 tokenizes the texts as they are read, and they are not kept: holding every text
         and page of a 46k-chunk store at once took ~360 MB at the end of an ingest.
         """
-        for row, text in self._chunk_rows():
-            rows.append(row)
+        for row, text in self._chunk_rows(passages):
+            rows.add(row)
             yield text
 
-    def _chunk_rows(self) -> Iterator[tuple[CatalogRow, str]]:
+    def _chunk_rows(
+        self, passages: PassageWriter | None = None
+    ) -> Iterator[tuple[CatalogRow, str]]:
         """Each chunk's catalog row and indexed text, in collection order, one page at a time:
         what the derived indexes are built from. An article's chunks share their row strings."""
         previous: CatalogRow | None = None
@@ -173,6 +191,8 @@ class DerivedIndexes(OpenStore):
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
                 row = share_strings(row_from_metadata(cid, meta or {}), previous)
                 previous = row
+                if passages is not None:
+                    passages.add(doc, meta or {})
                 yield row, indexed_text(row, doc or "")
 
     def _read_vectors(self, catalog: Catalog) -> np.ndarray | None:
@@ -190,7 +210,7 @@ class DerivedIndexes(OpenStore):
             for ids, _, _, embs in self._pages(include=["embeddings"]):
                 part = np.asarray(embs, dtype=np.float32)
                 if vectors is None:
-                    vectors = np.zeros((len(catalog.rows), part.shape[1]), dtype=np.float32)
+                    vectors = np.zeros((len(catalog), part.shape[1]), dtype=np.float32)
                 for cid, vector in zip(ids, part, strict=True):
                     if (row := catalog.row_of.get(cid)) is not None:
                         vectors[row] = vector
@@ -198,7 +218,7 @@ class DerivedIndexes(OpenStore):
         except chroma_error as e:
             log.info("chunk vectors not readable from %s (%s)", self.settings.store_label, e)
             return None
-        return vectors if found == len(catalog.rows) else None
+        return vectors if found == len(catalog) else None
 
     def _pages(
         self, include: list[str], *, page_size: int = PAGE_SIZE

@@ -24,6 +24,7 @@ class Hit:
     lexical: float | None = None  # BM25 score
     score: float = 0.0  # fused score
     rank: int = 0
+    row: int | None = None  # the chunk's catalog row, where the search knew it
 
 
 class NewsIndex(WritableStore):
@@ -60,7 +61,7 @@ class NewsIndex(WritableStore):
         only for a store whose vectors could not be copied.
         """
         catalog = self.catalog
-        total = len(catalog.rows)
+        total = len(catalog)
         if total == 0:
             return []
         mask = catalog.mask(filters)
@@ -81,15 +82,10 @@ class NewsIndex(WritableStore):
 
     @staticmethod
     def _exact_dense_hits(catalog, vector, k: int, mask: np.ndarray) -> list[Hit]:
-        kept = int(mask.sum())
-        if kept == 0:
-            return []
-        # One product over all rows beats gathering the kept rows first (no copy of the matrix).
-        scores = np.where(mask, catalog.similarities(vector), -np.inf)
-        k = min(k, kept)
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best])]
-        return [Hit(catalog.rows[i].id, dense=float(scores[i])) for i in best]
+        return [
+            Hit(catalog.chunk_id(i), dense=score, row=i)
+            for i, score in catalog.dense_top(vector, k, mask)
+        ]
 
     def lexical_hits(
         self, query: str, *, k: int, filters: SearchFilters = SearchFilters()
@@ -98,19 +94,35 @@ class NewsIndex(WritableStore):
         catalog = self.catalog
         mask = None if filters.empty and not catalog.broken else catalog.mask(filters)
         return [
-            Hit(catalog.rows[row].id, lexical=score)
+            Hit(catalog.chunk_id(row), lexical=score, row=row)
             for row, score in self.lexical.top(query, k, mask)
         ]
 
     def passages(self, hits: Sequence[Hit]) -> list[Passage]:
-        """The passages of `hits` (text and metadata read in one call), with their scores."""
-        found = {p.chunk_id: p for p in self.get([h.chunk_id for h in hits])}
+        """The passages of `hits`, with their scores: read from the catalog's passage file
+        (qa.store.passage_file) where the hit's row is known, else from Chroma in one call."""
+        found = self._saved_passages(hits)
+        missing = [h.chunk_id for h in hits if h.chunk_id not in found]
+        if missing:
+            found.update((p.chunk_id, p) for p in self.get(missing))
         out = []
         for h in hits:
             if (p := found.get(h.chunk_id)) is not None:
                 p.dense, p.lexical, p.score, p.rank = h.dense, h.lexical, h.score, h.rank
                 out.append(p)
         return out
+
+    def _saved_passages(self, hits: Sequence[Hit]) -> dict[str, Passage]:
+        catalog = self.catalog
+        saved = catalog.passages
+        if saved is None:
+            return {}
+        found = {}
+        for h in hits:
+            # A hit from a catalog since replaced (another thread refreshed) has another row.
+            if h.row is not None and h.row < len(catalog) and catalog.chunk_id(h.row) == h.chunk_id:
+                found[h.chunk_id] = passage_from_metadata(h.chunk_id, *saved.read(h.row))
+        return found
 
     def raw_query(self, vector: Sequence[float], *, k: int) -> dict:
         """One bare Chroma query for the `k` nearest chunks: the benchmarks' raw baseline.
@@ -151,7 +163,7 @@ class NewsIndex(WritableStore):
     # -- statistics ----------------------------------------------------------------------
 
     def count_chunks(self) -> int:
-        return len(self.catalog.rows)
+        return len(self.catalog)
 
     def count_articles(self) -> int:
         return len(self.catalog.articles())
@@ -165,7 +177,7 @@ class NewsIndex(WritableStore):
         topics = Counter(t for r in articles for t in r.topics)
         return {
             "articles": len(articles),
-            "chunks": len(self.catalog.rows),
+            "chunks": len(self.catalog),
             "sources": dict(Counter(r.source or UNKNOWN_SOURCE for r in articles).most_common()),
             "topics": dict(topics.most_common()),
             "embedding_model": meta.get("embedding_model", self.settings.embedding_model),

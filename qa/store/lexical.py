@@ -7,9 +7,13 @@ store's generation stamp, and rebuilt whenever that stamp moves.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import threading
+import time
 from collections.abc import Iterable
+from hashlib import sha256
 from itertools import islice
 from pathlib import Path
 
@@ -143,30 +147,51 @@ class LexicalIndex:
         return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
 
     def save(self, folder: Path, stamp: str) -> None:
+        """Saved under a folder named after `stamp`, written whole under another name first:
+        readers memory-map its arrays, and a file rewritten in place under a reader's mapping
+        would crash it (SIGBUS)."""
         folder.mkdir(parents=True, exist_ok=True)
-        if self._retriever is not None:
-            self._retriever.save(str(folder / "bm25"))
-            self._tokenizer.save_vocab(str(folder / "bm25"))
-            self._tokenizer.save_stopwords(str(folder / "bm25"))
+        name = _index_dir(stamp)
+        if self._retriever is not None and not (folder / name).is_dir():
+            tmp = folder / f"{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
+            self._retriever.save(str(tmp))
+            self._tokenizer.save_vocab(str(tmp))
+            self._tokenizer.save_stopwords(str(tmp))
+            try:
+                os.rename(tmp, folder / name)
+            except OSError:  # another process saved the same stamp's index meanwhile
+                shutil.rmtree(tmp, ignore_errors=True)
         # The manifest goes last: a crash mid-save leaves no manifest claiming the new stamp.
-        (folder / MANIFEST).write_text(json.dumps({"stamp": stamp, "size": self.size}))
+        (folder / MANIFEST).write_text(json.dumps({"stamp": stamp, "size": self.size, "dir": name}))
+        for old in folder.glob("bm25*"):  # other stamps' (a reader's mapping outlives this)
+            if old.name != name and not old.name.endswith(".tmp"):
+                shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path, stamp: str) -> LexicalIndex | None:
-        """The saved index if it was built for `stamp`, else None (stale or missing)."""
+        """The saved index if it was built for `stamp`, else None (stale or missing).
+
+        Its score matrix is memory-mapped: a question reads the columns of its own words only,
+        so a large store's index is not held whole in memory.
+        """
         try:
             manifest = json.loads((folder / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
-        if manifest.get("stamp") != stamp:
+        if manifest.get("stamp") != stamp or manifest.get("dir") != _index_dir(stamp):
             return None
         tokenizer = make_tokenizer()
         if manifest["size"] == 0:
             return cls(None, tokenizer, 0)
+        path = str(folder / manifest["dir"])
         try:
-            retriever = bm25s.BM25.load(str(folder / "bm25"))
-            tokenizer.load_vocab(str(folder / "bm25"))
-            tokenizer.load_stopwords(str(folder / "bm25"))
+            retriever = bm25s.BM25.load(path, mmap=True)
+            tokenizer.load_vocab(path)
+            tokenizer.load_stopwords(path)
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever, tokenizer, manifest["size"])
+
+
+def _index_dir(stamp: str) -> str:
+    return f"bm25-{sha256(stamp.encode()).hexdigest()[:16]}"

@@ -54,3 +54,13 @@ def test_cold_starts_name_every_run_behind_their_median():
         cold_start_section(result)
     )
     assert runs_text([2.0]) == "" and runs_text(None) == ""  # one run is just the figure
+
+
+def test_a_million_chunk_store_adds_its_targets_only_when_measured():
+    q100 = {"chunks": 100_000, "p50_ms": 80.0, "ratio": 5.0, "rss_mb": 435.0}
+    result = {"ingest": {"ratio": 3.0}, "query": [q100], "cold_start_s": 2.0}
+    assert not any("1M" in label for label, _, _ in targets(result))
+    q1m = {"chunks": 1_000_000, "p50_ms": 130.0, "ratio": 7.0, "rss_mb": 3100.0}
+    rows = {label: (shown, met) for label, shown, met in targets({**result, "query": [q100, q1m]})}
+    assert rows["p50 at 1M <= 1.5 x p50 at 100k"] == ("1.62x", False)
+    assert rows["peak RSS at 1M chunks <= 3000 MB"] == ("3100 MB", False)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import ingest_articles
@@ -246,3 +248,78 @@ def test_derived_indexes_read_in_small_pages_are_the_same(filled, embeddings, mo
     rows = again.catalog.rows
     harbour = [r for r in rows if r.title == "Harbour"]
     assert all(r.title is harbour[0].title and r.url is harbour[0].url for r in harbour)
+
+
+def test_a_questions_passages_are_read_from_the_saved_file_as_chroma_has_them(filled, monkeypatch):
+    """The answering path reads its passages from the derived passage file, not Chroma (whose
+    first read loads the whole HNSW index), and gets what Chroma would have given."""
+    vector = filled.embed_query("council budget")
+    both = filled.dense_hits(vector, k=2) + filled.lexical_hits("lake froze", k=2)
+    hits = list({h.chunk_id: h for h in both}.values())
+    assert len(hits) >= 2
+    assert all(h.row is not None for h in hits)
+    from_chroma = filled.get([h.chunk_id for h in hits])
+    asked: list[list[str]] = []
+    chroma_get = filled.get
+    monkeypatch.setattr(filled, "get", lambda ids: asked.append(list(ids)) or chroma_get(ids))
+    saved = filled.passages(hits)
+    assert asked == []  # nothing read from Chroma
+    assert [
+        (
+            p.chunk_id,
+            p.text,
+            p.title,
+            p.source,
+            p.published,
+            p.topics,
+            p.start,
+            p.sentence_vectors,
+            p.head_vector,
+        )
+        for p in saved
+    ] == [
+        (
+            p.chunk_id,
+            p.text,
+            p.title,
+            p.source,
+            p.published,
+            p.topics,
+            p.start,
+            p.sentence_vectors,
+            p.head_vector,
+        )
+        for p in from_chroma
+    ]
+    assert [(p.dense, p.lexical) for p in saved] == [(h.dense, h.lexical) for h in hits]
+    # A hit whose row no longer holds its chunk (a catalog since replaced) is read from Chroma.
+    stale = replace(hits[0], row=hits[1].row)
+    assert [p.chunk_id for p in filled.passages([stale])] == [hits[0].chunk_id]
+    assert asked == [[hits[0].chunk_id]]
+
+
+def test_a_large_stores_dense_search_rescores_its_reduced_copy_exactly(
+    filled, embeddings, monkeypatch
+):
+    """From REDUCED_FROM chunks the catalog saves a reduced copy of the vectors beside the full
+    one; a search scans it and rescores its best rows with the full vectors, so the rankings
+    and cosines are the exact ones whenever the exact best are among the rows rescored."""
+    vector = filled.embed_query("council budget")
+    filters = SearchFilters(since=epoch(parse_date("2024-01-01")))
+    exact = [(h.chunk_id, h.dense) for h in filled.dense_hits(vector, k=3, filters=filters)]
+    shutil.rmtree(filled.settings.store_dir / "lexical")
+    monkeypatch.setattr("qa.store.catalog.REDUCED_FROM", 2)
+    monkeypatch.setattr("qa.store.catalog.REDUCED_DIM", 2)
+    reopened = NewsIndex(filled.settings, embeddings=embeddings)
+    assert reopened.catalog.reduced is not None
+    basis, low, _ = reopened.catalog.reduced
+    assert basis.shape == (len(vector), 2) and low.shape == (reopened.count_chunks(), 2)
+    assert (filled.settings.store_dir / "lexical/news/vectors-reduced.npy").is_file()
+    got = [(h.chunk_id, h.dense) for h in reopened.dense_hits(vector, k=3, filters=filters)]
+    assert [c for c, _ in got] == [c for c, _ in exact]
+    assert [d for _, d in got] == pytest.approx([d for _, d in exact], abs=1e-6)
+    # Rescoring only the reduced copy's best row still returns an exact cosine.
+    monkeypatch.setattr("qa.store.catalog.RESCORED", 1)
+    ((row, cosine),) = reopened.catalog.dense_top(vector, 1, reopened.catalog.mask(filters))
+    full = np.asarray(reopened.catalog.vectors[row]) @ np.asarray(vector, dtype=np.float32)
+    assert cosine == pytest.approx(float(full), abs=1e-6)
