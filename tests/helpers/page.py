@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.bench.page import CHROMIUM, launch_chromium
+from evaluation.bench.page import (
+    CHROMIUM,
+    launch_chromium,
+    start_streamlit,
+    stop_server,
+    wait_until_healthy,
+)
 from helpers.paths import APP
+from helpers.web import free_port
 
 # Where Chromium is missing, the browser tests skip, except in CI, where they must run (and fail).
 browser_only = pytest.mark.skipif(
@@ -31,6 +38,20 @@ def chromium_page(**options) -> Iterator:
             yield browser.new_page(**({"viewport": {"width": 1280, "height": 900}} | options))
         finally:
             browser.close()
+
+
+@contextmanager
+def served_page(store: Path, log: Path, env: dict[str, str] | None = None, **wait) -> Iterator[str]:
+    """`python app.py` (what `make run` starts) over `store` on a free 127.0.0.1 port, its output
+    in `log`; yields its URL once healthy, and stops it afterwards."""
+    port = free_port()
+    server = start_streamlit(store, port, log, env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, server, log, **wait)
+        yield url
+    finally:
+        stop_server(server)
 
 
 def open_page(monkeypatch=None, store: Path | None = None):

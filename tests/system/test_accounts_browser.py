@@ -10,11 +10,10 @@ import sys
 
 import pytest
 from helpers.commands import child_env
-from helpers.page import browser_only
+from helpers.page import browser_only, served_page
 from helpers.paths import FIXTURES, REPO
-from helpers.web import free_port
 
-from evaluation.bench.page import launch_chromium, start_streamlit, stop_server, wait_until_healthy
+from evaluation.bench.page import launch_chromium
 
 TIMEOUT_MS = 90_000  # the first answer includes the model warm-up; an upload is embedded too
 PHONE = {"width": 390, "height": 844}  # an iPhone 12-15's viewport
@@ -40,15 +39,8 @@ def accounts_url(sample_store, tmp_path):
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-    port = free_port()
-    log = tmp_path / "streamlit.log"
-    server = start_streamlit(store, port, log)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log)
+    with served_page(store, tmp_path / "streamlit.log") as url:
         yield url
-    finally:
-        stop_server(server)
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers.page import browser_only, chromium_page
-from helpers.web import free_port
-
-from evaluation.bench.page import start_streamlit, stop_server, wait_until_healthy
+from helpers.page import browser_only, chromium_page, served_page
 
 ANSWER_TIMEOUT_MS = 60_000  # the first answer includes the model warm-up on first page load
 
@@ -19,15 +16,8 @@ pytestmark = [pytest.mark.browser, browser_only]
 @pytest.fixture
 def server_url(tricky_store, tmp_path):
     """The chat page served over the sample article and the injection-trying article."""
-    port = free_port()
-    log = tmp_path / "streamlit.log"
-    server = start_streamlit(tricky_store, port, log)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log)
+    with served_page(tricky_store, tmp_path / "streamlit.log") as url:
         yield url
-    finally:
-        stop_server(server)
 
 
 @pytest.fixture

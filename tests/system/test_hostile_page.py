@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from helpers.chat import ChatServer
 from helpers.commands import child_env
-from helpers.page import browser_only, chromium_page, open_page
-from helpers.web import free_port
+from helpers.page import browser_only, chromium_page, open_page, served_page
 from streamlit.testing.v1 import AppTest
 
-from evaluation.bench.page import start_streamlit, stop_server, wait_until_healthy
 from ingest.pipeline import ingest_articles
 from qa.config import Settings
 from qa.news.dates import parse_date
@@ -148,21 +146,19 @@ def browser_page(links_store, tmp_path_factory):
     """The page served by `python app.py` with a slow stand-in LLM, open in headless Chromium."""
     chat = ChatServer("The strike ended on Monday [1].")
     chat.hang_s = LLM_HOLD_S
-    port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     llm = {"NEWSQA_LLM": "openai", "NEWSQA_LLM_BASE_URL": chat.url, "NEWSQA_LLM_API_KEY": "dummy"}
     env = child_env(**llm, NEWSQA_LLM_TIMEOUT="60")
     env.pop("NEWSQA_PASSWORD", None)
-    server = start_streamlit(links_store, port, log, env)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log, timeout_s=SERVER_START_S)
-        with chromium_page() as page:
+        with (
+            served_page(links_store, log, env, timeout_s=SERVER_START_S) as url,
+            chromium_page() as page,
+        ):
             page.goto(url)
             page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
             yield page
     finally:
-        stop_server(server)
         chat.close()
 
 
