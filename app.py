@@ -157,8 +157,7 @@ def sign_in(settings: Settings) -> Visitor | None:
     with NEWSQA_PASSWORD alone, one password opens the page; with neither, it is open.
     """
     users = UsersFile(settings.users_path)
-    config = users.config()
-    if config["credentials"]["usernames"]:
+    if users.exists() and (config := users.config())["credentials"]["usernames"]:
         return account_sign_in(config, str(users.path))
     if settings.password and not unlocked(settings.password):
         return None
