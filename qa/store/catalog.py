@@ -449,7 +449,7 @@ def save_catalog(folder: Path, stamp: str, catalog: Catalog) -> None:
     )
     os.replace(tmp, folder / "catalog.json")  # atomic: readers see the old or the new file
     for old in folder.glob("catalog-*.npy"):  # other stamps' (a reader's mapping outlives this)
-        if old not in (ids_file, columns_file):
+        if old not in (ids_file, columns_file) and not old.name.endswith(".tmp.npy"):
             old.unlink(missing_ok=True)
 
 

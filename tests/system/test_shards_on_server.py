@@ -77,6 +77,7 @@ def finish(proc: subprocess.Popen) -> tuple[dict, str]:
             proc.kill()
             proc.communicate(timeout=10)
     assert proc.returncode == 1, err[-2000:]
+    assert out.strip(), err[-4000:]
     summary = json.loads(out)
     assert len(summary["failed"]) == 1 and "has no text" in summary["failed"][0]["error"]
     return summary, err
