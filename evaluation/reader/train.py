@@ -83,6 +83,23 @@ def answer_span(sentence: str, answers: list[str]) -> tuple[int, int] | None:
     return None
 
 
+def load_rivals(args, groups):
+    """`groups` with `args.rivals` negatives each retrieved from other articles (cached in
+    `work`; see evaluation.reader.rivals)."""
+    from evaluation.reader.data import cached_groups, read_jsonl
+    from evaluation.reader.rivals import add_rivals
+
+    return cached_groups(
+        args.work / f"groups-rivals-{args.rivals}.jsonl",
+        lambda: add_rivals(
+            groups,
+            read_jsonl(args.data / "articles.jsonl.gz"),
+            read_jsonl(args.data / "questions.jsonl"),
+            args.rivals,
+        ),
+    )
+
+
 def load_cloze(args, valid_groups):
     """Headline-cloze groups from the training articles (cached in `work`); articles of the
     held-out weeks' questions are left out, so validation stays unseen."""
@@ -289,6 +306,13 @@ def train(args) -> dict:
     order_seed = args.seed if args.order_seed is None else args.order_seed
     groups = load_groups(args.data, args.work, args.seed)
     train_groups, valid_groups = split_by_week(groups, VALIDATION_SHARE, args.seed)
+    valid_rivals = []
+    if args.rivals:
+        # validation keeps its own-article groups (comparable with earlier runs) and reports
+        # the rivalled ones beside them
+        train_groups, valid_rivals = split_by_week(
+            load_rivals(args, groups), VALIDATION_SHARE, args.seed
+        )
     if args.fraction < 1.0:
         train_groups = subsample_questions(train_groups, args.fraction, args.seed)
     print(f"mined {len(groups)} groups: {len(train_groups)} train, {len(valid_groups)} validation")
@@ -373,11 +397,13 @@ def train(args) -> dict:
             last_save = time.time()
     _save(state_file, model, optimizer, schedule, step)
     figures = validate(model, tokenizer, valid_groups, **encoding)
+    if valid_rivals:
+        figures["with_rivals"] = validate(model, tokenizer, valid_rivals, **encoding)
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
     figures.update(encoding, pointwise=args.pointwise, cloze_groups=len(cloze))
     figures.update(seed=args.seed, order_seed=order_seed, fraction=args.fraction)
     figures.update(squad_groups=args.squad, squad_only=args.squad_only, negatives=args.negatives)
-    figures.update(init=str(args.init) if args.init else None)
+    figures.update(init=str(args.init) if args.init else None, rivals=args.rivals)
     print("validation:", figures, flush=True)
     out = args.work / "model"
     out.mkdir(parents=True, exist_ok=True)
@@ -462,6 +488,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--negatives", type=int, default=None, help="keep this many negatives a group"
     )
+    parser.add_argument(
+        "--rivals",
+        type=int,
+        default=0,
+        help="replace this many negatives a group with sentences of other articles that a "
+        "BM25 search for the question finds (the answerer's usual rivals)",
+    )
     parser.add_argument("--mine-only", action="store_true", help="mine the pairs and stop")
     args = parser.parse_args(argv)
     if not 0.0 < args.fraction <= 1.0:
@@ -477,6 +510,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.mine_only:
         groups = load_groups(args.data, args.work, args.seed)
         print(f"mined {len(groups)} groups from {len({g.question_id for g in groups})} questions")
+        if args.rivals:
+            rivalled = load_rivals(args, groups)
+            changed = sum(r.negatives != g.negatives for r, g in zip(rivalled, groups, strict=True))
+            print(f"{changed} groups took rivals from other articles")
         return 0
     train(args)
     return 0
