@@ -23,6 +23,7 @@ from typing import Any, cast, overload
 import numpy as np
 
 from qa.store.passage_file import PassageFile
+from qa.store.top import top_rows
 from qa.types import SearchFilters
 
 NO_DATE = -1  # `published` or `event_*` of a chunk without one
@@ -32,6 +33,10 @@ NO_DATE = -1  # `published` or `event_*` of a chunk without one
 REDUCED_FROM = 250_000
 REDUCED_DIM = 96
 RESCORED = 1_000
+# A ranking restricted to part of the store (a time window, an outlet) rescores the same share
+# of its rows, and at least this many: its near-ties are as many as the rows it keeps.
+MIN_RESCORED = 400
+MASKS_KEPT = 16  # filters whose masks a catalog remembers (a page asks under a few)
 BASIS_SAMPLE = 20_000  # rows the reduction's basis is computed from
 
 # (basis d x REDUCED_DIM, rows x REDUCED_DIM, the full copy's rows read without mapping)
@@ -118,6 +123,7 @@ class Catalog:
         self.reduced: Reduced | None = None  # a large store's reduced vectors (REDUCED_FROM)
         self.broken = self._find_broken()
         self._last_similarities: tuple[bytes, np.ndarray] | None = None
+        self._selections: dict[SearchFilters, tuple[np.ndarray, np.ndarray | None]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -214,32 +220,51 @@ class Catalog:
         self._last_similarities = (key, scores)  # one assignment: safe across the page's threads
         return scores
 
-    def dense_top(self, vector, k: int, mask: np.ndarray) -> list[tuple[int, float]]:
-        """The `k` rows kept by `mask` nearest to `vector`, best first, with their cosines.
+    def dense_top(self, vector, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The `k` rows nearest to `vector` among `rows` (every row when None; see
+        `selection`), best first, with their cosines.
 
-        Exact from the vector copy; for a store with a reduced copy, the best `RESCORED` rows
-        by the reduced vectors are rescored exactly (at 100k chunks the exact best 40 were all
-        among the reduced copy's best 800 for 43 real questions).
+        Exact from the vector copy; for a store with a reduced copy, the best rows by the
+        reduced vectors (`RESCORED` of the whole store, the same share of `rows`) are rescored
+        exactly (at 100k chunks the exact best 40 were all among the reduced copy's best 800
+        for 43 real questions).
         """
-        kept = int(mask.sum())
+        kept = len(self) if rows is None else len(rows)
         if kept == 0:
             return []
-        # One product over all rows beats gathering the kept rows first (no copy of the matrix).
-        scores = np.where(mask, self.similarities(vector), -np.inf)
+        # One product over all rows, shared by the question's rankings, then a gather of the
+        # kept rows' scores: cheaper than gathering their vectors.
+        scores = self.similarities(vector)
         if self.reduced is not None:
-            n = min(RESCORED, kept)
-            rows = np.sort(np.argpartition(-scores, n - 1)[:n])
-            exact = self.reduced[2].read(rows) @ np.asarray(vector, dtype=np.float32)
-            k = min(k, n)
-            best = np.argpartition(-exact, k - 1)[:k]
-            best = best[np.argsort(-exact[best], kind="stable")]
-            return [(int(rows[i]), float(exact[i])) for i in best]
-        k = min(k, kept)
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best])]
-        return [(int(i), float(scores[i])) for i in best]
+            share = max(MIN_RESCORED, RESCORED * kept // max(len(self), 1))
+            n = min(RESCORED, share, kept)
+            candidates = np.sort(top_rows(scores, n, rows))
+            exact = self.reduced[2].read(candidates) @ np.asarray(vector, dtype=np.float32)
+            best = top_rows(exact, k)
+            return [(int(candidates[i]), float(exact[i])) for i in best]
+        return [(int(i), float(scores[i])) for i in top_rows(scores, k, rows)]
+
+    def selection(self, filters: SearchFilters) -> np.ndarray | None:
+        """The rows `filters` keep, in order; None when they keep every row."""
+        return self._selected(filters)[1]
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
+        """One bool a row: True where `filters` keep it (read-only, remembered per filters:
+        every ranking of every question in one time window shares it)."""
+        return self._selected(filters)[0]
+
+    def _selected(self, filters: SearchFilters) -> tuple[np.ndarray, np.ndarray | None]:
+        found = self._selections.get(filters)
+        if found is None:
+            mask = self._mask(filters)
+            mask.flags.writeable = False
+            rows = None if mask.all() else np.flatnonzero(mask)
+            if len(self._selections) >= MASKS_KEPT:
+                self._selections = {}  # a new dict, not clear(): other threads may read the old
+            found = self._selections[filters] = (mask, rows)
+        return found
+
+    def _mask(self, filters: SearchFilters) -> np.ndarray:
         keep = np.ones(len(self), dtype=bool)
         # Undated rows hold NO_DATE (-1): below any `since`, within any `until`.
         if filters.since is not None:

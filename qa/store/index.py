@@ -64,10 +64,10 @@ class NewsIndex(WritableStore):
         total = len(catalog)
         if total == 0:
             return []
-        mask = catalog.mask(filters)
+        rows = catalog.selection(filters)
         if catalog.vectors is not None:  # a copy has a row for every chunk
-            return self._exact_dense_hits(catalog, vector, k, mask)
-        unfiltered = bool(mask.all())  # e.g. "as of today": nothing is excluded
+            return self._exact_dense_hits(catalog, vector, k, rows)
+        unfiltered = rows is None  # e.g. "as of today": nothing is excluded
         with self._chroma() as collection:
             res = collection.query(
                 query_embeddings=[list(vector)],
@@ -81,10 +81,10 @@ class NewsIndex(WritableStore):
         ]
 
     @staticmethod
-    def _exact_dense_hits(catalog, vector, k: int, mask: np.ndarray) -> list[Hit]:
+    def _exact_dense_hits(catalog, vector, k: int, rows: np.ndarray | None) -> list[Hit]:
         return [
             Hit(catalog.chunk_id(i), dense=score, row=i)
-            for i, score in catalog.dense_top(vector, k, mask)
+            for i, score in catalog.dense_top(vector, k, rows)
         ]
 
     def lexical_hits(
@@ -92,10 +92,10 @@ class NewsIndex(WritableStore):
     ) -> list[Hit]:
         """The `k` best BM25 chunks for `query`, best first, as ids with `lexical` set."""
         catalog = self.catalog
-        mask = None if filters.empty and not catalog.broken else catalog.mask(filters)
+        rows = None if filters.empty and not catalog.broken else catalog.selection(filters)
         return [
             Hit(catalog.chunk_id(row), lexical=score, row=row)
-            for row, score in self.lexical.top(query, k, mask)
+            for row, score in self.lexical.top(query, k, rows=rows)
         ]
 
     def passages(self, hits: Sequence[Hit]) -> list[Passage]:

@@ -23,6 +23,8 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 from bm25s.tokenization import Tokenizer
 
+from qa.store.top import top_rows
+
 STEMMER_LANGUAGE = "english"
 MANIFEST = "manifest.json"
 TOKENIZE_BATCH = 500  # texts tokenized at a time: only their token ids are kept, not the texts
@@ -136,15 +138,21 @@ class LexicalIndex:
         scores.flags.writeable = False  # shared by every ranking of the same query
         return scores
 
-    def top(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The best `k` (row, score) pairs with a positive score, best first."""
-        scores = self.scores(query, mask)
-        if not len(scores):
-            return []
-        k = min(k, len(scores))
-        rows = np.argpartition(-scores, k - 1)[:k]
-        rows = rows[np.argsort(-scores[rows])]
-        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+    def top(
+        self,
+        query: str,
+        k: int,
+        mask: np.ndarray | None = None,
+        *,
+        rows: np.ndarray | None = None,
+    ) -> list[tuple[int, float]]:
+        """The best `k` (row, score) pairs with a positive score, best first, among the rows
+        `mask` keeps or the row numbers `rows` (Catalog.selection: no pass over every row)."""
+        scores = self.scores(query)
+        if mask is not None:
+            rows = np.flatnonzero(mask)
+        best = top_rows(scores, k, rows)
+        return [(int(r), float(scores[r])) for r in best if scores[r] > 0]
 
     def save(self, folder: Path, stamp: str) -> None:
         """Saved under a folder named after `stamp`, written whole under another name first:

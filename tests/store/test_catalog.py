@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from qa.news.dates import epoch, parse_date
-from qa.store.catalog import NO_DATE, Catalog, CatalogRow, chroma_where, load_catalog, save_catalog
+from qa.store.catalog import (
+    NO_DATE,
+    Catalog,
+    CatalogRow,
+    VectorRows,
+    _open_npy,
+    chroma_where,
+    load_catalog,
+    save_catalog,
+)
 from qa.types import SearchFilters
 
 
@@ -58,3 +67,55 @@ def test_saving_a_catalog_keeps_another_writers_half_written_files(tmp_path):
     assert writing.exists()
     assert len(list(tmp_path.glob("catalog-*.npy"))) == 3  # the new stamp's two, and `writing`
     assert [r.id for r in load_catalog(tmp_path, "new").rows] == ["a:0", "a:1"]
+
+
+def test_a_selection_is_the_rows_a_mask_keeps_and_is_made_once_per_filters(news_index):
+    catalog = news_index.catalog
+    assert catalog.selection(SearchFilters()) is None  # every row: no gather at all
+    recent = SearchFilters(since=day("2022-03-01"))
+    rows = catalog.selection(recent)
+    assert rows is not None and 0 < len(rows) < len(catalog)
+    assert rows.tolist() == np.flatnonzero(catalog.mask(recent)).tolist()
+    assert catalog.selection(SearchFilters(since=day("2022-03-01"))) is rows  # remembered
+    assert not catalog.mask(recent).flags.writeable  # shared: no caller may change it
+
+
+class CountedRows(VectorRows):
+    """The saved vectors' row reader, counting the rows a search reads."""
+
+    read_rows: list[int] = []
+
+    def read(self, rows: np.ndarray) -> np.ndarray:
+        self.read_rows.append(len(rows))
+        return super().read(rows)
+
+
+def test_a_narrow_ranking_rescores_its_share_of_a_large_stores_rows(tmp_path, monkeypatch):
+    """A reduced copy's whole-store ranking rescores RESCORED rows; one kept to a tenth of the
+    store rescores a tenth as many (at least MIN_RESCORED), and its cosines are exact."""
+    n, dim = 2_000, 8
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.save(tmp_path / "v.npy", vectors)
+    _, reader = _open_npy(tmp_path / "v.npy")
+    counted = CountedRows.__new__(CountedRows)
+    counted.__dict__.update(reader.__dict__)
+    rows = [
+        CatalogRow(f"a{i}:0", f"a{i}", 0, 1, "h", "T", "S", "u", day("2024-01-01") + i, ())
+        for i in range(n)
+    ]
+    catalog = Catalog(rows, vectors)
+    basis = np.linalg.svd(vectors, full_matrices=False)[2][:4].T.copy()
+    catalog.reduced = (basis, vectors @ basis, counted)
+    monkeypatch.setattr("qa.store.catalog.RESCORED", 1_000)
+    monkeypatch.setattr("qa.store.catalog.MIN_RESCORED", 50)
+    query = vectors[7]
+    best = catalog.dense_top(query, 5)
+    window = SearchFilters(until=day("2024-01-01") + n // 10 - 1)  # the first 200 rows
+    narrow = catalog.dense_top(query, 5, catalog.selection(window))
+    assert CountedRows.read_rows == [1_000, 100]
+    assert best[0] == (7, pytest.approx(1.0, abs=1e-6))
+    assert all(row < n // 10 for row, _ in narrow)
+    for row, cosine in narrow:
+        assert cosine == pytest.approx(float(vectors[row] @ query), abs=1e-6)

@@ -320,6 +320,6 @@ def test_a_large_stores_dense_search_rescores_its_reduced_copy_exactly(
     assert [d for _, d in got] == pytest.approx([d for _, d in exact], abs=1e-6)
     # Rescoring only the reduced copy's best row still returns an exact cosine.
     monkeypatch.setattr("qa.store.catalog.RESCORED", 1)
-    ((row, cosine),) = reopened.catalog.dense_top(vector, 1, reopened.catalog.mask(filters))
+    ((row, cosine),) = reopened.catalog.dense_top(vector, 1, reopened.catalog.selection(filters))
     full = np.asarray(reopened.catalog.vectors[row]) @ np.asarray(vector, dtype=np.float32)
     assert cosine == pytest.approx(float(full), abs=1e-6)
