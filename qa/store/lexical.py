@@ -151,8 +151,9 @@ class LexicalIndex:
         scores = self.scores(query)
         if mask is not None:
             rows = np.flatnonzero(mask)
-        best = top_rows(scores, k, rows)
-        return [(int(r), float(scores[r])) for r in best if scores[r] > 0]
+        # only rows holding a word of the query: often a small share of a large store
+        rows = np.flatnonzero(scores > 0) if rows is None else rows[scores[rows] > 0]
+        return [(int(r), float(scores[r])) for r in top_rows(scores, k, rows)]
 
     def save(self, folder: Path, stamp: str) -> None:
         """Saved under a folder named after `stamp`, written whole under another name first:
