@@ -156,6 +156,46 @@ def product_worker(store: Path, questions_file: Path) -> dict:
     }
 
 
+def paired_worker(stores: list[Path], questions_file: Path) -> dict:
+    """Warm p50 of the answering path on each of `stores`, asked in turn in one process.
+
+    Every question goes to each store before the next question, the first store alternating,
+    so the host's drift and the reader's speed (which varies more between processes than the
+    search does between sizes) fall alike on every store: the scaling targets' ratio."""
+    questions = json.loads(questions_file.read_text())
+    askers = []
+    for store in stores:
+        index = NewsIndex(Settings(store_dir=store, reader=Settings.from_env().reader))
+        askers.append((Asker(index), AskOptions(as_of=newest_day(index))))
+    for q in questions[:WARMUP_QUESTIONS]:
+        for asker, options in askers:
+            asker.ask(q, options)
+    times: list[list[float]] = [[] for _ in stores]
+    for i, q in enumerate(questions[WARMUP_QUESTIONS:]):
+        order = list(range(len(askers)))
+        for j in order if i % 2 == 0 else order[::-1]:
+            asker, options = askers[j]
+            times[j].append(time_call(lambda q=q, a=asker, o=options: a.ask(q, o))[1] * 1000)
+    return {"p50_ms": [round(percentile_ms(t, 50), 1) for t in times], "questions": len(times[0])}
+
+
+def run_paired(stores: list[Path], questions_file: Path) -> dict:
+    """`paired_worker` in a fresh process."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "evaluation.bench.run",
+        "--_paired",
+        ",".join(map(str, stores)),
+        "--_questions-file",
+        str(questions_file),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the paired query worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def newest_day(index: NewsIndex) -> datetime | None:
     """The publication day of the store's newest article (None if nothing is dated)."""
     published = index.catalog.published

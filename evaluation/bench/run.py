@@ -26,8 +26,10 @@ from evaluation.bench.query import (
     QUICK_QUESTIONS,
     WARMUP_QUESTIONS,
     bench_questions,
+    paired_worker,
     product_worker,
     query_worker,
+    run_paired,
     run_worker,
     time_call,
 )
@@ -40,6 +42,9 @@ from qa.types import Article, Chunk
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000,)
+# The 1M scaling target's two sizes: when both are measured, they are also asked in turn in one
+# process (query.paired_worker), and the target reads that pair.
+PAIRED_SIZES = (100_000, 1_000_000)
 INGEST_CHUNKS = 3_000  # chunks the ingest measurement produces (full run)
 QUICK_INGEST_CHUNKS = 1_000
 COLD_START_RUNS = 3  # of the CLI and of the page: the median is reported
@@ -73,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--_worker", dest="worker", help=hidden)
     p.add_argument("--_questions-file", dest="questions_file", help=hidden)
     p.add_argument("--_product-only", dest="product_only", action="store_true", help=hidden)
+    p.add_argument("--_paired", dest="paired", help=hidden)
     return p
 
 
@@ -83,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--cold-runs {args.cold_runs}: give at least 1 run")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.paired:
+        stores = [Path(p) for p in args.paired.split(",")]
+        print(json.dumps(paired_worker(stores, Path(args.questions_file))))
+        return 0
     if args.worker:
         worker = product_worker if args.product_only else query_worker
         print(json.dumps(worker(Path(args.worker), Path(args.questions_file))))
@@ -114,7 +124,7 @@ def run(args: argparse.Namespace) -> dict:
         questions = bench_questions(data, items, n_questions + WARMUP_QUESTIONS)
         questions_file = work / "questions.json"
         questions_file.write_text(json.dumps(questions))
-        query, cold = [], {}
+        query, cold, paired = [], {}, None
         for size in sizes:
             store = work / f"store-{size}"
             _log(f"building a store of {size:,} chunks")
@@ -123,11 +133,19 @@ def run(args: argparse.Namespace) -> dict:
             query.append(measure_store(store, size, questions_file))
             if not cold:  # on the smallest store: start-up, not search, is what is measured
                 cold = measure_cold_starts(store, questions[WARMUP_QUESTIONS], work, args.cold_runs)
-            shutil.rmtree(store, ignore_errors=True)
+            if size == PAIRED_SIZES[1] and (small := work / f"store-{PAIRED_SIZES[0]}").is_dir():
+                _log("asking the 100k and 1M stores in turn")
+                paired = {
+                    "chunks": list(PAIRED_SIZES),
+                    **run_paired([small, store], questions_file),
+                }
+            if size != PAIRED_SIZES[0] or PAIRED_SIZES[1] not in sizes:
+                shutil.rmtree(store, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     info = {**machine(), "load_average_before": load_before, "load_average_after": _load_average()}
-    return {"ingest": ingest, "query": query, **cold, "machine": info}
+    out = {"ingest": ingest, "query": query, **cold, "machine": info}
+    return out | ({"paired": paired} if paired else {})
 
 
 def measure_store(store: Path, size: int, questions_file: Path) -> dict:

@@ -16,13 +16,14 @@ HAVE_READER = (SHIPPED / SUMS_FILE).is_file()
 
 def test_bench_runs_at_a_tiny_size(tmp_path, capsys, embeddings, monkeypatch):
     monkeypatch.setenv("NEWSQA_READER", "default" if HAVE_READER else "none")
+    monkeypatch.setattr("evaluation.bench.run.PAIRED_SIZES", (40, 60))  # as 100k and 1M are
     report = tmp_path / "benchmarks.md"
     argv = [
         "--data",
         str(EVAL_ARTICLES),
         "--quick",
         "--sizes",
-        "40",
+        "40,60",
         "--ingest-chunks",
         "50",
         "--questions",
@@ -39,8 +40,13 @@ def test_bench_runs_at_a_tiny_size(tmp_path, capsys, embeddings, monkeypatch):
     for key in ("chunks_per_s", "raw_chunks_per_s", "ratio"):
         assert ingest[key] > 0
     assert ingest["engine"].startswith("all-MiniLM-L6-v2 int8 onnx")  # the product's engine
-    [query] = result["query"]
-    assert query["chunks"] == 40
+    query, larger = result["query"]
+    assert (query["chunks"], larger["chunks"]) == (40, 60)
+    # The scaling pair is also asked in turn in one process: one p50 a store.
+    paired = result["paired"]
+    assert paired["chunks"] == [40, 60] and paired["questions"] == 3
+    assert len(paired["p50_ms"]) == 2 and min(paired["p50_ms"]) > 0
+    assert not list(tmp_path.glob("newsqa-bench-*"))  # both stores gone with the work folder
     for key in ("p50_ms", "p95_ms", "raw_p50_ms", "ratio", "rss_mb"):
         assert query[key] > 0
     assert query["p50_ms"] <= query["p95_ms"]

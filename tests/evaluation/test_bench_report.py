@@ -64,3 +64,10 @@ def test_a_million_chunk_store_adds_its_targets_only_when_measured():
     rows = {label: (shown, met) for label, shown, met in targets({**result, "query": [q100, q1m]})}
     assert rows["p50 at 1M <= 1.5 x p50 at 100k"] == ("1.62x", False)
     assert rows["peak RSS at 1M chunks <= 3000 MB"] == ("3100 MB", False)
+    # Asked in turn in one process, the pair's own p50s make the ratio.
+    paired = {"chunks": [100_000, 1_000_000], "p50_ms": [90.0, 117.0], "questions": 40}
+    rows = {
+        label: (shown, met)
+        for label, shown, met in targets({**result, "query": [q100, q1m], "paired": paired})
+    }
+    assert rows["p50 at 1M <= 1.5 x p50 at 100k (asked in turn)"] == ("1.30x", True)
