@@ -1,7 +1,8 @@
 """The chat page: ask the ingested news, read short answers with numbered, highlighted sources.
 
 Layout and rendering only. Answers come from `qa.answering.ask.Asker`, statistics from `qa.store.NewsIndex`;
-this module turns them into Streamlit elements. Everything taken from articles is escaped before
+this module composes them into the page, with the sections in `qa.page.views` (sign-in, adding
+articles, a message and its sources). Everything taken from articles is escaped before
 it reaches Markdown (`qa.page.markdown`), so an article can never inject HTML, links, math or formatting.
 """
 
@@ -31,18 +32,16 @@ if __name__ == "__main__" and "streamlit" not in sys.modules:
 
 import logging
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from datetime import time as clock
-from hashlib import sha256
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import streamlit as st
 
-from ingest.jobs import IngestJob, JobBoard, JobInputError, Upload
+from ingest.jobs import JobBoard, Upload
 from ingest.sources.files import SUPPORTED_EXTENSIONS
 from qa.answering.ask import MAX_QUESTION_CHARS, Asker, AskOptions
 from qa.answering.coverage import Coverage
@@ -51,7 +50,6 @@ from qa.config import Settings
 from qa.conversation.saved import ConversationStore
 from qa.errors import NewsQAError, StoreMissingError
 from qa.interface import preload
-from qa.interface.users import UsersFile, user_of
 from qa.news.citations import set_ages
 from qa.page.accounts import Visitor
 from qa.page.chats import (
@@ -60,7 +58,6 @@ from qa.page.chats import (
     chat_file_name,
     chat_labels,
     chat_markdown,
-    filters_caption,
     filters_record,
     last_filters,
     record_from_address,
@@ -71,18 +68,15 @@ from qa.page.markdown import (
     answer_record,
     citation_record,
     escape_markdown,
-    highlight_markdown,
     literal_markdown,
-    record_markdown,
-    searched_label,
-    source_details,
-    source_label,
-    sources_to_show,
     store_line,
     timeline_line,
     welcome_line,
 )
-from qa.page.passwords import AccountThrottle, PasswordGate
+from qa.page.views.add_articles import show_add_articles
+from qa.page.views.messages import show_message, show_sources
+from qa.page.views.session import CHAT_PARAM, start_new_chat
+from qa.page.views.sign_in import sign_in
 from qa.store import NewsIndex
 from qa.types import UNKNOWN_SOURCE, Answer, AnswerStream
 
@@ -90,7 +84,6 @@ PAGE_TITLE = "Ask the news"
 ASK_PLACEHOLDER = "Ask about the news"
 SOURCES_LISTED = 10  # sources named in the sidebar; the rest are counted
 EARLIEST_DATE = date(1900, 1, 1)  # date pickers default to a 10-year window; archives are older
-CHAT_PARAM = "chat"  # the page address's parameter naming the open chat (?chat=ID)
 INGEST_HELP = """\
 The store at `{store}` has no articles yet. Add some from a terminal, then reload this page:
 
@@ -139,128 +132,6 @@ def open_index(settings: Settings) -> NewsIndex:
 
 
 @st.cache_resource(show_spinner=False)
-def password_gate(password_digest: str, _password: str) -> PasswordGate:
-    """The server's gate for the password whose digest is given (`_password` is not hashed)."""
-    return PasswordGate(_password)
-
-
-@st.cache_resource(show_spinner=False)
-def account_throttle(users_file: str) -> AccountThrottle:
-    """The server's count of wrong passwords per account of this users file."""
-    return AccountThrottle()
-
-
-def sign_in(settings: Settings) -> Visitor | None:
-    """The session's visitor once signed in; else shows the sign-in form and returns None.
-
-    With a users file (`python -m qa users add`), each person signs in to an account;
-    with NEWSQA_PASSWORD alone, one password opens the page; with neither, it is open.
-    """
-    users = UsersFile(settings.users_path)
-    if users.exists() and (config := users.config())["credentials"]["usernames"]:
-        return account_sign_in(config, str(users.path))
-    if settings.password and not unlocked(settings.password):
-        return None
-    return Visitor()
-
-
-def account_sign_in(config: dict, users_file: str) -> Visitor | None:
-    """streamlit-authenticator's sign-in form and signed cookie, with each account's wrong
-    passwords throttled across the server (`AccountThrottle`)."""
-    import streamlit_authenticator as stauth
-
-    cookie = config["cookie"]
-    authenticator = stauth.Authenticate(
-        config["credentials"],
-        cookie["name"],
-        cookie["key"],
-        float(cookie.get("expiry_days", 30)),
-        auto_hash=False,  # `qa users add` stores bcrypt hashes
-    )
-    throttle_checks(authenticator, account_throttle(users_file))
-    if st.session_state.pop("signing_out", False):  # before the form: it shows on this run
-        authenticator.logout(location="unrendered")  # forgets the session and its cookie
-        forget_chat()
-        st.session_state.pop("visitor", None)
-    fields = {"Form name": "Sign in", "Username": "Username", "Password": "Password"}
-    try:
-        authenticator.login(location="main", fields={**fields, "Login": "Sign in"}, key="sign_in")
-    except stauth.utilities.LoginError as e:
-        st.error(str(e))
-        return None
-    if st.session_state.get("authentication_status") is False:
-        wait = st.session_state.get("sign_in_wait", 0)
-        st.error(
-            f"Wrong username or password. The next try for this account waits {wait:g} s "
-            "(twice as long after each wrong one). The server's administrator can reset a "
-            "password with `python -m qa users add NAME --replace`."
-        )
-    if not st.session_state.get("authentication_status"):
-        return None
-    username = st.session_state.get("username") or ""
-    entry = config["credentials"]["usernames"].get(username)
-    if entry is None:  # removed from the users file since signing in
-        authenticator.logout(location="unrendered")
-        st.rerun()
-    user = user_of(username, entry)
-    if st.session_state.get("visitor") not in (None, username):  # another account, same tab
-        forget_chat()
-    st.session_state.visitor = username
-    with st.sidebar, st.container(horizontal=True, vertical_alignment="center"):
-        st.caption(f"Signed in as **{escape_markdown(user.name)}** ({user.role})")
-        st.button("Sign out", key="sign_out", on_click=sign_out)
-    return Visitor(username=username, name=user.name, role=user.role)
-
-
-def throttle_checks(authenticator: Any, throttle: AccountThrottle) -> None:
-    """Make the sign-in's password check wait its account's turn, and count wrong ones."""
-    model = authenticator.authentication_controller.authentication_model
-    check = model.check_credentials
-
-    def throttled(username: str, password: str) -> bool:
-        time.sleep(throttle.wait(username))  # before checking: other tabs wait their turn too
-        if check(username, password):
-            throttle.succeeded(username)
-            return True
-        st.session_state.sign_in_wait = throttle.failed(username)
-        return False
-
-    model.check_credentials = throttled
-
-
-def sign_out() -> None:
-    st.session_state.signing_out = True  # done by the next run, which shows the form
-
-
-def forget_chat() -> None:
-    """Nothing of one account's chat stays in the tab for the next one."""
-    start_new_chat()
-    for key in ("missing_chat", "deleting", "timeline_view", "timeline_query"):
-        st.session_state.pop(key, None)
-    st.session_state.address_read = True  # an address's chat was the last account's
-
-
-def unlocked(password: str) -> bool:
-    """True once the session gave NEWSQA_PASSWORD; else shows the box."""
-    if st.session_state.get("unlocked"):
-        return True
-    entered = st.text_input("Password", type="password", key="password")
-    if not entered:
-        return False
-    gate = password_gate(sha256(password.encode()).hexdigest(), password)
-    delay = gate.check(entered)
-    if delay is None:
-        st.session_state.unlocked = True
-        st.rerun()  # start over without the password box
-    time.sleep(delay)  # slows guessing: each wrong try waits twice as long as the one before
-    st.error(f"Wrong password. (Waited {delay:g} s; each wrong try waits twice as long.)")
-    return False
-
-
-# -- adding articles (editors) ---------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False)
 def job_board(settings: Settings) -> JobBoard:
     """The server's page ingests into this store (one board, every session); uploads wait in
     the store folder (a Chroma server's: the system's temporary folder) while they are read."""
@@ -271,75 +142,19 @@ def job_board(settings: Settings) -> JobBoard:
 UPLOAD_TYPES = sorted({ext.rsplit(".", 1)[-1] for ext in SUPPORTED_EXTENSIONS})
 
 
-def show_add_articles(board: JobBoard, visitor: Visitor) -> None:
-    """Files and web addresses in, through the ingest pipeline in the background; the page
-    and other users go on meanwhile."""
-    with st.popover("Add articles", icon=":material/add:", width="stretch"):
-        with st.form("add_articles", clear_on_submit=True, border=False):
-            files = st.file_uploader(
-                "Files",
-                type=UPLOAD_TYPES,
-                accept_multiple_files=True,
-                help="Articles as .txt, .md or .html, or JSON/JSONL dumps (.gz too), as "
-                "`python -m ingest` reads them.",
-            )
-            addresses = st.text_area(
-                "Page or feed addresses, one a line",
-                placeholder="https://example.com/news/story.html\nhttps://example.com/feed.xml",
-            )
-            added = st.form_submit_button("Add", type="primary", width="stretch")
-        if added:
-            uploads = [Upload(f.name, f.getvalue()) for f in files or []]
-            try:
-                board.start(owner=visitor.username, uploads=uploads, addresses=addresses)
-            except JobInputError as e:
-                st.error(str(e))
-    show_job(board, visitor)
+def start_ingest(board: JobBoard, visitor: Visitor):
+    """What the Add articles form calls: a job of `visitor`'s with the uploaded files."""
+
+    def start(files: list[tuple[str, bytes]], addresses: str) -> None:
+        uploads = [Upload(name, data) for name, data in files]
+        board.start(owner=visitor.username, uploads=uploads, addresses=addresses)
+
+    return start
 
 
-def show_job(board: JobBoard, visitor: Visitor) -> None:
-    """The visitor's latest ingest: a bar while it runs, then its summary line."""
-    job = board.latest(visitor.username)
-    if job is None or st.session_state.get("job_dismissed") == job.id:
-        return
-    if job.running:
-        st.fragment(job_progress, run_every=1.0)(board, visitor, job.id)
-        return
-    if job.state == "failed":
-        st.error(escape_markdown(job.status_line()))
-    else:
-        show_job_summary(job)
-    st.button("Dismiss", key="dismiss_job", on_click=dismiss_job, args=(job.id,))
-
-
-def job_progress(board: JobBoard, visitor: Visitor, job_id: int) -> None:
-    """Redrawn each second; the whole page once the ingest ends (new articles, new counts)."""
-    job = board.latest(visitor.username)
-    if job is None or job.id != job_id or not job.running:
-        st.rerun()
-        return
-    st.progress(job.fraction or 0.0, text=escape_markdown(job.status_line()))
-
-
-def show_job_summary(job: IngestJob) -> None:
-    summary = job.summary
-    if summary is None:
-        return
-    show = st.warning if summary.failed else st.success
-    show(escape_markdown(summary.line()))
-    lines = [
-        f"- {escape_markdown(f['source'])}: {escape_markdown(f['error'])}" for f in summary.failed
-    ]
-    lines += [
-        f"- {escape_markdown(w['source'])}: {escape_markdown(w['warning'])}"
-        for w in summary.warnings
-    ]
-    if lines:
-        st.markdown("\n".join(lines))
-
-
-def dismiss_job(job_id: int) -> None:
-    st.session_state.job_dismissed = job_id
+def add_articles(settings: Settings, visitor: Visitor) -> None:
+    board = job_board(settings)
+    show_add_articles(board, visitor, UPLOAD_TYPES, start_ingest(board, visitor))
 
 
 def show_store_line(stats: dict) -> None:
@@ -362,14 +177,6 @@ def show_sources_list(stats: dict) -> None:
         if lines:
             st.markdown("\n".join(lines))
         st.caption(f"Last updated: {updated or '–'}")
-
-
-def start_new_chat() -> None:
-    st.session_state.messages = []
-    st.session_state.pending = []
-    st.session_state.pop("asker", None)  # the asker holds the conversation for follow-ups
-    st.session_state.pop("conversation_id", None)  # the next question starts a saved chat
-    st.query_params.pop(CHAT_PARAM, None)
 
 
 @st.cache_resource(show_spinner=False)
@@ -582,40 +389,6 @@ def _day_end(day: date | None) -> datetime | None:
     return datetime.combine(day, clock.max, tzinfo=UTC) if day else None
 
 
-def show_sources(record: dict, newest: date | None = None) -> None:
-    if record.get("notice"):
-        st.caption(escape_markdown(record["notice"]))
-    if caption := filters_caption(record, newest=newest):
-        st.caption(caption)
-    if searched := searched_label(record):
-        st.caption(escape_markdown(searched))
-    if record.get("as_of") and record.get("citations"):
-        st.caption(f"Ages as of {escape_markdown(record['as_of'])}")
-    for label, headline, cited in sources_to_show(record.get("citations", [])):
-        with st.expander(source_label(label)):
-            st.caption(source_details(label, headline))
-            passages = set()
-            for citation in cited:  # each passage once, marked at the first sentence it holds
-                if citation.get("chunk_id") in passages:
-                    continue
-                passages.add(citation.get("chunk_id"))
-                quote = (citation["quote_start"], citation["quote_end"])
-                st.markdown(highlight_markdown(citation.get("passage", ""), *quote))
-
-
-def show_message(message: dict, newest: date | None) -> None:
-    if message.get("error"):
-        st.error(message["content"])
-    elif message.get("markdown"):
-        st.markdown(message["markdown"])
-        show_sources(message.get("answer") or {}, newest)
-    elif message.get("answer"):  # a reopened chat: its answers are rebuilt from their records
-        st.markdown(record_markdown(message["answer"]))
-        show_sources(message["answer"], newest)
-    else:
-        st.markdown(escape_markdown(message["content"]))
-
-
 def respond(question: str, options: AskOptions, newest: date | None) -> dict:
     """Show the answer to `question` in the current container; return its history entry."""
     try:
@@ -696,7 +469,7 @@ def load_page(with_input: bool = True) -> Loaded | None:
         st.info(NO_STORE_HELP.format(store=settings.store_label) + add_hint(visitor))
         if visitor.can_add:
             with st.sidebar:
-                show_add_articles(job_board(settings), visitor)
+                add_articles(settings, visitor)
         if with_input:
             st.chat_input("Add some articles first", key="question", disabled=True)
     except NewsQAError as e:
@@ -731,7 +504,7 @@ def main() -> None:
     with st.sidebar:
         show_store_line(stats)
         if visitor.can_add:
-            show_add_articles(job_board(settings), visitor)
+            add_articles(settings, visitor)
         options = replace(choose_options(stats, coverage), llm=choose_llm(settings))
         if stats["chunks"]:
             filters_to_address(options, coverage.default_as_of())
