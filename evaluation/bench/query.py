@@ -66,19 +66,17 @@ def peak_rss_mb() -> float:
 def run_worker(store: Path, questions_file: Path, *, product_only: bool = False) -> dict:
     """Measure one store in a fresh process, so its peak RSS is this size's alone; with
     `product_only`, the answering path alone (no raw baseline: see `product_worker`)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "evaluation.bench.run",
-        "--_worker",
-        str(store),
-        "--_questions-file",
-        str(questions_file),
-        *(["--_product-only"] if product_only else []),
-    ]
+    options = ["--_worker", str(store), *(["--_product-only"] if product_only else [])]
+    return _in_fresh_process(options, questions_file, f"the query worker failed on {store}")
+
+
+def _in_fresh_process(options: list[str], questions_file: Path, failure: str) -> dict:
+    """The JSON line a worker of `evaluation.bench.run` prints last."""
+    cmd = [sys.executable, "-m", "evaluation.bench.run", *options]
+    cmd += ["--_questions-file", str(questions_file)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"the query worker failed on {store}:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{failure}:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -181,19 +179,8 @@ def paired_worker(stores: list[Path], questions_file: Path) -> dict:
 
 def run_paired(stores: list[Path], questions_file: Path) -> dict:
     """`paired_worker` in a fresh process."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "evaluation.bench.run",
-        "--_paired",
-        ",".join(map(str, stores)),
-        "--_questions-file",
-        str(questions_file),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the paired query worker failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    options = ["--_paired", ",".join(map(str, stores))]
+    return _in_fresh_process(options, questions_file, "the paired query worker failed")
 
 
 def newest_day(index: NewsIndex) -> datetime | None:
