@@ -22,9 +22,9 @@ from typing import Any, cast, overload
 
 import numpy as np
 
-from qa.store.lists import InvertedLists, build_lists, load_lists, save_lists
 from qa.store.passage_file import PassageFile
-from qa.store.top import top_rows
+from qa.store.search.lists import InvertedLists, build_lists, load_lists, save_lists
+from qa.store.search.top import top_rows
 from qa.types import SearchFilters
 
 NO_DATE = -1  # `published` or `event_*` of a chunk without one
@@ -122,7 +122,7 @@ class Catalog:
         self.rows = CatalogRows(self)
         self.passages: PassageFile | None = None  # each row's text and metadata, if saved
         self.reduced: Reduced | None = None  # a large store's reduced vectors (REDUCED_FROM)
-        self.lists: InvertedLists | None = None  # and its inverted lists (qa.store.lists)
+        self.lists: InvertedLists | None = None  # and its inverted lists (qa.store.search.lists)
         self.broken = self._find_broken()
         self._last_similarities: tuple[bytes, np.ndarray] | None = None
         self._selections: dict[SearchFilters, tuple[np.ndarray, np.ndarray | None]] = {}
@@ -229,7 +229,7 @@ class Catalog:
         Exact from the vector copy; for a store with a reduced copy, the best rows by the
         reduced vectors (`RESCORED` of the whole store, the same share of `rows`) are rescored
         exactly (at 100k chunks the exact best 40 were all among the reduced copy's best 800
-        for 43 real questions). With inverted lists (qa.store.lists), a whole-store ranking
+        for 43 real questions). With inverted lists (qa.store.search.lists), a whole-store ranking
         reads the rows of the lists nearest the question, and a filter's ranking its own rows'
         reduced vectors: no ranking scans every row.
         """

@@ -23,7 +23,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 from bm25s.tokenization import Tokenizer
 
-from qa.store.top import top_rows
+from qa.store.search.top import top_rows
 
 STEMMER_LANGUAGE = "english"
 MANIFEST = "manifest.json"

@@ -1,13 +1,13 @@
-"""qa.store.lists: inverted lists over a large store's reduced vectors, built, saved and read."""
+"""qa.store.search.lists: inverted lists over a large store's reduced vectors, built, saved and read."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from qa.store import lists as inverted
-from qa.store.lists import build_lists, load_lists, save_lists
-from qa.store.top import top_rows
+from qa.store.search import lists as inverted
+from qa.store.search.lists import build_lists, load_lists, save_lists
+from qa.store.search.top import top_rows
 
 
 def clustered(n: int = 4_000, d: int = 16, groups: int = 40, seed: int = 1) -> np.ndarray:

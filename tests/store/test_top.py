@@ -1,10 +1,10 @@
-"""qa.store.top: the best rows of a score array, among all rows or a selection of them."""
+"""qa.store.search.top: the best rows of a score array, among all rows or a selection of them."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from qa.store.top import top_rows
+from qa.store.search.top import top_rows
 
 
 def test_the_best_rows_of_a_selection_are_those_of_the_masked_scores():
