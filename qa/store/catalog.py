@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import weakref
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -23,25 +22,17 @@ from typing import Any, cast, overload
 import numpy as np
 
 from qa.store.passage_file import PassageFile
-from qa.store.search.lists import InvertedLists, build_lists, load_lists, save_lists
+from qa.store.search.lists import InvertedLists, load_lists
 from qa.store.search.top import top_rows
+from qa.store.vector_copy import Reduced, load_vectors
 from qa.types import SearchFilters
 
 NO_DATE = -1  # `published` or `event_*` of a chunk without one
-# From this many chunks, dense search scans a reduced copy of the vectors (REDUCED_DIM
-# dimensions) and rescores its best RESCORED rows exactly: a scan of the full copy costs
-# ~150 ms at 1M chunks and keeps 1.5 GB resident. Below it, every search is exact.
-REDUCED_FROM = 250_000
-REDUCED_DIM = 96
 RESCORED = 1_000
 # A ranking restricted to part of the store (a time window, an outlet) rescores the same share
 # of its rows, and at least this many: its near-ties are as many as the rows it keeps.
 MIN_RESCORED = 400
 MASKS_KEPT = 16  # filters whose masks a catalog remembers (a page asks under a few)
-BASIS_SAMPLE = 20_000  # rows the reduction's basis is computed from
-
-# (basis d x REDUCED_DIM, rows x REDUCED_DIM, the full copy's rows read without mapping)
-Reduced = tuple[np.ndarray, np.ndarray, "VectorRows"]
 
 
 @dataclass
@@ -497,102 +488,6 @@ def save_catalog(folder: Path, stamp: str, catalog: Catalog) -> None:
             old.unlink(missing_ok=True)
 
 
-def save_vectors(folder: Path, stamp: str, vectors: np.ndarray) -> None:
-    """The vector copy, and for a large store (`REDUCED_FROM` rows) its reduced copy too."""
-    folder.mkdir(parents=True, exist_ok=True)
-    reduced = len(vectors) >= REDUCED_FROM
-    saved = {"vectors": vectors}
-    if reduced:
-        basis = reduction_basis(vectors)
-        saved |= {"vectors-basis": basis, "vectors-reduced": _project(vectors, basis)}
-    for name, values in saved.items():
-        tmp = folder / f"{name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
-        np.save(tmp, values)
-        os.replace(tmp, folder / f"{name}.npy")  # a reader's mapping of the old file stays valid
-    if reduced:
-        save_lists(folder, build_lists(saved["vectors-reduced"]))
-    info = {"stamp": stamp, "rows": len(vectors), "reduced": reduced}
-    (folder / "vectors.json").write_text(json.dumps(info))
-
-
-def reduction_basis(vectors: np.ndarray) -> np.ndarray:
-    """d x REDUCED_DIM: the top right singular vectors of an even sample of `vectors` (no
-    centring: what is kept is the dot product), so `v @ basis` keeps most of each cosine."""
-    step = max(1, len(vectors) // BASIS_SAMPLE)
-    sample = np.asarray(vectors[::step], dtype=np.float32)
-    _, _, vt = np.linalg.svd(sample, full_matrices=False)
-    return np.ascontiguousarray(vt[:REDUCED_DIM].T, dtype=np.float32)
-
-
-def _project(vectors: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    out = np.empty((len(vectors), basis.shape[1]), dtype=np.float32)
-    for start in range(0, len(vectors), 100_000):  # in parts: the copy may be memory-mapped
-        out[start : start + 100_000] = vectors[start : start + 100_000] @ basis
-    return out
-
-
-def _load_vectors(folder: Path, stamp: str, rows: int) -> tuple[np.ndarray | None, Reduced | None]:
-    """(the vector copy, its reduced copy if the store is large), memory-mapped; Nones if
-    missing or stale."""
-    try:
-        info = json.loads((folder / "vectors.json").read_text())
-        if info.get("stamp") != stamp or info.get("rows") != rows:
-            return None, None
-        vectors, rows_file = _open_npy(folder / "vectors.npy")
-        reduced = None
-        if info.get("reduced"):
-            basis = np.load(folder / "vectors-basis.npy")
-            low = np.load(folder / "vectors-reduced.npy", mmap_mode="r")
-            if len(low) != rows:
-                return None, None
-            reduced = (basis, low, rows_file)
-    except (OSError, ValueError):
-        return None, None
-    if len(vectors) != rows or (reduced is None and rows >= REDUCED_FROM):
-        return None, None
-    return vectors, reduced
-
-
-class VectorRows:
-    """Rows of a saved .npy matrix read with pread: unlike a mapping's pages, rows read so do
-    not stay in the process's RSS (the rows a large store rescores are scattered; over a few
-    hundred questions their pages reached 2 GB of mapped file)."""
-
-    def __init__(self, fd: int, offset: int, shape: tuple[int, int], dtype) -> None:
-        self._fd = fd  # kept open: the very file mapped, even if replaced since
-        weakref.finalize(self, os.close, fd)
-        self._offset = offset
-        self._dim = shape[1]
-        self._dtype = np.dtype(dtype)
-
-    def read(self, rows: np.ndarray) -> np.ndarray:
-        width = self._dim * self._dtype.itemsize
-        fd = self._fd
-        data = b"".join(os.pread(fd, width, self._offset + int(r) * width) for r in rows)
-        return np.frombuffer(data, dtype=self._dtype).reshape(len(rows), self._dim)
-
-
-def _open_npy(path: Path) -> tuple[np.ndarray, VectorRows]:
-    """A saved 2-d .npy file memory-mapped, and a reader of its rows on the same open file."""
-    with open(path, "rb") as f:
-        version = np.lib.format.read_magic(f)
-        header = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
-        )
-        shape, fortran, dtype = header(f)
-        if fortran or len(shape) != 2:
-            raise ValueError(f"{path}: not a 2-d C-order array")
-        offset = f.tell()
-        mapped = (
-            np.memmap(f, dtype=dtype, mode="r", shape=shape, offset=offset)
-            if shape[0]
-            else np.zeros(shape, dtype=dtype)
-        )
-        return mapped, VectorRows(os.dup(f.fileno()), offset, shape, dtype)
-
-
 def load_catalog(folder: Path, stamp: str) -> Catalog | None:
     """The saved catalog if it was built for `stamp`, its ids memory-mapped; else None."""
     try:
@@ -609,12 +504,11 @@ def load_catalog(folder: Path, stamp: str) -> Catalog | None:
         return None
     groups = [(*g[:6], tuple(g[6]), tuple(g[7])) for g in data["groups"]]
     catalog = Catalog.from_columns(groups, ids, columns)
-    catalog.vectors, catalog.reduced = _load_vectors(folder, stamp, rows)
-    catalog.lists = load_lists(folder, rows) if catalog.reduced is not None else None
+    reload_vectors(catalog, folder, stamp)
     return catalog
 
 
 def reload_vectors(catalog: Catalog, folder: Path, stamp: str) -> None:
     """The saved vector copies of `catalog`'s stamp, memory-mapped, in place of its own."""
-    catalog.vectors, catalog.reduced = _load_vectors(folder, stamp, len(catalog))
+    catalog.vectors, catalog.reduced = load_vectors(folder, stamp, len(catalog))
     catalog.lists = load_lists(folder, len(catalog)) if catalog.reduced is not None else None

@@ -22,7 +22,6 @@ from qa.store.catalog import (
     reload_vectors,
     row_from_metadata,
     save_catalog,
-    save_vectors,
     share_strings,
 )
 from qa.store.chunk_metadata import indexed_text
@@ -31,6 +30,7 @@ from qa.store.folder import CHROMA_DB
 from qa.store.lexical import LexicalIndex
 from qa.store.opening import OpenStore
 from qa.store.passage_file import PassageWriter, load_passages
+from qa.store.vector_copy import save_vectors
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,11 @@ from qa.store.catalog import (
     NO_DATE,
     Catalog,
     CatalogRow,
-    VectorRows,
-    _open_npy,
     chroma_where,
     load_catalog,
     save_catalog,
 )
+from qa.store.vector_copy import VectorRows, _open_npy
 from qa.types import SearchFilters
 
 

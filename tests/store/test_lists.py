@@ -64,7 +64,8 @@ def test_saved_lists_load_mapped_and_a_store_of_another_size_has_none(tmp_path):
 def test_a_large_catalogs_whole_store_ranking_reads_the_lists(tmp_path, monkeypatch, share):
     """With lists, the whole store's ranking is read from the nearest lists and rescored
     exactly; reading every list gives the full scan's ranking."""
-    from qa.store.catalog import Catalog, CatalogRow, _open_npy
+    from qa.store.catalog import Catalog, CatalogRow
+    from qa.store.vector_copy import _open_npy
 
     monkeypatch.setattr(inverted, "PROBED_SHARE", share)
     vectors = clustered(n=3_000, d=16)

@@ -308,8 +308,8 @@ def test_a_large_stores_dense_search_rescores_its_reduced_copy_exactly(
     filters = SearchFilters(since=epoch(parse_date("2024-01-01")))
     exact = [(h.chunk_id, h.dense) for h in filled.dense_hits(vector, k=3, filters=filters)]
     shutil.rmtree(filled.settings.store_dir / "lexical")
-    monkeypatch.setattr("qa.store.catalog.REDUCED_FROM", 2)
-    monkeypatch.setattr("qa.store.catalog.REDUCED_DIM", 2)
+    monkeypatch.setattr("qa.store.vector_copy.REDUCED_FROM", 2)
+    monkeypatch.setattr("qa.store.vector_copy.REDUCED_DIM", 2)
     reopened = NewsIndex(filled.settings, embeddings=embeddings)
     assert reopened.catalog.reduced is not None
     basis, low, _ = reopened.catalog.reduced

@@ -1,6 +1,6 @@
 """Inverted lists over a large store's reduced vectors: a question scans a few percent of them.
 
-From `catalog.REDUCED_FROM` chunks the catalog keeps a reduced copy of the vectors; scanning all
+From `vector_copy.REDUCED_FROM` chunks the catalog keeps a reduced copy of the vectors; scanning all
 of it cost 24-29 ms a question at 1M chunks. Here its rows are grouped by their nearest of a few
 hundred centroids (spherical k-means on a sample), saved list after list, and a ranking reads
 only the lists nearest the question: a sixteenth of them, more for a filter that keeps few of
