@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from evaluation.reader.data import Group, candidate_texts, holds
+from evaluation.reader.train import week_of
 
 NUMBER_WORDS = [
     "zero",
@@ -41,10 +42,6 @@ NUMBER_WORDS = [
 ]
 SEARCH_DEPTH = 40  # BM25 sentences read per question before filtering
 PER_ARTICLE = 1  # rivals from one article: one, so a group sees several stories
-
-
-def week_of(question_id: str) -> str:
-    return question_id.split("_")[0]
 
 
 def spellings(answer: str) -> list[str]:

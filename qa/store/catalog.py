@@ -227,30 +227,28 @@ class Catalog:
         kept = len(self) if rows is None else len(rows)
         if kept == 0:
             return []
-        if self.reduced is not None and self.lists is not None:
-            return self._listed_top(vector, k, kept, rows)
-        # One product over all rows, shared by the question's rankings, then a gather of the
-        # kept rows' scores: cheaper than gathering their vectors.
-        scores = self.similarities(vector)
         if self.reduced is not None:
-            share = max(MIN_RESCORED, RESCORED * kept // max(len(self), 1))
-            n = min(RESCORED, share, kept)
-            candidates = np.sort(top_rows(scores, n, rows))
-            exact = self.reduced[2].read(candidates) @ np.asarray(vector, dtype=np.float32)
-            best = top_rows(exact, k)
-            return [(int(candidates[i]), float(exact[i])) for i in best]
+            return self._reduced_top(vector, k, kept, rows)
+        scores = self.similarities(vector)
         return [(int(i), float(scores[i])) for i in top_rows(scores, k, rows)]
 
-    def _listed_top(self, vector, k: int, kept: int, rows) -> list[tuple[int, float]]:
-        assert self.reduced is not None and self.lists is not None
+    def _reduced_top(self, vector, k: int, kept: int, rows) -> list[tuple[int, float]]:
+        """`dense_top` of a store with a reduced copy: its best rows by the reduced vectors,
+        rescored exactly."""
+        assert self.reduced is not None
         basis, low, exact_rows = self.reduced
         query = np.asarray(vector, dtype=np.float32)
         n = min(RESCORED, max(MIN_RESCORED, RESCORED * kept // max(len(self), 1)), kept)
-        if rows is None:
+        if self.lists is None:
+            # One product over all rows, shared by the question's rankings, then a gather of
+            # the kept rows' scores: cheaper than gathering their vectors.
+            candidates = top_rows(self.similarities(vector), n, rows)
+        elif rows is None:
             found, approximate = self.lists.candidates(query @ basis, n)
+            candidates = found[top_rows(approximate, n)]
         else:  # gathered: 3 ms for a window's 57k rows of 1M, and the scores a full scan gives
-            found, approximate = rows, low[rows] @ (query @ basis)
-        candidates = np.sort(found[top_rows(approximate, n)])
+            candidates = rows[top_rows(low[rows] @ (query @ basis), n)]
+        candidates = np.sort(candidates)
         exact = exact_rows.read(candidates) @ query
         return [(int(candidates[i]), float(exact[i])) for i in top_rows(exact, k)]
 
