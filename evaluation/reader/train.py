@@ -130,7 +130,9 @@ def load_squad_groups(args):
 
     return cached_groups(
         args.work / "squad.jsonl",
-        lambda: load_squad(args.squad_data, limit=args.squad, seed=args.seed),
+        lambda: load_squad(args.squad_data, limit=args.squad_from + args.squad, seed=args.seed)[
+            args.squad_from :
+        ],
     )
 
 
@@ -402,7 +404,12 @@ def train(args) -> dict:
     figures.update(step=step, steps=steps, epochs=args.epochs, train_groups=len(train_groups))
     figures.update(encoding, pointwise=args.pointwise, cloze_groups=len(cloze))
     figures.update(seed=args.seed, order_seed=order_seed, fraction=args.fraction)
-    figures.update(squad_groups=args.squad, squad_only=args.squad_only, negatives=args.negatives)
+    figures.update(
+        squad_groups=args.squad,
+        squad_from=args.squad_from,
+        squad_only=args.squad_only,
+        negatives=args.negatives,
+    )
     figures.update(init=str(args.init) if args.init else None, rivals=args.rivals)
     print("validation:", figures, flush=True)
     out = args.work / "model"
@@ -474,6 +481,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="add this many SQuAD v1.1 groups (one per question), shared out over the epochs",
+    )
+    parser.add_argument(
+        "--squad-from",
+        type=int,
+        default=0,
+        help="skip the first K groups that --squad K would train on (a larger rung that "
+        "continues a smaller one with --init sees only new questions)",
     )
     parser.add_argument("--squad-data", type=Path, default=None, help="the SQuAD train JSONL")
     parser.add_argument(

@@ -66,3 +66,13 @@ def test_a_span_crossing_a_sentence_boundary_is_skipped_and_named():
 def test_a_sentence_too_short_to_be_a_candidate_is_skipped_and_named():
     context = "Yes. " + SECOND
     assert answer_sentence(context, 0, 3) == (None, "length")
+
+
+def test_a_larger_rung_starts_with_the_smaller_rung_s_groups():
+    # --squad-from K relies on it: the groups after the first K are new questions
+    rows = [row(i, f"Question {i}?", FIRST, "69,197") for i in range(3)]
+    rows += [row(3 + i, f"Question {3 + i}?", SECOND, "three years") for i in range(3)]
+    small, _ = mine_squad(rows, limit=2, seed=5, negatives=4)
+    large, _ = mine_squad(rows, limit=5, seed=5, negatives=4)
+    assert large[:2] == small and len(large) == 5
+    assert not {g.question_id for g in large[2:]} & {g.question_id for g in small}
