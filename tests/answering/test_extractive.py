@@ -431,3 +431,42 @@ def test_sentences_of_one_article_share_its_number_across_passages():
     assert answer.text == (
         "Putin proposed talks in Minsk. [1] Kyiv said it would reply. [1] Minsk offered a venue. [2]"
     )
+
+
+UNANSWERING = [
+    "The weather in Minsk was cold on Tuesday.",
+    "Minsk has a population of about two million people.",
+    "Trains to Minsk ran late because of snow.",
+    "A new museum opened in Minsk last spring.",
+    "The talks were expected to last several days.",
+    "Delegations arrived at the border by bus.",
+    "Officials did not say how long the meeting would last.",
+    "Minsk hosted a football match on Sunday.",
+]
+ANSWERING = "Vladimir Putin proposed the talks in Minsk, the Kremlin said."
+SURE = "President Vladimir Putin proposed talks in Minsk on Friday."  # read at 0.9 or more
+
+
+@pytest.mark.parametrize(
+    ("first", "read_further"),
+    [(UNANSWERING, True), ([SURE, *UNANSWERING[1:]], False)],
+)
+def test_the_next_candidates_are_read_only_when_none_of_the_best_answers(
+    monkeypatch, first, read_further
+):
+    from qa.answering import candidates as scoring
+    from qa.encoders.reader import load_reader
+
+    monkeypatch.setattr(scoring, "READER_DEPTH", 8)
+    monkeypatch.setattr(scoring, "READER_MORE", 8)
+    passage = Passage(chunk_id="m:0", article_id="m", title="", text=" ".join([*first, ANSWERING]))
+    candidates = candidates_from([passage])
+    assert [c.text for c in candidates] == [*first, ANSWERING]
+    for i, c in enumerate(candidates):  # the answerer ranks the answering sentence ninth
+        c.score = 2.0 - 0.1 * i
+    add_readings("Who proposed talks in Minsk?", candidates, load_reader("default"))
+    ninth = candidates[8]
+    assert all(c.reading is not None for c in candidates[:8])
+    assert (ninth.reading is not None) is read_further
+    best = max(candidates, key=lambda c: c.score)
+    assert "Putin proposed" in best.text  # read further, the ninth leads; else the first does
