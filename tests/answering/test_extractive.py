@@ -470,3 +470,27 @@ def test_the_next_candidates_are_read_only_when_none_of_the_best_answers(
     assert (ninth.reading is not None) is read_further
     best = max(candidates, key=lambda c: c.score)
     assert "Putin proposed" in best.text  # read further, the ninth leads; else the first does
+
+
+def test_an_answer_the_reader_reads_as_no_answer_is_shown_but_not_supported(embeddings):
+    from qa.answering.extractive import UNSUPPORTED_READING
+    from qa.encoders.reader import load_reader
+
+    reader = load_reader("default")
+    echo = (
+        "Talks in Minsk were proposed last week, and the proposal for talks in Minsk was "
+        "discussed again on Friday."
+    )
+    passage = Passage(chunk_id="a:0", article_id="a", text=echo, rank=1)
+    answer = answer_extractive("Who proposed talks in Minsk?", [passage], embeddings, reader=reader)
+    assert not answer.abstained and echo in answer.text
+    assert answer.supported is False and answer.notice == UNSUPPORTED_READING
+    assert answer.to_dict()["supported"] is False
+    plain = Passage(
+        chunk_id="b:0",
+        article_id="b",
+        text="Vladimir Putin proposed the talks in Minsk, the Kremlin said.",
+        rank=1,
+    )
+    answer = answer_extractive("Who proposed talks in Minsk?", [plain], embeddings, reader=reader)
+    assert answer.short_answer == "Vladimir Putin" and answer.supported and answer.notice is None
