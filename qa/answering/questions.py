@@ -71,7 +71,7 @@ _TIME_WORDS = re.compile(
 def of_kind(kind: str | None, span: str) -> bool:
     """Whether `span` can be what a question of `kind` asks for: a "when" answer names a time (a
     date, month, season, holiday or year), a "how many" answer a number; a name may be anything
-    the reader marks."""
+    the reader marks, but a "who" answer is a name."""
     if kind == "date":
         return (
             date_span(span) is not None
@@ -80,4 +80,6 @@ def of_kind(kind: str | None, span: str) -> bool:
         )
     if kind == "number":
         return NUMBER_RE.search(span) is not None
+    if kind == "person":  # a name, not "officials", a date or "24 years"
+        return any(w[:1].isupper() for w in span.split()) and not of_kind("date", span)
     return True

@@ -107,6 +107,11 @@ def test_which_questions_get_a_short_answer(question, short):
         ("number", "Putin", False),
         ("number", "five", True),
         ("entity", "Longwood Gardens", True),
+        ("person", "Alexander Lukashenko", True),
+        ("person", "the Kremlin", True),
+        ("person", "officials", False),
+        ("person", "24 years", False),
+        ("person", "February 24", False),
         (None, "ceasefire", True),
     ],
 )
