@@ -225,7 +225,7 @@ class Answer:
     followup_context: list[str] = field(default_factory=list)  # carried from the turn before
     short_answer: str | None = None  # the answer span shown in bold
     passages: list[Passage] = field(default_factory=list)
-    supported: bool = True  # False: an LLM answer that cites no given passage
+    supported: bool = True  # False: an LLM answer citing no passage, or one the reader doubts
     invalid_citations: list[int] = field(default_factory=list)  # [n] an LLM made up, removed
 
     def to_dict(self) -> dict:
