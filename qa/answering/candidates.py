@@ -192,9 +192,9 @@ def add_cosines(question: str, candidates: list[Candidate], embeddings, query_ve
 
 
 def add_readings(question: str, candidates: list[Candidate], reader) -> None:
-    """Set `reading` on the best READER_DEPTH candidates (by score so far) and add it to their
-    score: the reader tells the sentence that answers from the one that only resembles the
-    question."""
+    """Set `reading` on the best READER_DEPTH candidates (by score so far), and on the next
+    READER_MORE when none of those reads at READER_SURE, and add it to their score: the reader
+    tells the sentence that answers from the one that only resembles the question."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     best = ranked[:READER_DEPTH]
     _read(question, best, reader)
@@ -202,11 +202,11 @@ def add_readings(question: str, candidates: list[Candidate], reader) -> None:
         _read(question, ranked[READER_DEPTH : READER_DEPTH + READER_MORE], reader)
 
 
-def _read(question: str, best: list[Candidate], reader) -> None:
-    if not best:
+def _read(question: str, read: list[Candidate], reader) -> None:
+    if not read:
         return
-    titles = [reading_title(c) for c in best] if reader.titles else None
-    for c, r in zip(best, reader.read(question, [c.text for c in best], titles), strict=True):
+    titles = [reading_title(c) for c in read] if reader.titles else None
+    for c, r in zip(read, reader.read(question, [c.text for c in read], titles), strict=True):
         c.reading = 1.0 / (1.0 + math.exp(-r.logit))
         c.score += W_READER * c.reading
         if r.start is not None:

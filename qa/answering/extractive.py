@@ -47,6 +47,10 @@ MIN_BEST_SCORE = 0.75
 # With the reader (it reads the best `candidates.READER_DEPTH`), the best must reach
 # MIN_READ_SCORE and a further sentence READ_SENTENCE_RATIO of it (dev set, evaluation.reader.tune).
 MIN_READ_SCORE = 0.75
+READ_SENTENCE_RATIO = 0.7
+# The reader also marks the answer inside a sentence; its span is shown in bold when the
+# reader gives it at least this probability, else the rules below choose (dev set, tune_reader).
+SPAN_MIN_PROBABILITY = 0.4
 # An answer is `supported` when the reader reads the sentence its short answer comes from (the
 # lead, if there is none) at SUPPORT_READING or more. Abstaining below the bar instead measured
 # well on the quiz sets but abstained on plain questions it reads low (docs/eval.md), so the
@@ -55,10 +59,6 @@ SUPPORT_READING = 0.3
 UNSUPPORTED_READING = (
     "The reader does not read the cited sentence as an answer to this question: check it."
 )
-READ_SENTENCE_RATIO = 0.7
-# The reader also marks the answer inside a sentence; its span is shown in bold when the
-# reader gives it at least this probability, else the rules below choose (dev set, tune_reader).
-SPAN_MIN_PROBABILITY = 0.4
 
 
 def answer_extractive(
@@ -116,8 +116,9 @@ def answer_extractive(
             chosen.extend(shown)
     answer = compose(question, chosen, passages)
     kind = answer_type(question)
-    holder = chosen[0]
-    for c in chosen if asks_for_a_short_answer(question) else []:
+    wants_short = asks_for_a_short_answer(question)
+    holder = chosen[0]  # the sentence the short answer comes from, else the lead
+    for c in chosen if wants_short else []:
         # the first shown sentence (or headline) that holds one: the reader's span when it is
         # sure of it and it is of the kind asked for (a date for "when"), else the rules'
         reader_span = c.span if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY else None
@@ -134,7 +135,7 @@ def answer_extractive(
             question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages, notice=why
         )
     read = holder.reading
-    if read is not None and read < SUPPORT_READING and asks_for_a_short_answer(question):
+    if wants_short and read is not None and read < SUPPORT_READING:
         answer.supported, answer.notice = False, UNSUPPORTED_READING
     return answer
 
