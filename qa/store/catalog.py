@@ -21,6 +21,7 @@ from typing import Any, cast, overload
 
 import numpy as np
 
+from qa.store.folder import save_npy
 from qa.store.passage_file import PassageFile
 from qa.store.search.lists import InvertedLists, load_lists
 from qa.store.search.top import top_rows
@@ -469,10 +470,8 @@ def save_catalog(folder: Path, stamp: str, catalog: Catalog) -> None:
         [catalog.group, catalog.n, catalog.published, catalog.event_start, catalog.event_end],
         dtype=np.int64,
     ).reshape(5, len(catalog))
-    for path, array_ in ((ids_file, np.asarray(catalog.ids)), (columns_file, columns)):
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy")
-        np.save(tmp, array_)
-        os.replace(tmp, path)
+    save_npy(ids_file, np.asarray(catalog.ids))
+    save_npy(columns_file, columns)
     tmp = folder / f"catalog.{os.getpid()}.{time.monotonic_ns()}.tmp"
     groups = [list(g) for g in catalog.groups]
     tmp.write_text(

@@ -1,10 +1,14 @@
-"""Whether a local folder may be a store, and one-line messages for a store Chroma cannot open."""
+"""Whether a local folder may be a store, one-line messages for a store Chroma cannot open, and
+how newsqa writes its own arrays there."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
+
+import numpy as np
 
 from qa.config import Settings
 from qa.errors import StoreError, StoreMissingError, StorePathError
@@ -99,3 +103,12 @@ def open_failure(label: str, error: BaseException) -> str:
             "the articles again into a new folder."
         )
     return f"Could not open the store at {label}: {text}"
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    """`array` saved to `path` whole under a temporary name first (`*.tmp.npy`, left alone by
+    the cleaners), then renamed: a reader's mapping of the old file stays valid, and a reader
+    never sees half a file."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy")
+    np.save(tmp, array)
+    os.replace(tmp, path)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import weakref
 from pathlib import Path
 
 import numpy as np
 
+from qa.store.folder import save_npy
 from qa.store.search.lists import build_lists, save_lists
 
 # From this many chunks, dense search scans a reduced copy of the vectors (REDUCED_DIM
@@ -34,9 +34,7 @@ def save_vectors(folder: Path, stamp: str, vectors: np.ndarray) -> None:
         basis = reduction_basis(vectors)
         saved |= {"vectors-basis": basis, "vectors-reduced": _project(vectors, basis)}
     for name, values in saved.items():
-        tmp = folder / f"{name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
-        np.save(tmp, values)
-        os.replace(tmp, folder / f"{name}.npy")  # a reader's mapping of the old file stays valid
+        save_npy(folder / f"{name}.npy", values)
     if reduced:
         save_lists(folder, build_lists(saved["vectors-reduced"]))
     info = {"stamp": stamp, "rows": len(vectors), "reduced": reduced}

@@ -10,12 +10,12 @@ their rows. Its best rows are then rescored exactly, as before.
 from __future__ import annotations
 
 import math
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from qa.store.folder import save_npy
 
 ROWS_PER_LIST = 1_000  # about 1,000 lists at 1M chunks
 MIN_LISTS = 16
@@ -81,9 +81,7 @@ def build_lists(low: np.ndarray) -> InvertedLists:
 
 def save_lists(folder: Path, lists: InvertedLists) -> None:
     for name in FILES:
-        tmp = folder / f"vectors-lists-{name}.{os.getpid()}.{time.monotonic_ns()}.tmp.npy"
-        np.save(tmp, getattr(lists, name))
-        os.replace(tmp, folder / f"vectors-lists-{name}.npy")
+        save_npy(folder / f"vectors-lists-{name}.npy", getattr(lists, name))
 
 
 def load_lists(folder: Path, rows: int) -> InvertedLists | None:
