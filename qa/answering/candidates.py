@@ -42,6 +42,11 @@ W_READER = 1.0
 # questions, so the warm p50 does not move (reading 16 always: 4 and 7, at twice the cost).
 READER_MORE = 8
 READER_SURE = 0.9
+# A sentence the reader reads at READ_EVIDENCE or more is evidence whatever its cosine: an
+# answer often shares few words with the question ("Which app is back online after shutting
+# itself down?" against "TikTok abruptly shut down ..., only to say it was working to restore
+# service", cosine 0.35). Both dev abstentions with the answer in a top-ten passage were such.
+READ_EVIDENCE = 0.98
 
 
 @dataclass(eq=False)  # compared by identity: two candidates may share offsets and vectors
@@ -228,7 +233,10 @@ def score_candidates(
 
 
 def is_evidence(c: Candidate) -> bool:
-    """Strong enough to answer from, rather than abstain."""
-    return c.cosine >= MIN_COSINE or (
-        c.overlap >= MIN_OVERLAP and c.cosine >= MIN_COSINE_WITH_OVERLAP
+    """Strong enough to answer from, rather than abstain: close to the question in meaning or
+    words, or read as its answer by the reader with near certainty."""
+    return (
+        c.cosine >= MIN_COSINE
+        or (c.overlap >= MIN_OVERLAP and c.cosine >= MIN_COSINE_WITH_OVERLAP)
+        or (c.reading is not None and c.reading >= READ_EVIDENCE)
     )

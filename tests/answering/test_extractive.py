@@ -499,3 +499,42 @@ def test_an_answer_the_reader_reads_as_no_answer_is_shown_but_not_supported(embe
     )
     answer = answer_extractive("Who proposed talks in Minsk?", [plain], embeddings, reader=reader)
     assert answer.short_answer == "Vladimir Putin" and answer.supported and answer.notice is None
+
+
+def test_a_sentence_the_reader_is_sure_of_is_evidence_whatever_its_cosine():
+    from qa.answering.candidates import READ_EVIDENCE, Candidate
+
+    text = "The order comes after TikTok abruptly shut down in the U.S. over the weekend."
+    passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
+    c = Candidate(passage, 0, len(text), cosine=0.3, overlap=0.1)
+    assert not is_evidence(c)  # far from the question in meaning and words, not read
+    c.reading = READ_EVIDENCE - 0.05
+    assert not is_evidence(c)
+    c.reading = READ_EVIDENCE
+    assert is_evidence(c)
+
+
+def test_a_long_second_sentence_is_not_passed_over_for_a_short_third():
+    from qa.answering.candidates import Candidate
+    from qa.answering.extractive import MAX_ANSWER_CHARS, choose
+
+    lead = "Thailand's senate voted on Tuesday to approve a marriage equality bill."
+    second = (
+        "Thailand became the first country in Southeast Asia to recognise same-sex marriage, "
+        "and the third in Asia after Taiwan and Nepal, when the king endorsed the bill that "
+        "activists had campaigned for over more than two decades of setbacks, court defeats "
+        "and stalled bills, with the first weddings expected in the new year."
+    )
+    third = "Japan remains the only Group of Seven country that does not recognise same-sex unions."
+    assert len(lead) + len(second) <= MAX_ANSWER_CHARS < len(lead) + len(second) + len(third)
+    text = " ".join([lead, second, third])
+    passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
+    ranked = []
+    for score, sentence in zip((2.0, 1.9, 1.8), (lead, second, third), strict=True):
+        start = text.index(sentence)
+        ranked.append(Candidate(passage, start, start + len(sentence), score=score, cosine=0.6))
+    assert [c.text for c in choose(ranked, 0.7, {})] == [lead, second]
+    # A further sentence below the ratio of the best is never shown.
+    ranked[1].score = 1.3
+    ranked.sort(key=lambda c: c.score, reverse=True)
+    assert [c.text for c in choose(ranked, 0.7, {})] == [lead, third]
