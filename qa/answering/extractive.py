@@ -16,6 +16,7 @@ from qa.answering.candidates import (
     add_readings,
     candidates_from,
     is_evidence,
+    near_copies,
     score_without_model,
     shortlist,
 )
@@ -135,12 +136,13 @@ def choose(
 ) -> list[Candidate]:
     """The sentences to show, best first: the best, then each further one of evidence that
     scores within `ratio` of it while the answer stays within MAX_ANSWER_CHARS and
-    MAX_ANSWER_SENTENCES. A headline brings its `supports` sentence with it."""
+    MAX_ANSWER_SENTENCES, and is not a copy of one shown. A headline brings its `supports`
+    sentence with it."""
     chosen: list[Candidate] = []
     for c in ranked:
         if len(chosen) >= MAX_ANSWER_SENTENCES or c.score < ratio * ranked[0].score:
             break
-        if c in chosen or not is_evidence(c):
+        if c in chosen or not is_evidence(c) or any(near_copies(c, x) for x in chosen):
             continue
         support = supports.get(id(c))
         shown = [replace(c, passage=support.passage), support] if support else [c]

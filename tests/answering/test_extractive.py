@@ -538,3 +538,22 @@ def test_a_long_second_sentence_is_not_passed_over_for_a_short_third():
     ranked[1].score = 1.3
     ranked.sort(key=lambda c: c.score, reverse=True)
     assert [c.text for c in choose(ranked, 0.7, {})] == [lead, third]
+
+
+def test_a_copy_of_a_shown_sentence_gives_way_to_other_evidence():
+    from qa.answering.candidates import Candidate, near_copies
+    from qa.answering.extractive import choose
+
+    sentences = [
+        "Two hours after Dominion's $1.6 billion defamation lawsuit against Fox News was to start "
+        "came word that the parties had settled their dispute.",
+        "Two hours after Dominion's $1.6 billion defamation lawsuit against Fox News was to start "
+        "came word from the courtroom that the parties had settled their dispute.",
+        "Fox News agreed to pay Dominion $787.5 million to settle the lawsuit.",
+    ]
+    ranked = []
+    for n, (score, sentence) in enumerate(zip((2.2, 2.1, 2.0), sentences, strict=True)):
+        passage = Passage(chunk_id=f"{n}:0", article_id=str(n), text=sentence, rank=n + 1)
+        ranked.append(Candidate(passage, 0, len(sentence), score=score, cosine=0.7))
+    assert near_copies(ranked[0], ranked[1]) and not near_copies(ranked[0], ranked[2])
+    assert [c.text for c in choose(ranked, 0.7, {})] == [sentences[0], sentences[2]]
