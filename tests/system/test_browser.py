@@ -72,6 +72,21 @@ def phone():
         yield page
 
 
+def _boxes_once_still(*locators, attempts: int = 3) -> list[dict]:
+    """The bounding boxes of `locators`, scrolled into view; a rerun that redraws the sidebar
+    between finding an element and scrolling to it detaches it, so that is tried again."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            locators[-1].scroll_into_view_if_needed(timeout=5_000)
+            return [locator.bounding_box() for locator in locators]
+        except Error:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_on_a_phone_each_chat_is_one_row_with_a_small_labelled_delete(server_url, phone, tmp_path):
     """Issue 36: on a phone each ✕ took a full-width row of its own and looked like a blank
     button; the sidebar's "Chunks" metric pushed the filters below the fold."""
@@ -94,8 +109,7 @@ def test_on_a_phone_each_chat_is_one_row_with_a_small_labelled_delete(server_url
     delete = sidebar.get_by_role("button", name=re.compile("delete", re.IGNORECASE)).first
     expect(delete).to_be_visible()  # named "delete" for a screen reader, not "✕"
     expect(sidebar).not_to_contain_text("Chunks")
-    delete.scroll_into_view_if_needed()
-    row, cross = opening.bounding_box(), delete.bounding_box()
+    row, cross = _boxes_once_still(opening, delete)
     assert 24 <= cross["width"] < 60  # a tap target, yet small beside the chat's title
     assert abs((cross["y"] + cross["height"] / 2) - (row["y"] + row["height"] / 2)) < 12
     assert cross["x"] > row["x"] + row["width"] - 5  # on the same row, to its right
