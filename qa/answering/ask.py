@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from qa.answering.coverage import Coverage, note_coverage
 from qa.answering.extractive import answer_extractive
 from qa.answering.llm import endpoint_url, fallback_notice, make_chat_model, stream_llm_answer
+from qa.answering.recency import note_old_evidence
 from qa.config import LLM_PROVIDERS, Settings
 from qa.conversation.followups import Standalone, rewrite_followup
 from qa.encoders.reader import OnnxReader, load_reader
@@ -218,6 +219,7 @@ class Asker:
             answer.rewritten_question = standalone.question if reworded else None
             answer.followup_context = list(standalone.context)
         set_ages(answer.citations, options.as_of)
+        note_old_evidence(answer, question, options.as_of)  # about the present, from the past
         note_coverage(answer, self.index, options.as_of)  # an as-of past the news, or a miss
         self.history += [
             {

@@ -72,3 +72,31 @@ def test_a_question_naming_last_year_is_not_about_the_present(two_years):
     assert asks_about_present("Who won the Riverside marathon?", AS_OF)
     answer = ask(two_years, "Who won the Riverside marathon in 2025?", AskOptions(as_of=AS_OF))
     assert "Daniel Kiprop" in answer.text  # the old article still answers what it is about
+
+
+def test_an_answer_about_the_present_from_old_articles_says_so(tmp_path, embeddings):
+    from qa.answering.recency import OLD_EVENT_DAYS
+
+    with NewsIndex(Settings(store_dir=tmp_path), embeddings=embeddings) as index:
+        ingest_articles([OLD], index, progress=False)
+        answer = ask(index, "Who won the Riverside marathon this week?", AskOptions(as_of=AS_OF))
+        assert not answer.abstained and "Kiprop" in answer.text  # the answer stays, flagged
+        assert answer.citations[0].age_days == 368 > OLD_EVENT_DAYS
+        assert answer.notice is not None
+        assert "at least 368 days older than the as-of date 2026-04-30" in answer.notice
+        # Asked about that time, or as of a day soon after the article, nothing is said of it
+        # (the store's own span is: its newest article is a year before the as-of date).
+        asked_then = ask(index, "Who won the Riverside marathon in 2025?", AskOptions(as_of=AS_OF))
+        assert not asked_then.abstained and "older than" not in (asked_then.notice or "")
+        soon = ask(
+            index,
+            "Who won the Riverside marathon this week?",
+            AskOptions(as_of=parse_date("2025-05-01")),
+        )
+        assert not soon.abstained and soon.notice is None
+
+
+def test_a_recent_citation_beside_old_ones_needs_no_note(two_years):
+    answer = ask(two_years, "Who won the Riverside marathon this week?", AskOptions(as_of=AS_OF))
+    assert any(c.age_days is not None and c.age_days <= 7 for c in answer.citations)
+    assert answer.notice is None or "older than the as-of date" not in answer.notice
