@@ -21,7 +21,7 @@ from qa.answering.candidates import (
     shortlist,
 )
 from qa.answering.questions import answer_type, asks_for_a_short_answer, of_kind
-from qa.answering.recency import asks_about_present, recent_lead
+from qa.answering.recency import asks_about_present, recent_lead, stale_and_unsure
 from qa.answering.short_answer import common_words, short_answer, type_match
 from qa.news.attribution import find_disagreement, reporting_source
 from qa.news.citations import cite, cite_headline, date_note, with_date_note
@@ -105,6 +105,10 @@ def answer_extractive(
     if not ranked or not is_evidence(ranked[0]) or ranked[0].score < bar:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
     chosen = choose(ranked, ratio, supports)
+    if (why := stale_and_unsure(question, chosen, as_of)) is not None:
+        return Answer(
+            question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages, notice=why
+        )
     answer = compose(question, chosen, passages)
     kind = answer_type(question)
     wants_short = asks_for_a_short_answer(question)

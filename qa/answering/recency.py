@@ -5,8 +5,11 @@ April 2026 means this spring's election, and an article of a year before about a
 shares every word of it. So when a question names no other time, a sentence whose own dates lie
 months before the as-of day ("the week of 28 April 2025") never leads the answer.
 
-When every article an answer about the present cites is older than that, the answer says so
-(`note_old_evidence`): on the dev and held-out weeks such answers were wrong five times in six.
+When every article an answer about the present would cite is older than that, it is no answer
+unless the reader is sure of it (`stale_and_unsure`): on the dev set the 14 such answers were all
+wrong, on held-out weeks 16 of 18. When the reader is sure, the answer is shown and says its
+evidence is old (`note_old_evidence`): such answers were still wrong 28 times in 40 on dev and 55
+in 67 on held-out weeks, but abstaining would lose 12 right answers on each.
 
 Measured and left out (docs/eval.md): halving the score of candidates published over 45 days
 before the as-of day when a recent one was evidence enough cost the dev set 4 answers of 150
@@ -18,12 +21,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from qa.answering.candidates import Candidate
-from qa.news.citations import passage_dates
+from qa.answering.candidates import READER_SURE, Candidate
+from qa.news.citations import age_in_days, passage_dates
 from qa.news.dates import parse_event_date
 from qa.types import Answer
 
 OLD_EVENT_DAYS = 90  # a sentence about days this long before the as-of day is history
+STALE_AND_UNSURE = (
+    "The closest evidence is in articles at least {days:,} days older than the as-of date "
+    "{as_of}, and the reader does not read it as an answer."
+)
 OLD_EVIDENCE = (
     "Every cited article is at least {days:,} days older than the as-of date {as_of}: "
     "the answer may tell of an earlier event."
@@ -69,9 +76,8 @@ def recent_lead(ranked: list[Candidate], as_of: datetime) -> list[Candidate]:
 def note_old_evidence(answer: Answer, question: str, as_of: datetime | None) -> None:
     """Add to `answer.notice` that its evidence is old, when the question is about the present
     and every cited article was published more than OLD_EVENT_DAYS before `as_of` (the
-    citations' `age_days` set). Measured on cached answers (docs/eval.md): it marks 54 dev
-    answers, 42 of them wrong, and 85 of the held-out weeks', 71 wrong; abstaining instead
-    would lose the dozen right ones (an old article may still hold the answer)."""
+    citations' `age_days` set): the evidence may be about an earlier event, or still hold
+    ("the world's largest coral reef")."""
     ages = [c.age_days for c in answer.citations]
     if answer.abstained or not ages or any(a is None or a <= OLD_EVENT_DAYS for a in ages):
         return
@@ -79,3 +85,18 @@ def note_old_evidence(answer: Answer, question: str, as_of: datetime | None) -> 
         return
     note = OLD_EVIDENCE.format(days=min(a for a in ages if a is not None), as_of=as_of.date())
     answer.notice = " ".join(filter(None, [answer.notice, note]))
+
+
+def stale_and_unsure(question: str, chosen: list[Candidate], as_of: datetime | None) -> str | None:
+    """Why an answer about the present is no answer: every sentence `chosen` comes from an
+    article published more than OLD_EVENT_DAYS before `as_of`, and the reader read none of them
+    at READER_SURE. None when the answer may stand (or nothing was read)."""
+    if as_of is None or not chosen or not asks_about_present(question, as_of):
+        return None
+    readings = [c.reading for c in chosen if c.reading is not None]
+    if not readings or max(readings) >= READER_SURE:
+        return None
+    ages = [age_in_days(c.passage.published, as_of) for c in chosen]
+    if any(a is None or a <= OLD_EVENT_DAYS for a in ages):
+        return None
+    return STALE_AND_UNSURE.format(days=min(a for a in ages if a is not None), as_of=as_of.date())

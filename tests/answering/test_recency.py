@@ -100,3 +100,19 @@ def test_a_recent_citation_beside_old_ones_needs_no_note(two_years):
     answer = ask(two_years, "Who won the Riverside marathon this week?", AskOptions(as_of=AS_OF))
     assert any(c.age_days is not None and c.age_days <= 7 for c in answer.citations)
     assert answer.notice is None or "older than the as-of date" not in answer.notice
+
+
+def test_old_evidence_the_reader_is_not_sure_of_is_no_answer_about_the_present(
+    tmp_path, embeddings
+):
+    from qa.answering.recency import STALE_AND_UNSURE
+
+    question = "When will next year's Riverside marathon start?"  # read low against its sentence
+    with NewsIndex(Settings(store_dir=tmp_path), embeddings=embeddings) as index:
+        ingest_articles([OLD], index, progress=False)
+        days_after = ask(index, question, AskOptions(as_of=parse_date("2025-04-28")))
+        assert not days_after.abstained and "start earlier" in days_after.text
+        a_year_after = ask(index, question, AskOptions(as_of=AS_OF))
+        assert a_year_after.abstained
+        said = STALE_AND_UNSURE.format(days=368, as_of="2026-04-30")
+        assert a_year_after.notice is not None and a_year_after.notice.startswith(said)
