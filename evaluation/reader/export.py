@@ -216,6 +216,9 @@ def requantise(shipped: Path, out: Path) -> dict:
     return _finish(out, expected, max_length=max_length, titles=config.get("titles", False))
 
 
+BAR_KEYS = ("sure", "evidence", "support")
+
+
 def _finish(out: Path, expected: np.ndarray, *, max_length: int, titles: bool = False) -> dict:
     """Check the exported file against the float logits of CHECK_PAIRS, write its settings and
     SHA-256 files, and return the figures."""
@@ -226,7 +229,12 @@ def _finish(out: Path, expected: np.ndarray, *, max_length: int, titles: bool = 
     spans = [reader.read(q, [s])[0].answer_in(s) for q, s in CHECK_PAIRS]
     figures = {"max_abs_diff_int8": float(np.abs(expected - got).max()), "spans": spans}
     settings = {"max_length": max_length, **({"titles": True} if titles else {})}
-    (out / "reader.json").write_text(json.dumps(settings, indent=2) + "\n")
+    # The answerer's bars for this reader (qa.encoders.reader.ReaderBars) are set on the dev
+    # set after export: exporting into a folder again keeps those it has.
+    config_file = out / "reader.json"
+    earlier = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    settings.update({k: earlier[k] for k in BAR_KEYS if k in earlier})
+    config_file.write_text(json.dumps(settings, indent=2) + "\n")
     sums = {name: file_sha256(out / name) for name in CHECKED_FILES}
     for name, digest in sums.items():
         (out / (name + SUMS_SUFFIX)).write_text(f"{digest}  {name}\n")

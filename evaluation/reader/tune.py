@@ -33,7 +33,7 @@ class CachedReader:
 
     def __init__(self, reader) -> None:
         self.reader, self.cache = reader, {}
-        self.titles = reader.titles
+        self.titles, self.bars = reader.titles, reader.bars
 
     def read(self, question: str, texts: list[str], titles: list[str] | None = None) -> list:
         titles = titles if titles is not None else [""] * len(texts)

@@ -12,6 +12,7 @@ import numpy as np
 from qa.answering.questions import answer_type
 from qa.answering.short_answer import common_words, type_match
 from qa.encoders.embeddings import unpack_vectors
+from qa.encoders.reader import ReaderBars, bars_of
 from qa.news.furniture import is_furniture
 from qa.news.sentences import sentence_spans
 from qa.store.lexical import stem_offsets, stem_words
@@ -36,17 +37,17 @@ W_COSINE, W_OVERLAP, W_RANK, W_TYPE = 1.0, 0.6, 0.15, 0.15
 # first sentences than reading the best 8, at six times the cost.
 READER_DEPTH = 8
 W_READER = 1.0
-# When none of those reads as an answer (best probability under READER_SURE), the next
+# When none of those reads as an answer (best probability under the reader's `bars.sure`,
+# qa.encoders.reader.ReaderBars: 0.9 for the shipped one), the next
 # READER_MORE are read too: the answer often ranks 9th to 16th then. On dev and held-out weeks
 # this shows 2 answers more and gives 6 wrong ones fewer, reading further for a quarter of the
 # questions, so the warm p50 does not move (reading 16 always: 4 and 7, at twice the cost).
 READER_MORE = 8
-READER_SURE = 0.9
-# A sentence the reader reads at READ_EVIDENCE or more is evidence whatever its cosine: an
-# answer often shares few words with the question ("Which app is back online after shutting
-# itself down?" against "TikTok abruptly shut down ..., only to say it was working to restore
-# service", cosine 0.35). Both dev abstentions with the answer in a top-ten passage were such.
-READ_EVIDENCE = 0.98
+# A sentence the reader reads at its `bars.evidence` (0.98 for the shipped one) or more is
+# evidence whatever its cosine: an answer often shares few words with the question ("Which app
+# is back online after shutting itself down?" against "TikTok abruptly shut down ..., only to
+# say it was working to restore service", cosine 0.35). Both dev abstentions with the answer in
+# a top-ten passage were such.
 # Two versions of a story on two sites differ by a clause ("came word from the courtroom that
 # the parties had settled"): a sentence that shares this much of its words with one already
 # shown is not shown again, and better evidence takes its place (held-out weeks: 1 answer more).
@@ -202,12 +203,12 @@ def add_cosines(question: str, candidates: list[Candidate], embeddings, query_ve
 
 def add_readings(question: str, candidates: list[Candidate], reader) -> None:
     """Set `reading` on the best READER_DEPTH candidates (by score so far), and on the next
-    READER_MORE when none of those reads at READER_SURE, and add it to their score: the reader
+    READER_MORE when none of those reads at the reader's `bars.sure`, and add it to their score: the reader
     tells the sentence that answers from the one that only resembles the question."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     best = ranked[:READER_DEPTH]
     _read(question, best, reader)
-    if best and READER_MORE and max(c.reading or 0.0 for c in best) < READER_SURE:
+    if best and READER_MORE and max(c.reading or 0.0 for c in best) < bars_of(reader).sure:
         _read(question, ranked[READER_DEPTH : READER_DEPTH + READER_MORE], reader)
 
 
@@ -245,11 +246,11 @@ def near_copies(a: Candidate, b: Candidate) -> bool:
     return len(words_a & words_b) >= SAME_SENTENCE_SHARE * min(len(words_a), len(words_b))
 
 
-def is_evidence(c: Candidate) -> bool:
+def is_evidence(c: Candidate, read_evidence: float = ReaderBars.evidence) -> bool:
     """Strong enough to answer from, rather than abstain: close to the question in meaning or
-    words, or read as its answer by the reader with near certainty."""
+    words, or read as its answer by the reader at `read_evidence` (its `bars.evidence`)."""
     return (
         c.cosine >= MIN_COSINE
         or (c.overlap >= MIN_OVERLAP and c.cosine >= MIN_COSINE_WITH_OVERLAP)
-        or (c.reading is not None and c.reading >= READ_EVIDENCE)
+        or (c.reading is not None and c.reading >= read_evidence)
     )

@@ -23,6 +23,7 @@ from qa.answering.candidates import (
 from qa.answering.questions import answer_type, asks_for_a_short_answer, of_kind
 from qa.answering.recency import asks_about_present, recent_lead, stale_and_unsure
 from qa.answering.short_answer import common_words, short_answer, type_match
+from qa.encoders.reader import ReaderBars, bars_of
 from qa.news.attribution import find_disagreement, reporting_source
 from qa.news.citations import cite, cite_headline, date_note, with_date_note
 from qa.types import Answer, Citation, Passage
@@ -57,10 +58,9 @@ READ_SENTENCE_RATIO = 0.7
 # reader gives it at least this probability, else the rules below choose (dev set, tune_reader).
 SPAN_MIN_PROBABILITY = 0.4
 # An answer is `supported` when the reader reads the sentence its short answer comes from (the
-# lead, if there is none) at SUPPORT_READING or more. Abstaining below the bar instead measured
-# well on the quiz sets but abstained on plain questions it reads low (docs/eval.md), so the
-# answer is shown, flagged.
-SUPPORT_READING = 0.3
+# lead, if there is none) at its `bars.support` (0.3 for the shipped one) or more. Abstaining
+# below the bar instead measured well on the quiz sets but abstained on plain questions it
+# reads low (docs/eval.md), so the answer is shown, flagged.
 UNSUPPORTED_READING = (
     "The reader does not read the cited sentence as an answer to this question: check it."
 )
@@ -90,6 +90,7 @@ def answer_extractive(
     score_without_model(scored, candidates, top, common, asked=question)
     candidates = shortlist(candidates)  # of those without a stored vector
     add_cosines(scored, candidates, embeddings, query_vector)
+    bars = bars_of(reader)
     if reader is not None:
         add_readings(scored, candidates, reader)
     bar = MIN_READ_SCORE if reader is not None else MIN_BEST_SCORE
@@ -99,13 +100,15 @@ def answer_extractive(
     # A headline is shown only with a sentence of its article a reader can check (and is cited
     # with that sentence's passage), and never leads on weak evidence.
     supports = {id(c): supporting_sentence(c, ranked) for c in ranked if c.headline}
-    ranked = [c for c in ranked if not c.headline or (is_evidence(c) and supports[id(c)])]
+    ranked = [
+        c for c in ranked if not c.headline or (is_evidence(c, bars.evidence) and supports[id(c)])
+    ]
     if present and as_of is not None:
         ranked = recent_lead(ranked, as_of)
-    if not ranked or not is_evidence(ranked[0]) or ranked[0].score < bar:
+    if not ranked or not is_evidence(ranked[0], bars.evidence) or ranked[0].score < bar:
         return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages)
-    chosen = choose(ranked, ratio, supports)
-    if (why := stale_and_unsure(question, chosen, as_of)) is not None:
+    chosen = choose(ranked, ratio, supports, bars.evidence)
+    if (why := stale_and_unsure(question, chosen, as_of, bars.sure)) is not None:
         return Answer(
             question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages, notice=why
         )
@@ -130,23 +133,28 @@ def answer_extractive(
             question=question, text=ABSTAIN_TEXT, abstained=True, passages=passages, notice=why
         )
     read = holder.reading
-    if wants_short and read is not None and read < SUPPORT_READING:
+    if wants_short and read is not None and read < bars.support:
         answer.supported, answer.notice = False, UNSUPPORTED_READING
     return answer
 
 
 def choose(
-    ranked: list[Candidate], ratio: float, supports: dict[int, Candidate | None]
+    ranked: list[Candidate],
+    ratio: float,
+    supports: dict[int, Candidate | None],
+    read_evidence: float = ReaderBars.evidence,
 ) -> list[Candidate]:
-    """The sentences to show, best first: the best, then each further one of evidence that
-    scores within `ratio` of it while the answer stays within MAX_ANSWER_CHARS and
-    MAX_ANSWER_SENTENCES, and is not a copy of one shown. A headline brings its `supports`
-    sentence with it."""
+    """The sentences to show, best first: the best, then each further one of evidence (see
+    `is_evidence`) that scores within `ratio` of it while the answer stays within
+    MAX_ANSWER_CHARS and MAX_ANSWER_SENTENCES, and is not a copy of one shown. A headline brings
+    its `supports` sentence with it."""
     chosen: list[Candidate] = []
     for c in ranked:
         if len(chosen) >= MAX_ANSWER_SENTENCES or c.score < ratio * ranked[0].score:
             break
-        if c in chosen or not is_evidence(c) or any(near_copies(c, x) for x in chosen):
+        if c in chosen or not is_evidence(c, read_evidence):
+            continue
+        if any(near_copies(c, x) for x in chosen):
             continue
         support = supports.get(id(c))
         shown = [replace(c, passage=support.passage), support] if support else [c]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from qa.answering.candidates import READER_SURE, Candidate
+from qa.answering.candidates import Candidate
 from qa.news.citations import age_in_days, passage_dates
 from qa.news.dates import parse_event_date
 from qa.types import Answer
@@ -87,14 +87,16 @@ def note_old_evidence(answer: Answer, question: str, as_of: datetime | None) -> 
     answer.notice = " ".join(filter(None, [answer.notice, note]))
 
 
-def stale_and_unsure(question: str, chosen: list[Candidate], as_of: datetime | None) -> str | None:
+def stale_and_unsure(
+    question: str, chosen: list[Candidate], as_of: datetime | None, sure: float
+) -> str | None:
     """Why an answer about the present is no answer: every sentence `chosen` comes from an
     article published more than OLD_EVENT_DAYS before `as_of`, and the reader read none of them
-    at READER_SURE. None when the answer may stand (or nothing was read)."""
+    at `sure` (its `bars.sure`). None when the answer may stand (or nothing was read)."""
     if as_of is None or not chosen or not asks_about_present(question, as_of):
         return None
     readings = [c.reading for c in chosen if c.reading is not None]
-    if not readings or max(readings) >= READER_SURE:
+    if not readings or max(readings) >= sure:
         return None
     ages = [age_in_days(c.passage.published, as_of) for c in chosen]
     if any(a is None or a <= OLD_EVENT_DAYS for a in ages):

@@ -43,6 +43,46 @@ class ReaderError(ModelError):
     """The reader's files are missing or not the ones recorded beside them."""
 
 
+@dataclass(frozen=True)
+class ReaderBars:
+    """The probabilities at which the answerer takes this reader's readings as sure, as evidence
+    and as support. They depend on how the reader was trained (one trained on SQuAD first reads
+    plain sentences lower than the shipped one, whose probabilities saturate), so a reader's
+    `reader.json` may set each, chosen on the dev set (docs/eval.md); the defaults are the
+    shipped reader's."""
+
+    # When none of the best candidates reads at `sure`, the next ones are read too
+    # (qa.answering.candidates), and old evidence is no answer to a question about the present
+    # (qa.answering.recency).
+    sure: float = 0.9
+    # A sentence read at `evidence` or more is evidence whatever its cosine.
+    evidence: float = 0.98
+    # A short answer from a sentence read below `support` is shown with `supported` false.
+    support: float = 0.3
+
+    @classmethod
+    def from_config(cls, config: dict, source: Path) -> ReaderBars:
+        """The bars `config` (a reader.json) sets, the defaults for the rest."""
+        values = {}
+        for name in ("sure", "evidence", "support"):
+            if name not in config:
+                continue
+            value = config[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ReaderError(
+                    f"{source}: {name!r} must be a probability from 0 to 1, not {value!r}: "
+                    f"fix it, or remove it for the default {getattr(cls, name)}."
+                )
+            values[name] = float(value)
+        return cls(**values)
+
+
+def bars_of(reader) -> ReaderBars:
+    """`reader.bars`, or the defaults for a reader that sets none (a stand-in in a test)."""
+    bars = getattr(reader, "bars", None)
+    return bars if isinstance(bars, ReaderBars) else ReaderBars()
+
+
 def verify(folder: Path) -> None:
     """Refuse a reader whose files are missing or differ from the SHA-256 recorded beside them."""
     for name in CHECKED_FILES:
@@ -73,6 +113,7 @@ class OnnxReader:
         if max_length is None:
             max_length = config.get("max_length", DEFAULT_MAX_LENGTH)
         self.name = folder.name
+        self.bars = ReaderBars.from_config(config, config_file)
         # Trained to read each text after the question and its article's headline.
         self.titles = bool(config.get("titles", False))
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))

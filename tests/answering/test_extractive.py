@@ -502,16 +502,20 @@ def test_an_answer_the_reader_reads_as_no_answer_is_shown_but_not_supported(embe
 
 
 def test_a_sentence_the_reader_is_sure_of_is_evidence_whatever_its_cosine():
-    from qa.answering.candidates import READ_EVIDENCE, Candidate
+    from qa.answering.candidates import Candidate
+    from qa.encoders.reader import ReaderBars
+
+    bar = ReaderBars.evidence  # the shipped reader's
 
     text = "The order comes after TikTok abruptly shut down in the U.S. over the weekend."
     passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
     c = Candidate(passage, 0, len(text), cosine=0.3, overlap=0.1)
     assert not is_evidence(c)  # far from the question in meaning and words, not read
-    c.reading = READ_EVIDENCE - 0.05
+    c.reading = bar - 0.05
     assert not is_evidence(c)
-    c.reading = READ_EVIDENCE
+    c.reading = bar
     assert is_evidence(c)
+    assert not is_evidence(c, read_evidence=bar + 0.01)  # another reader's bar
 
 
 def test_a_long_second_sentence_is_not_passed_over_for_a_short_third():

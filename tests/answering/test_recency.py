@@ -116,3 +116,25 @@ def test_old_evidence_the_reader_is_not_sure_of_is_no_answer_about_the_present(
         assert a_year_after.abstained
         said = STALE_AND_UNSURE.format(days=368, as_of="2026-04-30")
         assert a_year_after.notice is not None and a_year_after.notice.startswith(said)
+
+
+def test_the_bar_for_old_evidence_is_the_reader_s_own(tmp_path, embeddings):
+    """A reader calibrated to be sure at lower probabilities answers what the shipped one
+    abstains on (its bars come with it, in its reader.json)."""
+    import json
+    import shutil
+
+    from qa.encoders.reader import SHIPPED
+
+    folder = tmp_path / "reader"
+    shutil.copytree(SHIPPED, folder)
+    config = json.loads((folder / "reader.json").read_text())
+    (folder / "reader.json").write_text(json.dumps({**config, "sure": 0.0}))
+    question = "When will next year's Riverside marathon start?"
+    with NewsIndex(Settings(store_dir=tmp_path / "store"), embeddings=embeddings) as index:
+        ingest_articles([OLD], index, progress=False)
+    for reader, abstains in (("default", True), (str(folder), False)):
+        settings = Settings(store_dir=tmp_path / "store", reader=reader)
+        with NewsIndex(settings, embeddings=embeddings) as index:
+            answer = ask(index, question, AskOptions(as_of=AS_OF))
+        assert answer.abstained is abstains

@@ -124,3 +124,23 @@ def test_only_a_reader_trained_with_headlines_reads_them(reader, tmp_path):
     assert with_titles.titles and not reader.titles
     assert with_titles.read(QUESTION, [ANSWERING], [""]) == reader.read(QUESTION, [ANSWERING])
     assert with_titles.read(QUESTION, [ANSWERING], headline) != reader.read(QUESTION, [ANSWERING])
+
+
+def test_a_reader_carries_the_bars_it_was_calibrated_with(reader, tmp_path):
+    from qa.encoders.reader import ReaderBars
+
+    assert reader.bars == ReaderBars()  # the shipped reader's, written out in its reader.json
+    assert '"sure": 0.9' in (SHIPPED / "reader.json").read_text()
+    other = tmp_path / "other"
+    shutil.copytree(SHIPPED, other)
+    (other / "reader.json").write_text('{"max_length": 96, "sure": 0.5, "support": 0}')
+    assert OnnxReader(other).bars == ReaderBars(sure=0.5, evidence=ReaderBars.evidence, support=0)
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", '"high"', "true", "null"])
+def test_a_bar_that_is_no_probability_is_refused_naming_the_file(tmp_path, value):
+    folder = tmp_path / "reader_model"
+    shutil.copytree(SHIPPED, folder)
+    (folder / "reader.json").write_text(f'{{"max_length": 96, "evidence": {value}}}')
+    with pytest.raises(ReaderError, match=r"reader\.json: 'evidence' must be a probability"):
+        OnnxReader(folder)

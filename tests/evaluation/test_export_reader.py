@@ -37,3 +37,23 @@ def test_several_trained_folders_load_as_the_average_of_their_weights(tmp_path):
     assert float((one["score.weight"] - state["score.weight"]).mean()) == pytest.approx(1.0)
     for name in ("score.weight", "span.bias", "bert.encoder.layer.0.attention.self.query.weight"):
         assert float((both[name] - state[name]).abs().max()) == pytest.approx(0.5, abs=1e-5)
+
+
+def test_exporting_into_a_folder_again_keeps_the_bars_set_for_it(tmp_path):
+    import json
+    import shutil
+
+    import numpy as np
+
+    from evaluation.reader import export
+    from qa.encoders.reader import SHIPPED, OnnxReader
+
+    out = tmp_path / "reader_model"
+    shutil.copytree(SHIPPED, out)
+    (out / "reader.json").write_text('{"max_length": 64, "sure": 0.6, "evidence": 0.9}')
+    reader = OnnxReader(SHIPPED)
+    expected = np.array([reader.scores(q, [s])[0] for q, s in export.CHECK_PAIRS])
+    export._finish(out, expected, max_length=96)
+    config = json.loads((out / "reader.json").read_text())
+    assert config == {"max_length": 96, "sure": 0.6, "evidence": 0.9}
+    assert OnnxReader(out).bars.sure == 0.6
