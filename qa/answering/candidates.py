@@ -43,11 +43,6 @@ W_READER = 1.0
 # this shows 2 answers more and gives 6 wrong ones fewer, reading further for a quarter of the
 # questions, so the warm p50 does not move (reading 16 always: 4 and 7, at twice the cost).
 READER_MORE = 8
-# A sentence the reader reads at its `bars.evidence` (0.98 for the shipped one) or more is
-# evidence whatever its cosine: an answer often shares few words with the question ("Which app
-# is back online after shutting itself down?" against "TikTok abruptly shut down ..., only to
-# say it was working to restore service", cosine 0.35). Both dev abstentions with the answer in
-# a top-ten passage were such.
 # Two versions of a story on two sites differ by a clause ("came word from the courtroom that
 # the parties had settled"): a sentence that shares this much of its words with one already
 # shown is not shown again, and better evidence takes its place (held-out weeks: 1 answer more).
@@ -203,8 +198,8 @@ def add_cosines(question: str, candidates: list[Candidate], embeddings, query_ve
 
 def add_readings(question: str, candidates: list[Candidate], reader) -> None:
     """Set `reading` on the best READER_DEPTH candidates (by score so far), and on the next
-    READER_MORE when none of those reads at the reader's `bars.sure`, and add it to their score: the reader
-    tells the sentence that answers from the one that only resembles the question."""
+    READER_MORE when none of those reads at the reader's `bars.sure`, and add it to their score:
+    the reader tells the sentence that answers from the one that only resembles the question."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     best = ranked[:READER_DEPTH]
     _read(question, best, reader)
@@ -248,7 +243,11 @@ def near_copies(a: Candidate, b: Candidate) -> bool:
 
 def is_evidence(c: Candidate, read_evidence: float = ReaderBars.evidence) -> bool:
     """Strong enough to answer from, rather than abstain: close to the question in meaning or
-    words, or read as its answer by the reader at `read_evidence` (its `bars.evidence`)."""
+    words, or read as its answer by the reader at `read_evidence` (its `bars.evidence`, 0.98 for
+    the shipped one). An answer often shares few words with the question ("Which app is back
+    online after shutting itself down?" against "TikTok abruptly shut down ..., only to say it
+    was working to restore service", cosine 0.35): both dev abstentions with the answer in a
+    top-ten passage were such."""
     return (
         c.cosine >= MIN_COSINE
         or (c.overlap >= MIN_OVERLAP and c.cosine >= MIN_COSINE_WITH_OVERLAP)
