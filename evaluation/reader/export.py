@@ -20,6 +20,7 @@ import numpy as np
 
 from qa.encoders.onnx_embeddings import export_bert
 from qa.encoders.reader import (
+    BAR_NAMES,
     CHECKED_FILES,
     DEFAULT_MAX_LENGTH,
     MODEL_FILE,
@@ -216,9 +217,6 @@ def requantise(shipped: Path, out: Path) -> dict:
     return _finish(out, expected, max_length=max_length, titles=config.get("titles", False))
 
 
-BAR_KEYS = ("sure", "evidence", "support")
-
-
 def _finish(out: Path, expected: np.ndarray, *, max_length: int, titles: bool = False) -> dict:
     """Check the exported file against the float logits of CHECK_PAIRS, write its settings and
     SHA-256 files, and return the figures."""
@@ -233,7 +231,7 @@ def _finish(out: Path, expected: np.ndarray, *, max_length: int, titles: bool = 
     # set after export: exporting into a folder again keeps those it has.
     config_file = out / "reader.json"
     earlier = json.loads(config_file.read_text()) if config_file.is_file() else {}
-    settings.update({k: earlier[k] for k in BAR_KEYS if k in earlier})
+    settings.update({k: earlier[k] for k in BAR_NAMES if k in earlier})
     config_file.write_text(json.dumps(settings, indent=2) + "\n")
     sums = {name: file_sha256(out / name) for name in CHECKED_FILES}
     for name, digest in sums.items():

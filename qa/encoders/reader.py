@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,7 +64,7 @@ class ReaderBars:
     def from_config(cls, config: dict, source: Path) -> ReaderBars:
         """The bars `config` (a reader.json) sets, the defaults for the rest."""
         values = {}
-        for name in ("sure", "evidence", "support"):
+        for name in BAR_NAMES:
             if name not in config:
                 continue
             value = config[name]
@@ -75,6 +75,9 @@ class ReaderBars:
                 )
             values[name] = float(value)
         return cls(**values)
+
+
+BAR_NAMES = tuple(f.name for f in fields(ReaderBars))  # the keys of reader.json that are bars
 
 
 def bars_of(reader) -> ReaderBars:
