@@ -78,13 +78,11 @@ def note_old_evidence(answer: Answer, question: str, as_of: datetime | None) -> 
     and every cited article was published more than OLD_EVENT_DAYS before `as_of` (the
     citations' `age_days` set): the evidence may be about an earlier event, or still hold
     ("the world's largest coral reef")."""
-    ages = [c.age_days for c in answer.citations]
-    if answer.abstained or not ages or any(a is None or a <= OLD_EVENT_DAYS for a in ages):
+    if answer.abstained or as_of is None or not asks_about_present(question, as_of):
         return
-    if as_of is None or not asks_about_present(question, as_of):
-        return
-    note = OLD_EVIDENCE.format(days=min(a for a in ages if a is not None), as_of=as_of.date())
-    answer.notice = " ".join(filter(None, [answer.notice, note]))
+    if (days := all_old([c.age_days for c in answer.citations])) is not None:
+        note = OLD_EVIDENCE.format(days=days, as_of=as_of.date())
+        answer.notice = " ".join(filter(None, [answer.notice, note]))
 
 
 def stale_and_unsure(
@@ -98,7 +96,13 @@ def stale_and_unsure(
     readings = [c.reading for c in chosen if c.reading is not None]
     if not readings or max(readings) >= sure:
         return None
-    ages = [age_in_days(c.passage.published, as_of) for c in chosen]
-    if any(a is None or a <= OLD_EVENT_DAYS for a in ages):
+    days = all_old([age_in_days(c.passage.published, as_of) for c in chosen])
+    return None if days is None else STALE_AND_UNSURE.format(days=days, as_of=as_of.date())
+
+
+def all_old(ages: list[int | None]) -> int | None:
+    """The youngest of `ages` (days before the as-of day) when every one is known and over
+    OLD_EVENT_DAYS, else None (no ages, an undated article, or a recent one)."""
+    if not ages or any(a is None or a <= OLD_EVENT_DAYS for a in ages):
         return None
-    return STALE_AND_UNSURE.format(days=min(a for a in ages if a is not None), as_of=as_of.date())
+    return min(a for a in ages if a is not None)
