@@ -22,7 +22,7 @@ from qa.answering.candidates import (
 )
 from qa.answering.questions import answer_type, asks_for_a_short_answer, of_kind
 from qa.answering.recency import asks_about_present, recent_lead, stale_and_unsure
-from qa.answering.short_answer import common_words, short_answer, type_match
+from qa.answering.short_answer import common_words, short_answer, type_match, widened
 from qa.encoders.reader import ReaderBars, bars_of
 from qa.news.attribution import find_disagreement, reporting_source
 from qa.news.citations import cite, cite_headline, date_note, with_date_note
@@ -121,7 +121,7 @@ def answer_extractive(
         # sure of it and it is of the kind asked for (a date for "when"), else the rules'
         reader_span = c.span if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY else None
         if reader_span and of_kind(kind, c.text[reader_span[0] : reader_span[1]]):
-            span: tuple[int, int] | None = reader_span[:2]
+            span: tuple[int, int] | None = widened(kind, c.text, reader_span[:2])
         else:
             span = short_answer(kind, c.text, scored, common, c.headline)
         if span is not None:

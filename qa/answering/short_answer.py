@@ -11,7 +11,7 @@ from typing import NamedTuple
 from bm25s.stopwords import STOPWORDS_EN
 
 from qa.answering.questions import NUMBER_RE
-from qa.news.dates import date_span, is_calendar_word
+from qa.news.dates import date_span, date_spans, is_calendar_word
 
 _CAP = r"[A-Z][\w'’&.-]*"
 _NAME_RE = re.compile(rf"{_CAP}(?:\s+(?:(?:of|the|de|da|van|von|al|bin|and|&)\s+)?{_CAP})*")
@@ -128,6 +128,20 @@ def short_answer(
         best = max(names, key=lambda n: _name_salience(n, sentence, kind, wants_object))
         return best.start, best.end
     return None
+
+
+def widened(kind: str | None, sentence: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The reader's `span` grown to the whole date or figure of the kind asked for that holds
+    it ("February" -> "Thursday, February 24", "14,000" -> "about 14,000"); else as it is.
+    A reader cuts a span where its tokens end; the rules know where such an expression does."""
+    if kind == "date":
+        found = date_spans(sentence)
+    elif kind == "number":
+        found = [m.span() for m in _NUMBER_SPAN_RE.finditer(sentence)]
+    else:
+        return span
+    holding = [(a, b) for a, b in found if a <= span[0] and span[1] <= b]
+    return min(holding, key=lambda s: s[1] - s[0]) if holding else span
 
 
 _PREPOSITION_BEFORE = re.compile(

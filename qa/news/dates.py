@@ -344,15 +344,24 @@ def date_span(sentence: str) -> tuple[int, int] | None:
     """Offsets of the first date expression in `sentence` ("Thursday, February 24", "in 2019",
     "last week", "3/14/2021"), or None: the span a "when" question's answer shows in bold,
     without a leading "the" or the sentence's own full stop."""
-    m = _DATE_RE.search(sentence) if may_hold_date(sentence) else None
-    if m is None:
-        return None
-    start, end = m.span()
-    if the := re.match(r"the\s+", sentence[start:end], re.IGNORECASE):
-        start += the.end()
-    if sentence[end - 1 : end] == "." and not sentence[end:].strip():
-        end -= 1
-    return start, end
+    spans = date_spans(sentence)
+    return spans[0] if spans else None
+
+
+def date_spans(sentence: str) -> list[tuple[int, int]]:
+    """Offsets of every date expression in `sentence`, in order, trimmed as `date_span` trims
+    the first."""
+    if not may_hold_date(sentence):
+        return []
+    spans = []
+    for m in _DATE_RE.finditer(sentence):
+        start, end = m.span()
+        if the := re.match(r"the\s+", sentence[start:end], re.IGNORECASE):
+            start += the.end()
+        if sentence[end - 1 : end] == "." and not sentence[end:].strip():
+            end -= 1
+        spans.append((start, end))
+    return spans
 
 
 def without_dates(sentence: str) -> str:

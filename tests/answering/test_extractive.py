@@ -15,7 +15,7 @@ from qa.answering.candidates import (
 )
 from qa.answering.extractive import ABSTAIN_TEXT, MIN_BEST_SCORE, answer_extractive
 from qa.answering.questions import answer_type, asks_for_a_short_answer, of_kind
-from qa.answering.short_answer import short_answer
+from qa.answering.short_answer import short_answer, widened
 from qa.store.lexical import stem_words
 from qa.types import Passage
 
@@ -182,6 +182,33 @@ def test_answer_type(question, kind):
 def test_short_answer_span(question, sentence, span):
     found = short_answer(answer_type(question), sentence, question)
     assert (sentence[found[0] : found[1]] if found else None) == span
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "part", "whole"),
+    [
+        (
+            "date",
+            "Relations were broken off on Thursday, February 24, after it.",
+            "February",
+            "Thursday, February 24",
+        ),
+        ("date", "It reopened in 2019, then closed on March 3.", "March", "March 3"),
+        ("number", "Police said about 14,000 people were arrested.", "14,000", "about 14,000"),
+        ("number", "Turnout was 61.5 percent.", "61", "61.5 percent"),
+        (
+            "person",
+            "Talks with Alexander Lukashenko began.",
+            "Lukashenko",
+            "Lukashenko",
+        ),  # as marked
+        ("date", "The vote is due soon.", "soon", "soon"),  # no date expression holds it
+    ],
+)
+def test_a_reader_span_grows_to_the_whole_date_or_figure_that_holds_it(kind, sentence, part, whole):
+    start = sentence.index(part)
+    a, b = widened(kind, sentence, (start, start + len(part)))
+    assert sentence[a:b] == whole
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from qa.errors import ConfigError
 from qa.news.dates import (
     EventDate,
     date_span,
+    date_spans,
     epoch,
     event_span,
     find_dates,
@@ -108,6 +109,16 @@ def test_event_span_covers_every_period_named():
 def test_date_span_is_the_first_date_expression(sentence, span):
     found = date_span(sentence)
     assert (sentence[found[0] : found[1]] if found else None) == span
+
+
+def test_date_spans_are_every_date_expression_in_order():
+    sentence = "Talks held on Monday, March 7 resume in mid-April, not last week."
+    assert [sentence[a:b] for a, b in date_spans(sentence)] == [
+        "Monday, March 7",
+        "mid-April",
+        "last week",
+    ]
+    assert date_spans("No date here at all.") == []
 
 
 def test_calendar_words():
