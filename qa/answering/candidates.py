@@ -38,7 +38,7 @@ W_COSINE, W_OVERLAP, W_RANK, W_TYPE = 1.0, 0.6, 0.15, 0.15
 READER_DEPTH = 8
 W_READER = 1.0
 # When none of those reads as an answer (best probability under the reader's `bars.sure`,
-# qa.encoders.reader.ReaderBars: 0.9 for the shipped one), the next
+# qa.encoders.reader.ReaderBars: 0.7 for the shipped one), the next
 # READER_MORE are read too: the answer often ranks 9th to 16th then. On dev and held-out weeks
 # this shows 2 answers more and gives 6 wrong ones fewer, reading further for a quarter of the
 # questions, so the warm p50 does not move (reading 16 always: 4 and 7, at twice the cost).
@@ -243,7 +243,7 @@ def near_copies(a: Candidate, b: Candidate) -> bool:
 
 def is_evidence(c: Candidate, read_evidence: float = ReaderBars.evidence) -> bool:
     """Strong enough to answer from, rather than abstain: close to the question in meaning or
-    words, or read as its answer by the reader at `read_evidence` (its `bars.evidence`, 0.98 for
+    words, or read as its answer by the reader at `read_evidence` (its `bars.evidence`, 0.95 for
     the shipped one). An answer often shares few words with the question ("Which app is back
     online after shutting itself down?" against "TikTok abruptly shut down ..., only to say it
     was working to restore service", cosine 0.35): both dev abstentions with the answer in a

@@ -58,7 +58,7 @@ READ_SENTENCE_RATIO = 0.7
 # reader gives it at least this probability, else the rules below choose (dev set, tune_reader).
 SPAN_MIN_PROBABILITY = 0.4
 # An answer is `supported` when the reader reads the sentence its short answer comes from (the
-# lead, if there is none) at its `bars.support` (0.3 for the shipped one) or more. Abstaining
+# lead, if there is none) at its `bars.support` (0.05 for the shipped one) or more. Abstaining
 # below the bar instead measured well on the quiz sets but abstained on plain questions it
 # reads low (docs/eval.md), so the answer is shown, flagged.
 UNSUPPORTED_READING = (
