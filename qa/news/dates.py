@@ -9,6 +9,7 @@ expressions. Resolved dates are ISO strings at the precision the text gives: "20
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -344,24 +345,26 @@ def date_span(sentence: str) -> tuple[int, int] | None:
     """Offsets of the first date expression in `sentence` ("Thursday, February 24", "in 2019",
     "last week", "3/14/2021"), or None: the span a "when" question's answer shows in bold,
     without a leading "the" or the sentence's own full stop."""
-    spans = date_spans(sentence)
-    return spans[0] if spans else None
+    return next(_date_spans(sentence), None)
 
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Offsets of every date expression in `sentence`, in order, trimmed as `date_span` trims
     the first."""
+    return list(_date_spans(sentence))
+
+
+def _date_spans(sentence: str) -> Iterator[tuple[int, int]]:
+    """The date expressions of `sentence` one by one, so that `date_span` stops at the first."""
     if not may_hold_date(sentence):
-        return []
-    spans = []
+        return
     for m in _DATE_RE.finditer(sentence):
         start, end = m.span()
         if the := re.match(r"the\s+", sentence[start:end], re.IGNORECASE):
             start += the.end()
         if sentence[end - 1 : end] == "." and not sentence[end:].strip():
             end -= 1
-        spans.append((start, end))
-    return spans
+        yield start, end
 
 
 def without_dates(sentence: str) -> str:
