@@ -58,7 +58,7 @@ class ReaderBars:
     # A sentence read at `evidence` or more is evidence whatever its cosine.
     evidence: float = 0.95
     # A short answer from a sentence read below `support` is shown with `supported` false.
-    support: float = 0.05
+    support: float = 0.003
 
     @classmethod
     def from_config(cls, config: dict, source: Path) -> ReaderBars:
