@@ -87,17 +87,19 @@ def main(argv: list[str] | None = None) -> int:
             got = asker.ask(q.question, options)
             cached.append((q, got.passages, index.embed_query(q.question)))
         rows = []
+        bars = reader.bars
         shipped = (
             scoring.W_READER,
             scoring.READER_DEPTH,
             answerer.MIN_READ_SCORE,
             answerer.READ_SENTENCE_RATIO,
-            answerer.SPAN_MIN_PROBABILITY,
+            bars.span,
         )
         grid = [shipped, *itertools.product(WEIGHTS, DEPTHS, BARS, RATIOS, SPAN_PROBABILITIES)]
         for weight, depth, bar, ratio, span in grid:
             scoring.W_READER, scoring.READER_DEPTH, answerer.MIN_READ_SCORE = weight, depth, bar
-            answerer.READ_SENTENCE_RATIO, answerer.SPAN_MIN_PROBABILITY = ratio, span
+            answerer.READ_SENTENCE_RATIO = ratio
+            reader.bars = replace(bars, span=span)
             m = summarize(answer_again(cached, index, reader))
             rows.append(
                 (m["shown@300"], m["bold"], m["abstained"], m["reading"], weight, depth, bar)

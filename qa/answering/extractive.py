@@ -54,11 +54,6 @@ MIN_BEST_SCORE = 0.75
 # MIN_READ_SCORE and a further sentence READ_SENTENCE_RATIO of it (dev set, evaluation.reader.tune).
 MIN_READ_SCORE = 0.75
 READ_SENTENCE_RATIO = 0.7
-# The reader also marks the answer inside a sentence; its span is shown in bold when the
-# reader gives it at least this probability, else the rules below choose. Set on the dev set
-# with each reader (docs/eval.md): 0.4 for the news-only one, 0.3 for the shipped one, whose
-# spans are exact more often (2 dev and 1 held-out bold answers more, nothing else moves).
-SPAN_MIN_PROBABILITY = 0.3
 # An answer is `supported` when the reader reads the sentence its short answer comes from (the
 # lead, if there is none) at its `bars.support` (0.003 for the shipped one) or more. Abstaining
 # below the bar instead measured well on the quiz sets but abstained on plain questions it
@@ -120,8 +115,9 @@ def answer_extractive(
     holder = chosen[0]  # the sentence the short answer comes from, else the lead
     for c in chosen if wants_short else []:
         # the first shown sentence (or headline) that holds one: the reader's span when it is
-        # sure of it and it is of the kind asked for (a date for "when"), else the rules'
-        reader_span = c.span if c.span is not None and c.span[2] >= SPAN_MIN_PROBABILITY else None
+        # sure of it (`bars.span`) and it is of the kind asked for (a date for "when"), else the
+        # rules'
+        reader_span = c.span if c.span is not None and c.span[2] >= bars.span else None
         if reader_span and of_kind(kind, c.text[reader_span[0] : reader_span[1]]):
             span: tuple[int, int] | None = widened(kind, c.text, reader_span[:2])
         else:

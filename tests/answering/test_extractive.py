@@ -452,6 +452,37 @@ def test_headlines_are_handed_only_to_a_reader_that_reads_them():
         assert handed == ([passage.title] * len(candidates) if titles else None)
 
 
+class MarkingReader:
+    """A stand-in reader with the given bars: reads every text as an answer and marks `word` in
+    it with probability `sure_of_span`."""
+
+    titles = False
+
+    def __init__(self, word: str, sure_of_span: float, bars) -> None:
+        self.word, self.sure_of_span, self.bars = word, sure_of_span, bars
+
+    def read(self, question, texts, titles=None):
+        from qa.encoders.reader import Reading
+
+        found = [t.find(self.word) for t in texts]
+        return [
+            Reading(4.0, i, i + len(self.word), self.sure_of_span) if i >= 0 else Reading(4.0)
+            for i in found
+        ]
+
+
+def test_the_reader_s_span_is_bold_from_its_own_span_bar(embeddings):
+    from qa.encoders.reader import ReaderBars
+
+    text = "Vladimir Putin proposed talks in Minsk with Ukraine on Friday."
+    passage = Passage(chunk_id="a:0", article_id="a", text=text, rank=1)
+    question = "Who proposed talks in Minsk?"
+    for bar, bold in ((0.3, "Putin"), (0.6, "Vladimir Putin")):  # else the rules' name
+        reader = MarkingReader("Putin", 0.5, ReaderBars(span=bar))
+        answer = answer_extractive(question, [passage], embeddings, reader=reader)
+        assert not answer.abstained and answer.short_answer == bold
+
+
 def test_sentences_of_one_article_share_its_number_across_passages():
     from qa.answering.candidates import Candidate
     from qa.answering.extractive import compose
